@@ -1,0 +1,13 @@
+/**
+ * The Llama model format: configuration, parameter layout and names, seeded initialisation, and
+ * Hugging Face checkpoints.
+ *
+ * @module
+ */
+
+export * from "./config.ts";
+export * from "./param_names.ts";
+export * from "./params.ts";
+export * from "./prng.ts";
+export * from "./init_params.ts";
+export * from "./checkpoint.ts";

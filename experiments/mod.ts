@@ -1,0 +1,18 @@
+/**
+ * Experiment manifests and the staged, cached runner that executes them.
+ *
+ * @module
+ */
+export { loadManifest, parseManifest } from "./manifest/load_manifest.ts";
+export type { ParseManifestOptions, ResolvedManifest, ResolvedSetup } from "./manifest/load_manifest.ts";
+export { ManifestError } from "./manifest/manifest_error.ts";
+export { manifestFileSchema, manifestJsonSchema } from "./schema/manifest_schema.ts";
+export { type SetupSettings, setupSchema } from "./schema/setup_schema.ts";
+export { type InfluenceSettings, influenceSchema } from "./schema/influence_schema.ts";
+export { type ModelSettings, type TrainingSettings } from "./schema/model_schema.ts";
+export { type PlanEntry, type PlanOptions, type PlanResult, runPlan } from "./run/run_plan.ts";
+export type { Artifact, ArtifactMeta, StageContext, StageDef } from "./run/stage.ts";
+export { UserError } from "./run/user_error.ts";
+export { canonicalJson } from "./run/canonical_json.ts";
+export { hashJson, sha256Hex } from "./run/hash.ts";
+export { publishReport, readTokenizedCorpus, readWorldArtifact, STAGES } from "./stages/mod.ts";

@@ -1,0 +1,219 @@
+import { join } from "node:path";
+import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
+import { atomicWrite } from "./atomic_write.ts";
+import {
+  artifactDir,
+  commitArtifact,
+  instanceName,
+  readArtifact,
+  removeStaleTemps,
+} from "./artifact_store.ts";
+import { hashJson } from "./hash.ts";
+import { createProgress, type ProgressSink } from "./progress.ts";
+import { settingsDiff } from "./settings_diff.ts";
+import type { Artifact, StageContext, StageDef } from "./stage.ts";
+
+/** How {@link runPlan} runs. */
+export interface PlanOptions {
+  /** Cache root of this experiment (`.cache/<experiment>`). */
+  cacheRoot: string;
+  /** Only say what would run. */
+  dryRun?: boolean;
+  /** `true` recomputes every stage; a list recomputes the named stages. */
+  force?: boolean | string[];
+  /** Restrict per-setup stages to these setups (default: all). */
+  setups?: string[];
+  /** Log lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress output (default: stderr). */
+  progressSink?: ProgressSink;
+}
+
+/** What happened to one stage instance. */
+export interface PlanEntry {
+  instance: string;
+  stage: string;
+  setup: string | null;
+  status: "cached" | "run" | "ran";
+  reason: string;
+  key: string | null;
+  /** Seconds spent now (0 when cached or dry). */
+  seconds: number;
+}
+
+/** The result of a plan: one entry per instance, and the artifacts by instance name. */
+export interface PlanResult {
+  entries: PlanEntry[];
+  artifacts: Map<string, Artifact>;
+}
+
+interface LastRun {
+  key: string;
+  version: number;
+  settings: unknown;
+  inputs: Record<string, string>;
+}
+
+/**
+ * Runs (or, dry, explains) the stage graph for a manifest. Stages run in the given order, which must be
+ * topological. An instance whose key — sha256 of its stage, version, settings and input artifacts'
+ * output digests — already has an artifact is skipped; otherwise it runs into a temporary folder that is
+ * renamed into the cache when it finishes, so a killed run resumes by re-running only unfinished stages.
+ *
+ * @param manifest The resolved manifest.
+ * @param stages Stage definitions in dependency order.
+ * @param options Cache location, dry run, force, setup filter.
+ * @returns One entry per instance and the artifacts produced or found.
+ */
+export async function runPlan(
+  manifest: ResolvedManifest,
+  stages: StageDef[],
+  options: PlanOptions,
+): Promise<PlanResult> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const setups = manifest.setups.filter((s) => !options.setups || options.setups.includes(s.name));
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const artifacts = new Map<string, Artifact>();
+  const entries: PlanEntry[] = [];
+  const pending = new Set<string>();
+
+  for (const stage of stages) {
+    for (const setup of stage.perSetup ? setups : [null]) {
+      const instance = instanceName(stage.name, setup?.name ?? null);
+      const inputs = resolveInputs(stage, setup, setups, byName);
+      const waiting = [...inputs.values()].filter((i) => pending.has(i));
+      const settings = stage.settings(manifest, setup);
+      if (waiting.length > 0) {
+        entries.push(
+          entry(stage, setup, instance, "run", `input ${waiting.join(", ")} will run first`, null),
+        );
+        pending.add(instance);
+        continue;
+      }
+      const inputDigests: Record<string, string> = {};
+      const inputArtifacts: Record<string, Artifact> = {};
+      for (const [label, inst] of inputs) {
+        const a = artifacts.get(inst)!;
+        inputDigests[inst] = a.meta.outputDigest;
+        inputArtifacts[label] = a;
+      }
+      const key = await hashJson({
+        stage: stage.name,
+        version: stage.version,
+        settings,
+        inputs: inputDigests,
+      });
+      const instanceDir = join(options.cacheRoot, instance);
+      const finalDir = artifactDir(options.cacheRoot, instance, key);
+      const forced = options.force === true ||
+        (Array.isArray(options.force) && options.force.includes(stage.name));
+      const existing = forced ? null : await readArtifact(finalDir);
+      if (existing) {
+        artifacts.set(instance, existing);
+        entries.push(entry(stage, setup, instance, "cached", `key ${key.slice(0, 12)}`, key));
+        continue;
+      }
+      const reason = forced ? "forced" : await whyRun(instanceDir, stage.version, settings, inputDigests);
+      if (options.dryRun) {
+        entries.push(entry(stage, setup, instance, "run", reason, key));
+        pending.add(instance);
+        continue;
+      }
+      log(`${instance}: running (${reason})`);
+      await removeStaleTemps(instanceDir);
+      const tmpDir = `${finalDir}.tmp-${crypto.randomUUID()}`;
+      const workDir = `${finalDir}.work`;
+      await Deno.mkdir(tmpDir, { recursive: true });
+      await Deno.mkdir(workDir, { recursive: true });
+      const ctx: StageContext = {
+        manifest,
+        setup,
+        key,
+        inputs: inputArtifacts,
+        all: artifacts,
+        outDir: tmpDir,
+        workDir,
+        progress: (label, total) => createProgress(`${instance} ${label}`, total, options.progressSink),
+        log: (m) => log(`${instance}: ${m}`),
+      };
+      const t0 = performance.now();
+      let summary: unknown;
+      try {
+        summary = await stage.run(ctx);
+      } catch (error) {
+        await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+        throw error;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const artifact = await commitArtifact(tmpDir, finalDir, {
+        stage: stage.name,
+        setup: setup?.name ?? null,
+        key,
+        version: stage.version,
+        settings,
+        inputs: inputDigests,
+        seconds,
+        createdAt: new Date().toISOString(),
+        summary: summary ?? null,
+      });
+      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+      const last: LastRun = { key, version: stage.version, settings, inputs: inputDigests };
+      await atomicWrite(join(instanceDir, "last.json"), JSON.stringify(last, null, 2) + "\n");
+      artifacts.set(instance, artifact);
+      entries.push({ ...entry(stage, setup, instance, "ran", reason, key), seconds });
+      log(`${instance}: done in ${seconds.toFixed(2)} s`);
+    }
+  }
+  return { entries, artifacts };
+}
+
+function resolveInputs(
+  stage: StageDef,
+  setup: ResolvedSetup | null,
+  setups: ResolvedSetup[],
+  byName: Map<string, StageDef>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dep of stage.deps) {
+    const d = byName.get(dep);
+    if (!d) throw new Error(`Stage "${stage.name}" depends on unknown stage "${dep}"`);
+    if (!d.perSetup) out.set(dep, dep);
+    else if (setup) out.set(dep, instanceName(dep, setup.name));
+    else for (const s of setups) out.set(instanceName(dep, s.name), instanceName(dep, s.name));
+  }
+  return out;
+}
+
+async function whyRun(
+  instanceDir: string,
+  version: number,
+  settings: unknown,
+  inputs: Record<string, string>,
+): Promise<string> {
+  let last: LastRun;
+  try {
+    last = JSON.parse(await Deno.readTextFile(join(instanceDir, "last.json")));
+  } catch {
+    return "not computed before";
+  }
+  if (last.version !== version) return `stage code changed (version ${last.version} → ${version})`;
+  const changed = settingsDiff(last.settings, settings);
+  if (changed.length > 0) {
+    const more = changed.length > 3 ? `, and ${changed.length - 3} more` : "";
+    return `settings changed: ${changed.slice(0, 3).join(", ")}${more}`;
+  }
+  const inputsChanged = Object.keys(inputs).filter((k) => last.inputs[k] !== inputs[k]);
+  if (inputsChanged.length > 0) return `input changed: ${inputsChanged.join(", ")}`;
+  return "no finished artifact for this key";
+}
+
+function entry(
+  stage: StageDef,
+  setup: ResolvedSetup | null,
+  instance: string,
+  status: PlanEntry["status"],
+  reason: string,
+  key: string | null,
+): PlanEntry {
+  return { instance, stage: stage.name, setup: setup?.name ?? null, status, reason, key, seconds: 0 };
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/** Linear modules whose weights influence can be tracked over, by their Hugging Face names. */
+export const TRACKABLE_MODULES = [
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+] as const;
+
+const dampingSchema = z.discriminatedUnion("mode", [
+  z.object({
+    mode: z.literal("heuristic"),
+    factor: z.number().positive().default(0.1).describe("λ = factor × mean(Λ), per layer."),
+  }).strict(),
+  z.object({
+    mode: z.literal("absolute"),
+    value: z.number().positive().describe("λ, the same for every layer."),
+  }).strict(),
+]);
+
+/**
+ * Every numerical setting of the influence computation (SCIENCE.md, "EK-FAC, step by step"). Recorded
+ * with every artifact it produces and in the report.
+ */
+export const influenceSchema = z.object({
+  strategy: z.enum(["ekfac", "kfac", "diagonal", "identity"]).default("ekfac").describe(
+    "Preconditioner: EK-FAC, K-FAC (no eigenvalue correction), diagonal, or identity (plain dot product).",
+  ),
+  trackedModules: z.array(z.enum(TRACKABLE_MODULES)).min(1).default(["gate_proj", "up_proj", "down_proj"])
+    .describe("Linear modules of every block whose weights are tracked (the paper: the MLP)."),
+  damping: dampingSchema.prefault({ mode: "heuristic" }).describe("Damping λ added to the curvature."),
+  labels: z.enum(["sampled", "empirical", "exact"]).default("sampled").describe(
+    "Fisher labels: sampled from the model (true Fisher), the data's own (empirical), or the exact expectation.",
+  ),
+  fitDocuments: z.number().int().positive().nullable().default(null).describe(
+    "Documents the factors are fitted on, drawn with the influence seed; null fits on every document.",
+  ),
+  blocks: z.union([z.literal(1), z.literal(2), z.literal(4)]).default(1).describe(
+    "Block-diagonal A and S: number of diagonal blocks (the paper: 2 for 7B, 4 for 35B).",
+  ),
+  eigensolver: z.enum(["cpu-f64", "gpu-jacobi"]).default("cpu-f64").describe(
+    "Eigendecomposition of A and S: float64 on the CPU, or the WGSL parallel Jacobi solver.",
+  ),
+  queryRank: z.number().int().positive().nullable().default(null).describe(
+    "Keep a rank-k SVD of each preconditioned query gradient; null keeps full rank.",
+  ),
+  scoreChunkDocuments: z.number().int().positive().default(256).describe(
+    "Documents scored per resumable chunk.",
+  ),
+  perTokenTopDocuments: z.number().int().min(0).default(10).describe(
+    "Per-token scores are stored for this many top documents of each query.",
+  ),
+  seed: z.number().int().min(0).nullable().default(null).describe(
+    "Seed for sampled labels and fit-document choice; null derives it from the root seed and the setup name.",
+  ),
+}).strict();
+
+/** Resolved influence settings. */
+export type InfluenceSettings = z.infer<typeof influenceSchema>;

@@ -1,0 +1,163 @@
+import { join } from "node:path";
+import {
+  REPORT_SCHEMA_VERSION,
+  type ReportDocument,
+  type Section,
+  writeReport,
+} from "../../reports/render/mod.ts";
+import { worldSection } from "../../reports/sections/world_section.ts";
+import type { WorldSummary } from "../../fixtures/world/mod.ts";
+import { paramCount } from "../../engine/model/mod.ts";
+import type { ResolvedManifest } from "../manifest/load_manifest.ts";
+import { gatherProvenance, probeAdapter } from "../run/provenance.ts";
+import type { StageContext, StageDef } from "../run/stage.ts";
+import { llamaConfigFor } from "./llama_config_for.ts";
+
+/**
+ * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
+ * artifacts into `<outDir>/<experiment>/<runId>/`; {@link publishReport} copies it to the reports root.
+ * The run id is the creation time plus the first 8 hex digits of the stage's key.
+ */
+export const reportStage: StageDef = {
+  name: "report",
+  version: 1,
+  perSetup: false,
+  deps: ["world", "tokenize"],
+  settings: (m) => ({ manifest: manifestSettings(m), report: m.report }),
+  async run(ctx) {
+    const createdAt = new Date().toISOString();
+    const runId = `${createdAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${ctx.key.slice(0, 8)}`;
+    const doc = await buildReport(ctx, runId, createdAt);
+    await writeReport(ctx.outDir, ctx.manifest.experiment, runId, doc);
+    return { runId };
+  },
+};
+
+function manifestSettings(m: ResolvedManifest): unknown {
+  const { file: _file, ...rest } = m;
+  return rest;
+}
+
+async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
+  const m = ctx.manifest;
+  const world = ctx.inputs.world.meta.summary as WorldSummary;
+  const vocabSize = (ctx.inputs.tokenize.meta.summary as { vocabSize: number }).vocabSize;
+  const provenance = await gatherProvenance(m, await probeAdapter());
+  const setups = Object.fromEntries(m.setups.map((s) => [s.name, {
+    description: s.description || `setup ${s.name}`,
+    parameterCount: paramCount(llamaConfigFor(s.model, vocabSize)),
+    checkpointSha256: null,
+    accuracy: {},
+    model: s.model,
+    querySets: s.querySets,
+  }]));
+  const timings = Object.fromEntries([...ctx.all].map(([name, a]) => [name, a.meta.seconds]));
+  const strategies = [...new Set(m.setups.map((s) => s.influence.strategy))];
+  return {
+    title: m.report.title,
+    subtitle: `${m.experiment} · run ${runId}`,
+    json: {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      experiment: m.experiment,
+      runId,
+      createdAt,
+      provenance: provenance as unknown as ReportDocument["json"]["provenance"],
+      timings,
+      setups,
+      influence: {
+        strategy: strategies.length === 1 ? strategies[0] : "mixed",
+        setups: Object.fromEntries(m.setups.map((s) => [s.name, s.influence])),
+      },
+      findings: [],
+      validation: { world: { queryLeaks: 0 } },
+      world,
+    },
+    sections: [overviewSection(m, setups), worldSection(world), pipelineSection(ctx, timings), {
+      id: "provenance",
+      title: "Provenance",
+      blocks: [{
+        kind: "keyValue",
+        pairs: [
+          { key: "manifest", value: provenance.manifestFile },
+          { key: "manifest sha256", value: provenance.manifestSha256 },
+          { key: "overrides", value: provenance.overrides.join(" ") || "none" },
+          { key: "git commit", value: provenance.git.commit },
+          { key: "working tree dirty", value: provenance.git.dirty },
+          { key: "Deno", value: provenance.deno },
+          { key: "deno.lock sha256", value: provenance.lockfileSha256 },
+          { key: "OS", value: provenance.os },
+          { key: "CPUs", value: provenance.cpuCount },
+          { key: "WebGPU adapter", value: provenance.adapter?.description ?? "none" },
+          { key: "root seed", value: provenance.rootSeed },
+        ],
+      }],
+    }],
+  };
+}
+
+function overviewSection(
+  m: ResolvedManifest,
+  setups: Record<string, { description: string; parameterCount: number }>,
+): Section {
+  return {
+    id: "overview",
+    title: "Overview",
+    blocks: [
+      { kind: "paragraph", text: m.description || m.experiment },
+      {
+        kind: "note",
+        tone: "warning",
+        text: "The setups named 7B and 35B are proxies: small Llama-architecture models defined by this " +
+          "manifest, not Command R. This harness version builds the world and the stage graph; model " +
+          "training, influence scores and the findings (F1-F5) are not computed in this run.",
+      },
+      {
+        kind: "table",
+        caption: "The compared setups.",
+        columns: [
+          { label: "setup", align: "left" },
+          { label: "what it is", align: "left" },
+          { label: "parameters", format: { style: "integer" } },
+          { label: "layers × width", align: "left" },
+          { label: "query sets", align: "left" },
+        ],
+        rows: m.setups.map((s) => [
+          s.name,
+          setups[s.name].description,
+          setups[s.name].parameterCount,
+          `${s.model.layers} × ${s.model.hiddenSize}`,
+          s.querySets.join(", "),
+        ]),
+      },
+    ],
+  };
+}
+
+function pipelineSection(ctx: StageContext, timings: Record<string, number>): Section {
+  return {
+    id: "pipeline",
+    title: "Pipeline",
+    blocks: [{
+      kind: "table",
+      caption: "Stages of this run: cache key and the seconds each took when it was computed.",
+      columns: [
+        { label: "stage", align: "left" },
+        { label: "key", align: "left" },
+        { label: "seconds", format: { style: "fixed", digits: 2 } },
+      ],
+      rows: [...ctx.all].map(([name, a]) => [name, a.meta.key.slice(0, 12), timings[name]]),
+    }],
+  };
+}
+
+/**
+ * Directory of the report a finished report artifact holds.
+ *
+ * @param artifactDir The report stage's artifact folder.
+ * @param experiment Experiment name.
+ * @param runId Run id from the artifact's summary.
+ * @returns `<artifactDir>/<experiment>/<runId>`.
+ */
+export function reportFolderIn(artifactDir: string, experiment: string, runId: string): string {
+  return join(artifactDir, experiment, runId);
+}

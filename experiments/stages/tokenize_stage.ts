@@ -1,0 +1,110 @@
+import { join } from "node:path";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import vocab from "../../fixtures/tokenizer/vocab.json" with { type: "json" };
+import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
+import type { StageDef } from "../run/stage.ts";
+import { readWorldArtifact } from "./world_stage.ts";
+
+/**
+ * Stage `tokenize`: encodes every document as BOS + text + EOS and every query as BOS + prompt
+ * (prompt ids) and completion + EOS (completion ids), with the committed character vocabulary.
+ * Writes `documents.safetensors` (`tokens` I32 [total], `offsets` I32 [documents + 1]),
+ * `queries.safetensors` (`prompt_tokens`, `prompt_offsets`, `completion_tokens`, `completion_offsets`),
+ * `ids.json` (`{documents, queries}` ids in row order) and `tokenizer.json`.
+ */
+export const tokenizeStage: StageDef = {
+  name: "tokenize",
+  version: 1,
+  perSetup: false,
+  deps: ["world"],
+  settings: () => ({ tokenizer: vocab }),
+  async run(ctx) {
+    const tok = defaultTokenizer();
+    const world = await readWorldArtifact(ctx.inputs.world.dir);
+    const docs = world.documents.map((d) => tok.encode(d.text, { bos: true, eos: true }));
+    const prompts = world.queries.map((q) => tok.encode(q.prompt, { bos: true }));
+    const completions = world.queries.map((q) => tok.encode(q.completion, { eos: true }));
+    const [tokens, offsets] = pack(docs);
+    const [promptTokens, promptOffsets] = pack(prompts);
+    const [completionTokens, completionOffsets] = pack(completions);
+    await Deno.writeFile(
+      join(ctx.outDir, "documents.safetensors"),
+      writeSafetensors({
+        tokens: { dtype: "I32", shape: [tokens.length], data: tokens },
+        offsets: { dtype: "I32", shape: [offsets.length], data: offsets },
+      }),
+    );
+    await Deno.writeFile(
+      join(ctx.outDir, "queries.safetensors"),
+      writeSafetensors({
+        prompt_tokens: { dtype: "I32", shape: [promptTokens.length], data: promptTokens },
+        prompt_offsets: { dtype: "I32", shape: [promptOffsets.length], data: promptOffsets },
+        completion_tokens: { dtype: "I32", shape: [completionTokens.length], data: completionTokens },
+        completion_offsets: { dtype: "I32", shape: [completionOffsets.length], data: completionOffsets },
+      }),
+    );
+    const ids = { documents: world.documents.map((d) => d.id), queries: world.queries.map((q) => q.id) };
+    await Deno.writeTextFile(join(ctx.outDir, "ids.json"), JSON.stringify(ids) + "\n");
+    await Deno.writeTextFile(
+      join(ctx.outDir, "tokenizer.json"),
+      JSON.stringify(tok.toJSON(), null, 1) + "\n",
+    );
+    return {
+      vocabSize: tok.vocabSize,
+      documentTokens: tokens.length,
+      longestDocument: Math.max(...docs.map((d) => d.length)),
+      longestQuery: Math.max(...prompts.map((p, i) => p.length + completions[i].length)),
+    };
+  },
+};
+
+function pack(rows: Int32Array[]): [Int32Array, Int32Array] {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
+  const tokens = new Int32Array(offsets[rows.length]);
+  rows.forEach((r, i) => tokens.set(r, offsets[i]));
+  return [tokens, offsets];
+}
+
+/** Token ids of the documents and queries, as the tokenize stage wrote them. */
+export interface TokenizedCorpus {
+  documentIds: string[];
+  queryIds: string[];
+  /** Document i is `tokens.subarray(offsets[i], offsets[i + 1])` (BOS ... EOS). */
+  documents: { tokens: Int32Array; offsets: Int32Array };
+  /** Query i: prompt (BOS first) and completion (EOS last), concatenated when scored. */
+  queries: {
+    promptTokens: Int32Array;
+    promptOffsets: Int32Array;
+    completionTokens: Int32Array;
+    completionOffsets: Int32Array;
+  };
+}
+
+/**
+ * Reads the tokenize stage's outputs back.
+ *
+ * @param dir The tokenize artifact folder.
+ * @returns The token ids and ids in row order.
+ */
+export async function readTokenizedCorpus(dir: string): Promise<TokenizedCorpus> {
+  const ints = (file: Awaited<ReturnType<typeof readSafetensors>>, name: string) => {
+    const t = file.tensors.get(name);
+    if (!t || t.dtype !== "I32") throw new Error(`${dir}: tensor "${name}" missing or not I32`);
+    return t.data;
+  };
+  const docs = readSafetensors(await Deno.readFile(join(dir, "documents.safetensors")));
+  const qs = readSafetensors(await Deno.readFile(join(dir, "queries.safetensors")));
+  const ids = JSON.parse(await Deno.readTextFile(join(dir, "ids.json")));
+  return {
+    documentIds: ids.documents,
+    queryIds: ids.queries,
+    documents: { tokens: ints(docs, "tokens"), offsets: ints(docs, "offsets") },
+    queries: {
+      promptTokens: ints(qs, "prompt_tokens"),
+      promptOffsets: ints(qs, "prompt_offsets"),
+      completionTokens: ints(qs, "completion_tokens"),
+      completionOffsets: ints(qs, "completion_offsets"),
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { join } from "node:path";
+import { findQueryLeaks, generateWorld, summarizeWorld } from "../../fixtures/world/mod.ts";
+import type { Document, Fact, Query } from "../../fixtures/world/mod.ts";
+import type { StageDef } from "../run/stage.ts";
+
+/**
+ * Stage `world`: generates the synthetic pretraining world from the manifest's `world` and `queries`
+ * settings. Writes `documents.jsonl` (one document with its ground truth per line), `queries.jsonl`,
+ * `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
+ */
+export const worldStage: StageDef = {
+  name: "world",
+  version: 1,
+  perSetup: false,
+  deps: [],
+  settings: (m) => ({ world: m.world, queries: m.queries }),
+  async run(ctx) {
+    const world = generateWorld(ctx.manifest.world, ctx.manifest.queries);
+    const leaks = findQueryLeaks(world);
+    if (leaks.length > 0) {
+      throw new Error(
+        `The generated world leaks query numbers into the corpus: ${leaks.slice(0, 3).join("; ")}`,
+      );
+    }
+    await Deno.writeTextFile(join(ctx.outDir, "documents.jsonl"), toJsonl(world.documents));
+    await Deno.writeTextFile(join(ctx.outDir, "queries.jsonl"), toJsonl(world.queries));
+    await Deno.writeTextFile(join(ctx.outDir, "facts.json"), JSON.stringify(world.facts, null, 1) + "\n");
+    const summary = summarizeWorld(world);
+    await Deno.writeTextFile(join(ctx.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+    return summary;
+  },
+};
+
+function toJsonl(rows: readonly unknown[]): string {
+  return rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+}
+
+/**
+ * Reads the world stage's outputs back.
+ *
+ * @param dir The world artifact folder.
+ * @returns Documents, queries and facts, as generated.
+ */
+export async function readWorldArtifact(
+  dir: string,
+): Promise<{ documents: Document[]; queries: Query[]; facts: Fact[] }> {
+  const lines = async (name: string) =>
+    (await Deno.readTextFile(join(dir, name))).split("\n").filter((l) => l.length > 0).map((l) =>
+      JSON.parse(l)
+    );
+  return {
+    documents: await lines("documents.jsonl"),
+    queries: await lines("queries.jsonl"),
+    facts: JSON.parse(await Deno.readTextFile(join(dir, "facts.json"))),
+  };
+}

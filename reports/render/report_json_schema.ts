@@ -1,0 +1,119 @@
+/**
+ * The zod schema of `report.json`: the fields DESIGN.md requires, permissive on extra fields so
+ * that analyses can add their own without a schema change.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { SEMVER_PATTERN } from "./schema_version.ts";
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex sha256");
+
+/** The WebGPU adapter a run used (`GPUAdapterInfo` fields plus the fallback flag). */
+export const adapterSchema = z.looseObject({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  isFallbackAdapter: z.boolean(),
+});
+
+/** Where a run's numbers came from: the resolved manifest, code, runtime and machine. */
+export const provenanceSchema = z.looseObject({
+  /** The resolved manifest, every default filled in. */
+  manifest: z.record(z.string(), z.unknown()),
+  /** sha256 of the manifest's canonical JSON. */
+  manifestSha256: sha256,
+  /** Git commit (null outside a repository) and whether the working tree had changes. */
+  git: z.looseObject({ commit: z.string().min(1).nullable(), dirty: z.boolean().nullable() }),
+  /** `Deno.version.deno`. */
+  deno: z.string().min(1),
+  /** sha256 of deno.lock, or null when the run had no lockfile. */
+  lockfileSha256: sha256.nullable(),
+  /** Operating system, for example `linux x86_64`. */
+  os: z.string().min(1),
+  cpuCount: z.number().int().positive(),
+  /** The adapter, or null for runs that used no GPU stage. */
+  adapter: adapterSchema.nullable(),
+  rootSeed: z.number().int().nonnegative(),
+});
+
+/** One compared setup ("7B" or "35B" proxy): what it really is and how well it answers. */
+export const setupSchema = z.looseObject({
+  /** What the setup really is (architecture, size, data). */
+  description: z.string().min(1),
+  parameterCount: z.number().int().positive(),
+  /** sha256 of model.safetensors, or null while the setup has no trained checkpoint. */
+  checkpointSha256: sha256.nullable(),
+  /** Fraction correct in [0, 1] per query set. */
+  accuracy: z.record(z.string(), z.number().min(0).max(1)),
+});
+
+/** A measured value for one setup: a number, several named numbers, or null when not measured. */
+export const measuredValueSchema = z.union([
+  z.number(),
+  z.null(),
+  z.record(z.string(), z.number().nullable()),
+]);
+
+/** The verdicts a finding can receive. */
+export const FINDING_VERDICTS = ["reproduced", "partial", "not-reproduced", "inconclusive"] as const;
+
+/** One finding of SCIENCE.md (F1..F5 and any added later), measured on every setup. */
+export const findingSchema = z.looseObject({
+  /** Finding id, for example `F1`. */
+  id: z.string().min(1),
+  /** The paper's value or statement this is compared with. */
+  paperFigure: z.union([z.string(), z.number(), z.record(z.string(), z.union([z.string(), z.number()]))]),
+  /** Measured value per setup name. */
+  measured: z.record(z.string(), measuredValueSchema),
+  /** The test statistic behind the verdict, or null when none applies. */
+  statistic: z.looseObject({
+    name: z.string().min(1),
+    value: z.number().nullable(),
+    pValue: z.number().min(0).max(1).nullable().optional(),
+  }).nullable(),
+  verdict: z.enum(FINDING_VERDICTS),
+});
+
+/** The `report.json` payload. */
+export const reportJsonSchema = z.looseObject({
+  schemaVersion: z.string().regex(SEMVER_PATTERN, "expected a semantic version such as 1.0.0"),
+  experiment: z.string().min(1),
+  runId: z.string().min(1),
+  createdAt: z.iso.datetime({ offset: true }),
+  provenance: provenanceSchema,
+  /** Seconds per pipeline stage. */
+  timings: z.record(z.string(), z.number().nonnegative()),
+  /** Per setup name. */
+  setups: z.record(z.string(), setupSchema),
+  /** Influence strategy and every numerical setting. */
+  influence: z.looseObject({ strategy: z.string().min(1) }),
+  findings: z.array(findingSchema),
+  /** Self-checks (planted facts, cross-checks) and their outcomes. */
+  validation: z.record(z.string(), z.unknown()),
+});
+
+/** A parsed `report.json` payload. */
+export type ReportJson = z.infer<typeof reportJsonSchema>;
+
+/** One finding entry of `report.json`. */
+export type Finding = z.infer<typeof findingSchema>;
+
+/**
+ * The `report.json` schema as a JSON Schema (draft 2020-12) document, for tools outside TypeScript.
+ *
+ * @returns A JSON Schema object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reportJsonSchemaAsJsonSchema } from "./report_json_schema.ts";
+ * const schema = reportJsonSchemaAsJsonSchema();
+ * assert.equal(schema.type, "object");
+ * ```
+ */
+export function reportJsonSchemaAsJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(reportJsonSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
+}

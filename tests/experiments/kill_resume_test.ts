@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+
+const MANIFEST = `{
+  "experiment": "killtest",
+  "world": { "documents": 3000 },
+  "setups": { "small": {}, "large": { "model": { "hiddenSize": 128 } } }
+}`;
+
+function experiment(dir: string, cache: string, out: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-check",
+      "-A",
+      "experiments/cli/experiment.ts",
+      join(dir, "m.jsonc"),
+      "--cache",
+      cache,
+      "--out",
+      out,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/** Every artifact file's bytes by `<instance>/<file>`, skipping meta.json (it holds timings). */
+async function artifactFiles(cache: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const root = join(cache, "killtest");
+  for await (const inst of Deno.readDir(root)) {
+    if (!inst.isDirectory || inst.name === "report") continue;
+    for await (const key of Deno.readDir(join(root, inst.name))) {
+      if (!key.isDirectory || !/^[0-9a-f]{64}$/.test(key.name)) continue;
+      const walk = async (d: string) => {
+        for await (const e of Deno.readDir(d)) {
+          const p = join(d, e.name);
+          if (e.isDirectory) await walk(p);
+          else if (e.name !== "meta.json") {
+            out.set(`${inst.name}/${relative(join(root, inst.name, key.name), p)}`, await Deno.readFile(p));
+          }
+        }
+      };
+      await walk(join(root, inst.name, key.name));
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name: "a run killed with SIGKILL at any moment resumes to byte-identical artifacts",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(join(dir, "m.jsonc"), MANIFEST);
+    const ref = experiment(dir, join(dir, "c1"), join(dir, "o1"));
+    assert.equal((await ref.status).code, 0);
+
+    const cache = join(dir, "c2");
+    const out = join(dir, "o2");
+    for (const ms of [250, 600, 1000, 1500, 2200]) {
+      const child = experiment(dir, cache, out);
+      const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+      await child.status;
+      clearTimeout(timer);
+    }
+    const last = experiment(dir, cache, out);
+    assert.equal((await last.status).code, 0);
+
+    const expected = await artifactFiles(join(dir, "c1"));
+    const got = await artifactFiles(cache);
+    assert.ok(expected.size >= 4, `expected artifacts, found ${[...expected.keys()]}`);
+    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+    for (const [name, bytes] of expected) assert.deepEqual(got.get(name), bytes, `${name} differs`);
+    const latest = JSON.parse(await Deno.readTextFile(join(out, "killtest", "latest.json")));
+    await Deno.stat(join(out, "killtest", latest.runId, "report.json"));
+    await Deno.remove(dir, { recursive: true });
+  },
+});
