@@ -73,7 +73,13 @@ export async function probeAdapter(): Promise<AdapterRecord | null> {
   };
 }
 
-async function gitState(): Promise<Provenance["git"]> {
+/**
+ * The git commit of the working directory and whether tracked files have uncommitted changes; both
+ * null outside a git checkout or without git.
+ *
+ * @returns The git state.
+ */
+export async function gitState(): Promise<Provenance["git"]> {
   const run = async (args: string[]) => {
     try {
       const out = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();

@@ -82,7 +82,7 @@ export async function runPlan(
       const instance = instanceName(stage.name, setup?.name ?? null);
       const inputs = resolveInputs(stage, setup, setups, byName);
       const waiting = [...inputs.values()].filter((i) => pending.has(i));
-      const settings = stage.settings(manifest, setup);
+      const settings = await stage.settings(manifest, setup);
       if (waiting.length > 0) {
         entries.push(
           entry(stage, setup, instance, "run", `input ${waiting.join(", ")} will run first`, null),

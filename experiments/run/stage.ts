@@ -64,7 +64,7 @@ export interface StageDef {
   /** Stages whose outputs it reads. A per-setup stage's per-setup dependency is the same setup's. */
   deps: string[];
   /** The resolved settings that determine the outputs (hashed into the key, recorded in meta). */
-  settings(manifest: ResolvedManifest, setup: ResolvedSetup | null): unknown;
+  settings(manifest: ResolvedManifest, setup: ResolvedSetup | null): unknown | Promise<unknown>;
   /** Computes the outputs into `ctx.outDir`; may return a small JSON summary. */
   run(ctx: StageContext): Promise<unknown>;
 }

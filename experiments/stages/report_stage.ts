@@ -9,7 +9,7 @@ import { worldSection } from "../../reports/sections/world_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import { paramCount } from "../../engine/model/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
-import { gatherProvenance, probeAdapter } from "../run/provenance.ts";
+import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import { llamaConfigFor } from "./llama_config_for.ts";
 
@@ -23,7 +23,8 @@ export const reportStage: StageDef = {
   version: 1,
   perSetup: false,
   deps: ["world", "tokenize"],
-  settings: (m) => ({ manifest: manifestSettings(m), report: m.report }),
+  // The commit is part of the key so that the report's provenance always names the code that made it.
+  settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
   async run(ctx) {
     const createdAt = new Date().toISOString();
     const runId = `${createdAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${ctx.key.slice(0, 8)}`;

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { reportJsonSchema } from "../../reports/render/mod.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+
+const MANIFEST = `{
+  "experiment": "clitest",
+  "world": { "documents": 600, "facts": { "count": 20 } },
+  "queries": { "factualPool": 10 },
+  "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 128 } } }
+}`;
+
+async function cli(
+  script: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "-A", `experiments/cli/${script}.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function setup(): Promise<{ dir: string; manifest: string; common: string[] }> {
+  const dir = await Deno.makeTempDir();
+  const manifest = join(dir, "m.jsonc");
+  await Deno.writeTextFile(manifest, MANIFEST);
+  return { dir, manifest, common: ["--cache", join(dir, "cache"), "--out", join(dir, "reports")] };
+}
+
+Deno.test("experiment: a bad manifest exits 1 with one line and no stack trace", async () => {
+  const { dir, manifest, common } = await setup();
+  await Deno.writeTextFile(manifest, `{"experiment": "x", "setups": {"7B": {"model": {"layers": -1}}}}`);
+  const r = await cli("experiment", [manifest, ...common]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `error: Cannot read manifest "${manifest}": setups.7B.model.layers must be a positive integer, got -1\n`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("experiment: unknown flags, stages and setups are user errors", async () => {
+  const { dir, manifest, common } = await setup();
+  const flag = await cli("experiment", [manifest, "--frobnicate", ...common]);
+  assert.equal(flag.code, 1);
+  assert.match(flag.stderr, /^error: .*--frobnicate/);
+  const stage = await cli("experiment", [manifest, "--force=wrld", ...common]);
+  assert.equal(stage.stderr, "error: --force=wrld: no such stage; stages are world, tokenize, report\n");
+  const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
+  assert.equal(setupName.stderr, `error: --setup 8B: "${manifest}" has no such setup; it has 7B, 35B\n`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("experiment: dry run, run, then every stage cached, with a valid report", async () => {
+  const { dir, manifest, common } = await setup();
+  const dry = await cli("experiment", [manifest, "--dry-run", ...common]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^world\s+run\s+not computed before$/m);
+  assert.match(dry.stdout, /^tokenize\s+run\s+input world will run first$/m);
+  const run = await cli("experiment", [manifest, ...common]);
+  assert.equal(run.code, 0, run.stderr);
+  const again = await cli("experiment", [manifest, "--dry-run", ...common]);
+  for (const stage of ["world", "tokenize", "report"]) {
+    assert.match(again.stdout, new RegExp(`^${stage}\\s+cached`, "m"));
+  }
+  const changed = await cli("experiment", [manifest, "--dry-run", "--set", "world.documents=500", ...common]);
+  assert.match(changed.stdout, /^world\s+run\s+settings changed: world\.documents \(600 → 500\)$/m);
+
+  const reports = join(dir, "reports", "clitest");
+  const latest = JSON.parse(await Deno.readTextFile(join(reports, "latest.json")));
+  const folder = join(reports, latest.runId);
+  const json = JSON.parse(await Deno.readTextFile(join(folder, "report.json")));
+  reportJsonSchema.parse(json);
+  assert.equal(json.experiment, "clitest");
+  assert.deepEqual(Object.keys(json.setups).sort(), ["35B", "7B"]);
+  assert.ok(json.setups["35B"].parameterCount > json.setups["7B"].parameterCount);
+  assert.equal(json.world.documents, 600);
+  assert.deepEqual(Object.keys(json.timings).sort(), ["tokenize", "world"], "the stages before the report");
+  const html = await Deno.readTextFile(join(folder, "report.html"));
+  assert.match(html, /The synthetic pretraining world/);
+  assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the world charts are inlined as SVG");
+  assert.doesNotMatch(html, /src="http|<link /);
+  await Deno.stat(join(folder, "report.md"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order", async () => {
+  const { dir, manifest } = await setup();
+  const out = join(dir, "export");
+  const r = await cli("export", [manifest, "--setup", "7B", "--out", out, "--cache", join(dir, "cache")]);
+  assert.equal(r.code, 0, r.stderr);
+  const tok = defaultTokenizer();
+  const docs = (await Deno.readTextFile(join(out, "docs.jsonl"))).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  const world =
+    (await Deno.readTextFile(join(dir, "cache", "clitest", "world", await firstKey(dir), "documents.jsonl")))
+      .trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(docs.length, 600);
+  docs.forEach((d, i) => {
+    assert.equal(d.id, world[i].id);
+    assert.deepEqual(d.input_ids, Array.from(tok.encode(world[i].text, { bos: true, eos: true })));
+  });
+  const queries = (await Deno.readTextFile(join(out, "queries.jsonl"))).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.equal(queries.length, 10 + 20, "the 7B setup asks the factual pool and the arithmetic set");
+  assert.equal(queries[0].prompt_ids[0], tok.special.bos);
+  assert.equal(queries[0].completion_ids.at(-1), tok.special.eos);
+  await Deno.remove(dir, { recursive: true });
+});
+
+async function firstKey(dir: string): Promise<string> {
+  for await (const e of Deno.readDir(join(dir, "cache", "clitest", "world"))) {
+    if (/^[0-9a-f]{64}$/.test(e.name)) return e.name;
+  }
+  throw new Error("no world artifact");
+}
