@@ -8,7 +8,8 @@ const HELP = `Usage: deno task report diff A B
 Compares two report folders (each holding report.json): schema compatibility, manifest settings,
 provenance, stage timings and every figure that changed.
 
-  --tolerance X   relative change below which figures count as unchanged (default 1e-9)
+  --rtol X        relative change below which figures count as unchanged (default 1e-9)
+  --atol X        absolute change below which figures count as unchanged (default 1e-12)
   -h, --help      show this help
 `;
 
@@ -16,7 +17,11 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: Deno.args,
     allowPositionals: true,
-    options: { tolerance: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      rtol: { type: "string", default: "1e-9" },
+      atol: { type: "string", default: "1e-12" },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
   if (values.help) {
     console.log(HELP);
@@ -28,9 +33,11 @@ async function main(): Promise<number> {
       `Expected "report diff A B" with two report folders, got "report ${positionals.join(" ")}"`,
     );
   }
-  const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
-  if (tolerance !== undefined && !(tolerance >= 0)) {
-    throw new UserError(`--tolerance must be a non-negative number, got "${values.tolerance}"`);
+  const tolerance = { rtol: Number(values.rtol), atol: Number(values.atol) };
+  for (const name of ["rtol", "atol"] as const) {
+    if (!(tolerance[name] >= 0)) {
+      throw new UserError(`--${name} must be a non-negative number, got "${values[name]}"`);
+    }
   }
   let diff;
   try {
