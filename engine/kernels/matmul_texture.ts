@@ -1,0 +1,183 @@
+/**
+ * Software GEMM family: copies operands into rgba32float textures in a K-major layout (transposing
+ * 4×4 blocks where the stored layout is not K-major), then runs the register-blocked texture kernel
+ * (see `matmul_texture.wgsl` for why). Problems larger than the texture limits or the scratch budget
+ * are split into chunks over batch, m, n and k (k chunks after the first accumulate with β = 1).
+ *
+ * @module
+ */
+import type { GemmSpec } from "../gemm_spec.ts";
+import type { Gpu } from "../gpu.ts";
+import type { Kernel } from "../kernel.ts";
+import { Params } from "../params.ts";
+import packSource from "./matmul_pack.wgsl" with { type: "text" };
+import gemmSource from "./matmul_texture.wgsl" with { type: "text" };
+import transposeSource from "./matmul_transpose.wgsl" with { type: "text" };
+
+/** Copies an operand rectangle into a texture with zero padding (when a plain copy cannot). */
+export const matmulPackKernel: Kernel = {
+  name: "matmul_pack",
+  source: packSource,
+  bindings: ["uniform", "read", "texture_write"],
+};
+
+/** Transposes 4×4 texel blocks from stored-row layout to the kernel's K-major layout. */
+export const matmulTransposeKernel: Kernel = {
+  name: "matmul_transpose",
+  source: transposeSource,
+  bindings: ["uniform", "texture_read", "texture_write"],
+};
+
+/** 8×16-per-invocation texture GEMM on K-major operand textures. */
+export const matmulTextureKernel: Kernel = {
+  name: "matmul_texture",
+  source: gemmSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/** Output rows and columns per workgroup, and the K step, of `matmul_texture.wgsl`. */
+const TILE_ROWS = 64, TILE_COLS = 128, K_STEP = 8;
+/** Largest packed operand per chunk, in floats (64 MiB of texture each for A and B). */
+const MAX_CHUNK_FLOATS = 16 * 1024 * 1024;
+
+const roundUp = (x: number, step: number) => Math.ceil(x / step) * step;
+const roundDown = (x: number, step: number) => Math.floor(x / step) * step;
+
+/** How one operand is stored (see `gemm_spec.ts`). */
+interface Stored {
+  buffer: GPUBuffer;
+  ld: number;
+  offset: number;
+  stride: number;
+}
+
+/** A filled scratch texture and the extent written: padded rows, texels per row, layers. */
+interface Packed {
+  view: GPUTextureView;
+  extent: readonly [number, number, number];
+}
+
+/**
+ * Records `C = α·op(A)·op(B) + β·C` with the software family.
+ *
+ * @param gpu Device context.
+ * @param a Buffer of A.
+ * @param b Buffer of B.
+ * @param c Buffer of C (distinct from A and B).
+ * @param s Resolved problem.
+ */
+export function matmulSoftware(gpu: Gpu, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, s: GemmSpec): void {
+  if (s.m === 0 || s.n === 0 || s.batch === 0) return;
+  const dim = gpu.limits.maxTextureDimension2D;
+  const kChunk = Math.max(K_STEP, roundDown(Math.min(dim, 4096), K_STEP));
+  const kc0 = Math.min(roundUp(Math.max(s.k, 1), K_STEP), kChunk);
+  const mChunk = Math.max(TILE_ROWS, roundDown(Math.min(dim, MAX_CHUNK_FLOATS / kc0), TILE_ROWS));
+  const nChunk = Math.max(TILE_COLS, roundDown(Math.min(dim, MAX_CHUNK_FLOATS / kc0), TILE_COLS));
+  const largest = Math.max(
+    Math.min(roundUp(s.m, TILE_ROWS), mChunk),
+    Math.min(roundUp(s.n, TILE_COLS), nChunk),
+  );
+  const layerChunk = Math.max(
+    1,
+    Math.min(gpu.limits.maxTextureArrayLayers, Math.floor(MAX_CHUNK_FLOATS / (largest * kc0))),
+  );
+  const storedA: Stored = { buffer: a, ld: s.lda, offset: s.offsetA, stride: s.strideA };
+  const storedB: Stored = { buffer: b, ld: s.ldb, offset: s.offsetB, stride: s.strideB };
+
+  for (let z0 = 0; z0 < s.batch; z0 += layerChunk) {
+    const zc = Math.min(layerChunk, s.batch - z0);
+    for (let m0 = 0; m0 < s.m; m0 += mChunk) {
+      const mc = Math.min(mChunk, s.m - m0);
+      for (let n0 = 0; n0 < s.n; n0 += nChunk) {
+        const nc = Math.min(nChunk, s.n - n0);
+        // k = 0 still runs once so that C = β·C (or 0) is written.
+        for (let k0 = 0; k0 === 0 || k0 < s.k; k0 += kChunk) {
+          const kc = Math.min(kChunk, s.k - k0);
+          const kPad = roundUp(Math.max(kc, 1), K_STEP);
+          const mPad = roundUp(mc, TILE_ROWS), nPad = roundUp(nc, TILE_COLS);
+          // Both textures are K-major: rows k, texels along m (A) or n (B).
+          const viewA = s.transA
+            ? pack(gpu, "matmul-a", storedA, z0, zc, [k0, m0, kc, mc], [kPad, mPad / 4], "rows").view
+            : transposed(
+              gpu,
+              "matmul-a",
+              pack(gpu, "matmul-a-rows", storedA, z0, zc, [m0, k0, mc, kc], [mPad, kPad / 4], "cols"),
+            );
+          const viewB = s.transB
+            ? transposed(
+              gpu,
+              "matmul-b",
+              pack(gpu, "matmul-b-rows", storedB, z0, zc, [n0, k0, nc, kc], [nPad, kPad / 4], "cols"),
+            )
+            : pack(gpu, "matmul-b", storedB, z0, zc, [k0, n0, kc, nc], [kPad, nPad / 4], "rows").view;
+          const params = new Params()
+            .u32(mc, nc, kPad / K_STEP, s.ldc, s.offsetC + z0 * s.strideC + m0 * s.ldc + n0, s.strideC)
+            .u32(s.strideA === 0 ? 0 : 1, s.strideB === 0 ? 0 : 1)
+            .f32(s.alpha, k0 === 0 ? s.beta : 1);
+          gpu.dispatch(matmulTextureKernel, {
+            params,
+            resources: [viewA, viewB, c],
+            workgroups: [nPad / TILE_COLS, mPad / TILE_ROWS, zc],
+          });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Transposes a packed chunk stored with rows along m or n (padded rows × padded k / 4 texels) into
+ * scratch texture `slot` in the GEMM kernel's K-major layout (padded k rows × rows / 4 texels).
+ */
+function transposed(gpu: Gpu, slot: string, src: Packed): GPUTextureView {
+  const [height, width, layers] = src.extent;
+  const dst = gpu.scratchTexture(slot, height / 4, width * 4, layers);
+  gpu.dispatch(matmulTransposeKernel, {
+    params: new Params().u32(width, height / 4),
+    resources: [src.view, dst.view],
+    workgroups: [Math.ceil(width / 8), Math.ceil(height / 4 / 8), layers],
+  });
+  return dst.view;
+}
+
+/**
+ * Fills scratch texture `slot` with the stored rectangle `[r0, r0+rows) × [c0, c0+cols)` of the
+ * operand for batch items [z0, z0+layers) (one layer when broadcast), zero-padded to
+ * `height` rows × `width` texels. Padding along K (`kAxis`) must read as zeros; padding along m or n
+ * only feeds outputs that are never stored, so a plain buffer-to-texture copy may leave it stale. The
+ * copy is used when there is no K padding and rows are 256-byte aligned; otherwise the pack kernel.
+ */
+function pack(
+  gpu: Gpu,
+  slot: string,
+  op: Stored,
+  z0: number,
+  layers: number,
+  [r0, c0, rows, cols]: readonly [number, number, number, number],
+  [height, width]: readonly [number, number],
+  kAxis: "rows" | "cols",
+): Packed {
+  const layerCount = op.stride === 0 ? 1 : layers;
+  const { texture, view } = gpu.scratchTexture(slot, width, height, layerCount);
+  const packed: Packed = { view, extent: [height, width, layerCount] };
+  const base = op.offset + z0 * op.stride + r0 * op.ld + c0;
+  const noKPadding = kAxis === "cols" ? cols === width * 4 : rows === height;
+  const copyable = noKPadding && cols % 4 === 0 && rows > 0 && op.ld % 64 === 0 && base % 4 === 0 &&
+    op.stride % 4 === 0;
+  if (copyable) {
+    for (let layer = 0; layer < layerCount; layer++) {
+      gpu.copyBufferToTexture(
+        { buffer: op.buffer, offset: (base + layer * op.stride) * 4, bytesPerRow: op.ld * 4 },
+        { texture, origin: [0, 0, layer] },
+        [cols / 4, rows, 1],
+      );
+    }
+    return packed;
+  }
+  gpu.dispatch(matmulPackKernel, {
+    params: new Params().u32(rows, cols, op.ld, base, op.stride),
+    resources: [op.buffer, view],
+    workgroups: [Math.ceil(width / 8), Math.ceil(height / 8), layerCount],
+  });
+  return packed;
+}

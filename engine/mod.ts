@@ -1,0 +1,71 @@
+/**
+ * The WebGPU compute engine: device acquisition, tensors, command batching, GEMM families,
+ * elementwise kernels and deterministic reductions.
+ *
+ * ```ts ignore
+ * import { acquireDevice, matmul, readTensors, sumLastAxis, Tensor } from "./mod.ts";
+ * const gpu = await acquireDevice();
+ * const x = Tensor.from(gpu, new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+ * const w = Tensor.from(gpu, new Float32Array([1, 0, 0, 1, 1, 1]), [3, 2]);
+ * const y = Tensor.zeros(gpu, [2, 2]);
+ * const s = Tensor.zeros(gpu, [2]);
+ * matmul(x, w, y); // recorded, not yet submitted
+ * sumLastAxis(y, s);
+ * const [yh, sh] = await readTensors(y, s); // one submit, one round trip
+ * ```
+ *
+ * @module
+ */
+export { type AdapterInfo, describeAdapter, isSoftwareAdapter } from "./adapter_info.ts";
+export { acquireDevice, type AcquireOptions } from "./device.ts";
+export { ENGINE_MIN_LIMITS, ENGINE_OPTIONAL_FEATURES, type EngineLimitName } from "./engine_limits.ts";
+export { GpuDeviceError, GpuUnavailableError } from "./errors.ts";
+export { type GemmOperand, type GemmSpec, type MatmulOptions, resolveGemm } from "./gemm_spec.ts";
+export {
+  type DispatchRequest,
+  type GemmFamily,
+  Gpu,
+  type GpuInit,
+  type GpuStats,
+  type ScratchTexture,
+} from "./gpu.ts";
+export { type BindingKind, type Kernel, type KernelConstants, specialize } from "./kernel.ts";
+export { MAX_PARAMS_BYTES, Params } from "./params.ts";
+export { type CompiledKernel, type ErrorTracker, PipelineCache } from "./pipeline_cache.ts";
+export { Recorder, type RecorderStats, type Resource } from "./recorder.ts";
+export { type DType, type HostArray, readTensors, shapeSize, Tensor } from "./tensor.ts";
+export { axpby, axpbyKernel, axpy, scale } from "./kernels/axpby.ts";
+export { add, binary, binaryKernel, type BinaryOp, mul, sub } from "./kernels/binary.ts";
+export { copy, fill, fillKernel } from "./kernels/fill.ts";
+export { LINEAR_WORKGROUP, linearGrid } from "./kernels/grid.ts";
+export { matmul, type MatmulCallOptions } from "./kernels/matmul.ts";
+export {
+  matmulPackKernel,
+  matmulSoftware,
+  matmulTextureKernel,
+  matmulTransposeKernel,
+} from "./kernels/matmul_texture.ts";
+export {
+  DEFAULT_TILED_CONFIG,
+  matmulTiled,
+  matmulTiledKernel,
+  type TiledConfig,
+  validateTiledConfig,
+} from "./kernels/matmul_tiled.ts";
+export {
+  dot,
+  dotLastAxis,
+  reduce,
+  REDUCE_CHUNK,
+  type ReduceAxis,
+  reduceKernel,
+  type ReduceOp,
+  sumAll,
+  sumLastAxis,
+  sumLeadingAxes,
+  sumSquaresAll,
+  sumSquaresLastAxis,
+} from "./kernels/reduce.ts";
+export { matmulCpu } from "./cpu/matmul.ts";
+export { axpbyCpu, binaryCpu } from "./cpu/elementwise.ts";
+export { reduceCpu } from "./cpu/reduce.ts";

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import {
+  type GemmFamily,
+  matmul,
+  matmulCpu,
+  type MatmulOptions,
+  resolveGemm,
+  Tensor,
+} from "../../engine/mod.ts";
+import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
+
+// Needs: storage textures readable in WGSL for the software family (checked by acquireDevice), 16 KiB
+// of workgroup memory and 256 invocations for the tiled family's default config (engine minimums).
+const gpu = hasAdapter ? await testGpu() : null;
+const FAMILIES: GemmFamily[] = ["software", "tiled"];
+const TOL = { atol: 2e-5, rtol: 1e-4 };
+
+interface Case {
+  a: [number[], number];
+  b: [number[], number];
+  c: [number[], number];
+  options: MatmulOptions;
+}
+
+/** Runs one GEMM on the GPU and on the CPU from the same seeded inputs and compares them. */
+async function check(family: GemmFamily, { a, b, c, options }: Case, what: string): Promise<void> {
+  const [hostA, hostB, hostC] = [a, b, c].map(([shape, seed]) =>
+    randomArray(shape.reduce((p, d) => p * d, 1), seed)
+  );
+  const ta = Tensor.from(gpu!, hostA, a[0]),
+    tb = Tensor.from(gpu!, hostB, b[0]),
+    tc = Tensor.from(gpu!, hostC, c[0]);
+  matmul(ta, tb, tc, { ...options, family });
+  const got = await tc.read();
+  const expected = hostC.slice();
+  matmulCpu(hostA, hostB, expected, resolveGemm(ta, tb, tc, options));
+  const k = resolveGemm(ta, tb, tc, options).k;
+  assertClose(got, expected, { atol: TOL.atol * Math.sqrt(k + 1), rtol: TOL.rtol }, `${family} ${what}`);
+  for (const t of [ta, tb, tc]) t.destroy();
+}
+
+function plain(m: number, n: number, k: number, transA: boolean, transB: boolean, alpha = 1, beta = 0): Case {
+  return {
+    a: [transA ? [k, m] : [m, k], 1],
+    b: [transB ? [n, k] : [k, n], 2],
+    c: [[m, n], 3],
+    options: { transA, transB, alpha, beta },
+  };
+}
+
+for (const family of FAMILIES) {
+  Deno.test({
+    name: `matmul() ${family} matches the CPU reference for NN, NT, TN, TT with α and β`,
+    ignore: !hasAdapter,
+    fn: async () => {
+      for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+        await check(family, plain(70, 130, 37, ta, tb, 0.5, 2), `70×130×37 trans ${ta}/${tb}`);
+      }
+    },
+  });
+
+  Deno.test({
+    name: `matmul() ${family} handles shapes off the tile grid and K not a multiple of 4`,
+    ignore: !hasAdapter,
+    fn: async () => {
+      for (
+        const [m, n, k] of [[1, 1, 1], [5, 7, 3], [64, 128, 64], [65, 129, 66], [3, 200, 130], [128, 256, 8]]
+      ) {
+        await check(family, plain(m, n, k, false, false), `${m}×${n}×${k} NN`);
+        await check(family, plain(m, n, k, true, true, -1.5, 0.25), `${m}×${n}×${k} TT`);
+      }
+    },
+  });
+
+  Deno.test({
+    name: `matmul() ${family} runs batched products with broadcast and strided operands`,
+    ignore: !hasAdapter,
+    fn: async () => {
+      // A batched [3, 20, 33], B broadcast [33, 18], C [3, 20, 18].
+      await check(family, {
+        a: [[3, 20, 33], 4],
+        b: [[33, 18], 5],
+        c: [[3, 20, 18], 6],
+        options: { beta: 1 },
+      }, "batched A, broadcast B");
+      // Attention scores per head: Q, K are [T, H·D]; S_h = Q_h · K_hᵀ (lda = ldb = H·D, head stride D).
+      const T = 24, H = 3, D = 12;
+      await check(family, {
+        a: [[T, H * D], 7],
+        b: [[T, H * D], 8],
+        c: [[H, T, T], 9],
+        options: {
+          m: T,
+          n: T,
+          k: D,
+          batch: H,
+          transB: true,
+          lda: H * D,
+          ldb: H * D,
+          strideA: D,
+          strideB: D,
+          strideC: T * T,
+          alpha: 1 / Math.sqrt(D),
+        },
+      }, "per-head Q·Kᵀ");
+      // Offsets and a wider ldc: write a 10×6 block at row 2, column 3 of a 16×12 matrix.
+      await check(family, {
+        a: [[40, 9], 10],
+        b: [[9, 6], 11],
+        c: [[16, 12], 12],
+        options: { m: 10, n: 6, k: 9, offsetA: 45, ldc: 12, offsetC: 2 * 12 + 3, beta: -1 },
+      }, "offsets and ldc");
+    },
+  });
+
+  Deno.test({
+    name: `matmul() ${family} ignores NaN in C when β = 0 and scales C when k = 0`,
+    ignore: !hasAdapter,
+    fn: async () => {
+      const a = Tensor.from(gpu!, randomArray(12, 1), [3, 4]);
+      const b = Tensor.from(gpu!, randomArray(20, 2), [4, 5]);
+      const c = Tensor.from(gpu!, new Float32Array(15).fill(NaN), [3, 5]);
+      matmul(a, b, c, { family });
+      assert.ok((await c.read()).every(Number.isFinite));
+      const empty = Tensor.zeros(gpu!, [3, 0]), emptyB = Tensor.zeros(gpu!, [0, 5]);
+      c.write(new Float32Array(15).fill(2));
+      matmul(empty, emptyB, c, { family, beta: 0.5 });
+      assert.deepEqual([...await c.read()], new Array(15).fill(1));
+    },
+  });
+
+  Deno.test({
+    name: `matmul() ${family} gives bit-identical results on repeated runs`,
+    ignore: !hasAdapter,
+    fn: async () => {
+      const a = Tensor.from(gpu!, randomArray(100 * 300, 1), [100, 300]);
+      const b = Tensor.from(gpu!, randomArray(300 * 70, 2), [300, 70]);
+      const c1 = Tensor.zeros(gpu!, [100, 70]), c2 = Tensor.zeros(gpu!, [100, 70]);
+      matmul(a, b, c1, { family });
+      matmul(a, b, c2, { family });
+      const [x, y] = [await c1.read(), await c2.read()];
+      assert.deepEqual(new Uint32Array(x.buffer), new Uint32Array(y.buffer));
+    },
+  });
+}
+
+Deno.test({
+  name: "matmul() software family accumulates over K chunks longer than one texture",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // k = 4100 spans two K chunks (4096 + 4): the second accumulates with β = 1.
+    await check("software", plain(9, 20, 4100, false, true, 1, 0.5), "9×20×4100 NT");
+  },
+});
+
+Deno.test({
+  name: "matmul() rejects inconsistent shapes, aliasing and out-of-bounds strides",
+  ignore: !hasAdapter,
+  fn: () => {
+    const a = Tensor.zeros(gpu!, [4, 3]), b = Tensor.zeros(gpu!, [5, 3]), c = Tensor.zeros(gpu!, [4, 5]);
+    assert.throws(() => matmul(a, b, c), /inner dimensions differ/);
+    assert.throws(() => matmul(a, b, a, { transB: true }), /must not share a buffer/);
+    assert.throws(
+      () => matmul(a, b, c, { transB: true, ldc: 6 }),
+      /C is accessed up to element 22 but has 20/,
+    );
+    assert.throws(() => matmul(a, b, c, { m: 4, n: 5 }), /give m, n and k together/);
+  },
+});
