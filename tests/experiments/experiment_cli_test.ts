@@ -84,6 +84,17 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the world charts are inlined as SVG");
   assert.doesNotMatch(html, /src="http|<link /);
   await Deno.stat(join(folder, "report.md"));
+
+  const other = await cli("experiment", [manifest, "--set", "world.documents=500", ...common]);
+  assert.equal(other.code, 0, other.stderr);
+  const second = JSON.parse(await Deno.readTextFile(join(reports, "latest.json"))).runId;
+  assert.notEqual(second, latest.runId);
+  const diff = await cli("report", ["diff", folder, join(reports, second)]);
+  assert.equal(diff.code, 0, diff.stderr);
+  assert.match(diff.stdout, /world\.documents: 600 → 500/);
+  const missing = await cli("report", ["diff", folder, dir]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `error: Cannot read report "${dir}": no report.json in that folder\n`);
   await Deno.remove(dir, { recursive: true });
 });
 
