@@ -69,3 +69,8 @@ export {
 export { matmulCpu } from "./cpu/matmul.ts";
 export { axpbyCpu, binaryCpu } from "./cpu/elementwise.ts";
 export { reduceCpu } from "./cpu/reduce.ts";
+export { adamwKernel, type AdamWScalars, adamwScalars, adamwUpdate } from "./kernels/adamw.ts";
+export { gradClipFactor, gradClipKernel } from "./kernels/grad_clip.ts";
+export { adamwCpu } from "./cpu/adamw.ts";
+export { gradClipCpu } from "./cpu/grad_clip.ts";
+export * from "./train/mod.ts";
