@@ -74,3 +74,45 @@ export { gradClipFactor, gradClipKernel } from "./kernels/grad_clip.ts";
 export { adamwCpu } from "./cpu/adamw.ts";
 export { gradClipCpu } from "./cpu/grad_clip.ts";
 export * from "./train/mod.ts";
+export {
+  attention,
+  attentionKernel,
+  type AttentionLayout,
+  type AttentionOptions,
+} from "./kernels/attention.ts";
+export {
+  attentionBackward,
+  attentionBackwardKeyKernel,
+  type AttentionBackwardOptions,
+  attentionBackwardQueryKernel,
+  attentionStatsKernel,
+  gradTextureTexels,
+} from "./kernels/attention_backward.ts";
+export { type AttentionTexture, createAttentionTexture } from "./kernels/attention_texture.ts";
+export { packRows, type PackRowsOptions, texturePackKernel } from "./kernels/texture_pack.ts";
+export { embedding, embeddingKernel } from "./kernels/embedding.ts";
+export {
+  embeddingBackward,
+  embeddingBackwardKernel,
+  embeddingKeysKernel,
+  embeddingRankKernel,
+} from "./kernels/embedding_backward.ts";
+export { rmsNorm, rmsNormKernel } from "./kernels/rmsnorm.ts";
+export {
+  rmsNormBackward,
+  rmsNormBackwardKernel,
+  type RmsNormBackwardOptions,
+  rmsNormWeightGradKernel,
+} from "./kernels/rmsnorm_backward.ts";
+export { rope, ropeKernel, type RopeOptions } from "./kernels/rope.ts";
+export { ropeTable } from "./kernels/rope_table.ts";
+export { swiglu, swigluBackward, swigluBackwardKernel, swigluKernel } from "./kernels/swiglu.ts";
+export { crossEntropy, crossEntropyKernel, type CrossEntropyOutputs } from "./kernels/cross_entropy.ts";
+export { sampleLabels, sampleLabelsKernel } from "./kernels/sample_labels.ts";
+export { argmax, argmaxKernel, type ArgmaxOptions } from "./kernels/argmax.ts";
+export { copyColumns, copyColumnsKernel } from "./kernels/copy_columns.ts";
+export { mulHiLo, philox4x32 } from "./cpu/philox.ts";
+export { sampleLabelsCpu, type SampleLabelsOptions } from "./cpu/sample_labels.ts";
+export { argmaxCpu } from "./cpu/argmax.ts";
+export { copyColumnsCpu } from "./cpu/copy_columns.ts";
+export * from "./llama/mod.ts";

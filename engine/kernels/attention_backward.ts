@@ -1,0 +1,127 @@
+/**
+ * Causal grouped-query attention backward: output gradients and per-row statistics into a texture
+ * (`attention_stats.wgsl`), then query gradients (`attention_backward_query.wgsl`) and key/value
+ * gradients (`attention_backward_key.wgsl`), each a fixed-order loop (no atomics).
+ *
+ * @module
+ */
+import type { Kernel } from "../kernel.ts";
+import { Params } from "../params.ts";
+import type { Tensor } from "../tensor.ts";
+import { assertAttentionLayout, type AttentionLayout } from "./attention.ts";
+import type { AttentionTexture } from "./attention_texture.ts";
+import keySource from "./attention_backward_key.wgsl" with { type: "text" };
+import querySource from "./attention_backward_query.wgsl" with { type: "text" };
+import statsSource from "./attention_stats.wgsl" with { type: "text" };
+import { linearGrid } from "./grid.ts";
+import { packRows } from "./texture_pack.ts";
+
+/** Writes (lse, D = dout·out) per (b, h, i) into the gradient texture (constants `HD`, `HEADS`). */
+export const attentionStatsKernel: Kernel = {
+  name: "attention_stats",
+  source: statsSource,
+  bindings: ["uniform", "read", "read", "read", "texture_write"],
+};
+
+/** Query gradients (constants `HD`, `HEADS`, `GROUP`). */
+export const attentionBackwardQueryKernel: Kernel = {
+  name: "attention_backward_query",
+  source: querySource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/** Key and value gradients (constants `HD`, `HEADS`, `GROUP`). */
+export const attentionBackwardKeyKernel: Kernel = {
+  name: "attention_backward_key",
+  source: keySource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/**
+ * Texels per row of the gradient texture: H·hd/4 for the output gradients, then H for (lse, D).
+ *
+ * @param heads Query heads H.
+ * @param headDim Head width hd, a multiple of 4.
+ * @returns The width in texels.
+ */
+export function gradTextureTexels(heads: number, headDim: number): number {
+  return (heads * headDim) / 4 + heads;
+}
+
+/** Shapes of an {@linkcode attentionBackward} call. */
+export interface AttentionBackwardOptions extends AttentionLayout {
+  /** Tokens per sequence T (training: every row is a query and a key). */
+  seqLen: number;
+  /** Row stride of `dqkv` in elements; dq, dk, dv go to the q, k, v columns of the layout. */
+  stride: number;
+}
+
+/**
+ * Records the gradients of causal attention with respect to (rotated) q, k and v.
+ *
+ * @param qkv The forward pass's texture (rotated q, k, v of T rows per sequence).
+ * @param grad Scratch texture with ≥ {@linkcode gradTextureTexels} texels, T rows, B layers.
+ * @param dOut Gradient with respect to the attention output, [B·T, H·hd].
+ * @param out The forward output, [B·T, H·hd].
+ * @param lse The forward log-sum-exp, [B, H, T].
+ * @param dqkv Receives dq, dk, dv in rows of `stride` elements at the layout's columns; other
+ * columns are left unchanged.
+ * @param o Shapes and layout.
+ * @throws {RangeError} When a tensor or texture is too small.
+ */
+export function attentionBackward(
+  qkv: AttentionTexture,
+  grad: AttentionTexture,
+  dOut: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  dqkv: Tensor,
+  o: AttentionBackwardOptions,
+): void {
+  const { batch, seqLen: t, heads, kvHeads, headDim, stride } = o;
+  assertAttentionLayout("attentionBackward", o, qkv, t);
+  const width = heads * headDim, statsX = width / 4;
+  if (grad.size[0] < gradTextureTexels(heads, headDim) || grad.size[1] < t || grad.size[2] < batch) {
+    throw new RangeError(`attentionBackward: gradient texture [${grad.size}] is too small`);
+  }
+  const rows = batch * t;
+  if (dOut.size !== rows * width || out.size !== rows * width || lse.size !== batch * heads * t) {
+    throw new RangeError(
+      `attentionBackward: dOut and out must have ${rows * width} and lse ${batch * heads * t} elements`,
+    );
+  }
+  const lastColumn = Math.max(
+    o.qColumn + width,
+    o.kColumn + kvHeads * headDim,
+    o.vColumn + kvHeads * headDim,
+  );
+  if (lastColumn > stride || rows * stride > dqkv.size) {
+    throw new RangeError(
+      `attentionBackward: dqkv of ${dqkv.size} elements is too small for rows of ${stride}`,
+    );
+  }
+  if (rows === 0) return;
+  const gpu = dqkv.gpu;
+  const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads };
+  const scale = 1 / Math.sqrt(headDim);
+  packRows(dOut, grad, { layers: batch, tq: t, stride: width });
+  gpu.dispatch(attentionStatsKernel, {
+    constants: { HD: headDim, HEADS: heads },
+    params: new Params().u32(t, batch * heads * t, statsX),
+    resources: [dOut.buffer, out.buffer, lse.buffer, grad.view],
+    workgroups: linearGrid(gpu, batch * heads * t),
+  });
+  const [qx, kx, vx] = [o.qColumn / 4, o.kColumn / 4, o.vColumn / 4];
+  gpu.dispatch(attentionBackwardQueryKernel, {
+    constants,
+    params: new Params().u32(t, stride, o.qColumn, qx, kx, vx, statsX).f32(scale),
+    resources: [qkv.view, grad.view, dqkv.buffer],
+    workgroups: [Math.ceil(t / 64), heads, batch],
+  });
+  gpu.dispatch(attentionBackwardKeyKernel, {
+    constants,
+    params: new Params().u32(t, stride, o.kColumn, o.vColumn, qx, kx, vx, statsX).f32(scale),
+    resources: [qkv.view, grad.view, dqkv.buffer],
+    workgroups: [Math.ceil(t / 64), kvHeads, batch],
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * RMSNorm forward (HF `LlamaRMSNorm`): `y = x · inv · w` per row with
+ * `inv = 1/sqrt(mean(x²) + eps)`.
+ *
+ * @module
+ */
+import type { Kernel } from "../kernel.ts";
+import { Params } from "../params.ts";
+import type { Tensor } from "../tensor.ts";
+import { linearGrid } from "./grid.ts";
+import source from "./rmsnorm.wgsl" with { type: "text" };
+
+/** RMSNorm forward, one row per invocation. */
+export const rmsNormKernel: Kernel = {
+  name: "rmsnorm",
+  source,
+  bindings: ["uniform", "read", "read", "read_write", "read_write"],
+};
+
+/**
+ * Checks the tensors of an RMSNorm call: rows·dim inputs, a [dim] gain, [rows] inverse RMS.
+ *
+ * @param op Calling function, for messages.
+ * @param x Inputs, [rows, dim].
+ * @param w Gain, [dim].
+ * @param inv Inverse RMS, [rows].
+ * @returns rows and dim.
+ * @throws {RangeError} When sizes disagree.
+ * @throws {TypeError} When a tensor is not f32.
+ */
+export function rmsNormDims(op: string, x: Tensor, w: Tensor, inv: Tensor): [number, number] {
+  for (const t of [x, w, inv]) {
+    if (t.dtype !== "f32") throw new TypeError(`${op}: tensors must be f32, got ${t.dtype}`);
+  }
+  const dim = w.size;
+  if (dim === 0 || x.size % dim !== 0) {
+    throw new RangeError(`${op}: x has ${x.size} elements, not a multiple of the gain's ${dim}`);
+  }
+  const rows = x.size / dim;
+  if (inv.size !== rows) throw new RangeError(`${op}: inv must have ${rows} elements, got ${inv.size}`);
+  return [rows, dim];
+}
+
+/**
+ * Records RMSNorm of each row of `x`.
+ *
+ * @param x Inputs, [rows, dim] row-major.
+ * @param w Gain, [dim].
+ * @param eps Added to mean(x²).
+ * @param y Output, [rows, dim], a buffer distinct from x.
+ * @param inv Receives 1/sqrt(mean(x²) + eps) per row, [rows].
+ * @throws {RangeError} When sizes disagree.
+ * @throws {TypeError} On dtypes other than f32 or aliased outputs.
+ */
+export function rmsNorm(x: Tensor, w: Tensor, eps: number, y: Tensor, inv: Tensor): void {
+  const [rows, dim] = rmsNormDims("rmsNorm", x, w, inv);
+  if (y.size !== x.size) throw new RangeError(`rmsNorm: y must have ${x.size} elements, got ${y.size}`);
+  if ([x.buffer, w.buffer].includes(y.buffer) || [x.buffer, w.buffer, y.buffer].includes(inv.buffer)) {
+    throw new TypeError("rmsNorm: y and inv must not share a buffer with an input or each other");
+  }
+  if (rows === 0) return;
+  x.gpu.dispatch(rmsNormKernel, {
+    params: new Params().u32(rows, dim).f32(eps),
+    resources: [x.buffer, w.buffer, y.buffer, inv.buffer],
+    workgroups: linearGrid(x.gpu, rows),
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * RMSNorm backward: the input gradient (`rmsnorm_backward.wgsl`, optionally accumulated into a
+ * residual gradient) and the gain gradient as deterministic column sums (`rmsnorm_weight_grad.wgsl`
+ * partials over fixed row chunks, then `reduce.wgsl` over the partials).
+ *
+ * @module
+ */
+import type { Kernel } from "../kernel.ts";
+import { Params } from "../params.ts";
+import type { Tensor } from "../tensor.ts";
+import { linearGrid } from "./grid.ts";
+import { reduceKernel } from "./reduce.ts";
+import { rmsNormDims } from "./rmsnorm.ts";
+import source from "./rmsnorm_backward.wgsl" with { type: "text" };
+import weightSource from "./rmsnorm_weight_grad.wgsl" with { type: "text" };
+
+/** Input gradient, one row per invocation (constant `ACCUMULATE`). */
+export const rmsNormBackwardKernel: Kernel = {
+  name: "rmsnorm_backward",
+  source,
+  bindings: ["uniform", "read", "read", "read", "read", "read_write"],
+};
+
+/** Partial column sums of dy·x·inv over row chunks. */
+export const rmsNormWeightGradKernel: Kernel = {
+  name: "rmsnorm_weight_grad",
+  source: weightSource,
+  bindings: ["uniform", "read", "read", "read", "read_write"],
+};
+
+/** Rows summed serially per partial of the gain gradient (raised when there would be > 1024 partials). */
+const CHUNK_ROWS = 64;
+
+/** Options of {@linkcode rmsNormBackward}. */
+export interface RmsNormBackwardOptions {
+  /** Add the input gradient to `dx` instead of overwriting it (default false). */
+  accumulate?: boolean;
+  /** Receives the gain gradient [dim] (skipped when absent). */
+  dw?: Tensor;
+}
+
+/**
+ * Records the gradients of RMSNorm: `dx (+)= s·w·dy − (s³/dim)·x·Σ dy·w·x` per row and
+ * `dw = Σ_rows dy·x·s`.
+ *
+ * @param x Forward inputs, [rows, dim].
+ * @param w Gain, [dim].
+ * @param inv Forward inverse RMS, [rows].
+ * @param dy Gradient with respect to the output, [rows, dim].
+ * @param dx Receives (or accumulates) the input gradient, [rows, dim], a buffer distinct from the inputs.
+ * @param options Accumulation and gain gradient.
+ * @throws {RangeError} When sizes disagree.
+ * @throws {TypeError} On dtypes other than f32 or aliased outputs.
+ */
+export function rmsNormBackward(
+  x: Tensor,
+  w: Tensor,
+  inv: Tensor,
+  dy: Tensor,
+  dx: Tensor,
+  options: RmsNormBackwardOptions = {},
+): void {
+  const [rows, dim] = rmsNormDims("rmsNormBackward", x, w, inv);
+  const { dw, accumulate = false } = options;
+  if (dy.size !== x.size || dx.size !== x.size) {
+    throw new RangeError(`rmsNormBackward: dy and dx must have ${x.size} elements`);
+  }
+  if (dw !== undefined && dw.size !== dim) {
+    throw new RangeError(`rmsNormBackward: dw must have ${dim} elements, got ${dw.size}`);
+  }
+  const inputs = [x.buffer, w.buffer, inv.buffer, dy.buffer];
+  if (inputs.includes(dx.buffer) || (dw !== undefined && [...inputs, dx.buffer].includes(dw.buffer))) {
+    throw new TypeError("rmsNormBackward: dx and dw must not share a buffer with an input or each other");
+  }
+  const gpu = x.gpu;
+  if (rows > 0) {
+    gpu.dispatch(rmsNormBackwardKernel, {
+      constants: { ACCUMULATE: accumulate },
+      params: new Params().u32(rows, dim),
+      resources: [x.buffer, w.buffer, inv.buffer, dy.buffer, dx.buffer],
+      workgroups: linearGrid(gpu, rows),
+    });
+  }
+  if (dw === undefined) return;
+  if (rows === 0) {
+    gpu.clearBuffer(dw.buffer, 0, dw.byteLength);
+    return;
+  }
+  const chunk = Math.max(CHUNK_ROWS, Math.ceil(rows / 1024));
+  const parts = Math.ceil(rows / chunk);
+  const partial = gpu.scratchBuffer("rmsnorm-weight-grad", parts * dim * 4);
+  gpu.dispatch(rmsNormWeightGradKernel, {
+    params: new Params().u32(rows, dim, chunk, parts),
+    resources: [x.buffer, inv.buffer, dy.buffer, partial],
+    workgroups: linearGrid(gpu, parts * dim),
+  });
+  // reduce.wgsl over the [1, parts, dim] view: out[j] = Σ_q partial[q, j] in increasing q.
+  gpu.dispatch(reduceKernel, {
+    constants: { MODE: 0 },
+    params: new Params().u32(1, parts, dim, parts, 1),
+    resources: [partial, partial, dw.buffer],
+    workgroups: linearGrid(gpu, dim),
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * SwiGLU activation `silu(gate) · up` on the fused gate/up projection output, and its gradient.
+ *
+ * @module
+ */
+import type { Kernel } from "../kernel.ts";
+import { Params } from "../params.ts";
+import type { Tensor } from "../tensor.ts";
+import { linearGrid } from "./grid.ts";
+import source from "./swiglu.wgsl" with { type: "text" };
+import backwardSource from "./swiglu_backward.wgsl" with { type: "text" };
+
+/** SwiGLU forward, one element per invocation. */
+export const swigluKernel: Kernel = { name: "swiglu", source, bindings: ["uniform", "read", "read_write"] };
+
+/** SwiGLU backward, one (row, i) per invocation. */
+export const swigluBackwardKernel: Kernel = {
+  name: "swiglu_backward",
+  source: backwardSource,
+  bindings: ["uniform", "read", "read", "read_write"],
+};
+
+function dims(op: string, gu: Tensor, act: Tensor): number {
+  for (const t of [gu, act]) {
+    if (t.dtype !== "f32") throw new TypeError(`${op}: tensors must be f32, got ${t.dtype}`);
+  }
+  if (gu.size !== 2 * act.size) {
+    throw new RangeError(
+      `${op}: gu must have twice the ${act.size} elements of the activation, got ${gu.size}`,
+    );
+  }
+  const inter = act.shape[act.shape.length - 1];
+  if (!(inter > 0) || act.size % inter !== 0) {
+    throw new RangeError(`${op}: activation shape [${act.shape}] is empty`);
+  }
+  return inter;
+}
+
+/**
+ * Records `act[r, i] = silu(gu[r, i]) · gu[r, inter + i]`.
+ *
+ * @param gu Fused gate/up outputs, [rows, 2·inter] (gate columns first).
+ * @param act Output, [rows, inter]; its last dimension is `inter`.
+ * @throws {RangeError} When sizes disagree.
+ * @throws {TypeError} On dtypes other than f32 or aliasing.
+ */
+export function swiglu(gu: Tensor, act: Tensor): void {
+  const inter = dims("swiglu", gu, act);
+  if (gu.buffer === act.buffer) throw new TypeError("swiglu: act must not share gu's buffer");
+  if (act.size === 0) return;
+  gu.gpu.dispatch(swigluKernel, {
+    params: new Params().u32(act.size, inter),
+    resources: [gu.buffer, act.buffer],
+    workgroups: linearGrid(gu.gpu, act.size),
+  });
+}
+
+/**
+ * Records the gradient of {@linkcode swiglu} with respect to the fused gate/up outputs.
+ *
+ * @param gu Forward input, [rows, 2·inter].
+ * @param dAct Gradient with respect to the activation, [rows, inter].
+ * @param dGu Output, [rows, 2·inter], a buffer distinct from the inputs.
+ * @throws {RangeError} When sizes disagree.
+ * @throws {TypeError} On dtypes other than f32 or aliasing.
+ */
+export function swigluBackward(gu: Tensor, dAct: Tensor, dGu: Tensor): void {
+  const inter = dims("swigluBackward", gu, dAct);
+  if (dGu.size !== gu.size) throw new RangeError(`swigluBackward: dGu must have ${gu.size} elements`);
+  if (dGu.buffer === gu.buffer || dGu.buffer === dAct.buffer) {
+    throw new TypeError("swigluBackward: dGu must not share a buffer with an input");
+  }
+  if (dAct.size === 0) return;
+  gu.gpu.dispatch(swigluBackwardKernel, {
+    params: new Params().u32(dAct.size, inter),
+    resources: [gu.buffer, dAct.buffer, dGu.buffer],
+    workgroups: linearGrid(gu.gpu, dAct.size),
+  });
+}

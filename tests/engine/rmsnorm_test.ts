@@ -1,0 +1,60 @@
+import { readTensors, Tensor } from "../../engine/mod.ts";
+import { rmsNorm } from "../../engine/kernels/rmsnorm.ts";
+import { rmsNormBackward } from "../../engine/kernels/rmsnorm_backward.ts";
+import { rmsNormBackward as backwardRef, rmsNormForward } from "../../engine/reference/rmsnorm.ts";
+import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
+
+// Needs only the engine's default limits.
+const gpu = hasAdapter ? await testGpu() : null;
+// f32 sums over dim (forward, dx) and over up to 4096 rows (dw) against f64 references.
+const TOL = { atol: 2e-5, rtol: 2e-5 };
+// Rows off the 64-wide workgroup and the 64-row weight-gradient chunks; widths not multiples of 4.
+const SHAPES = [[5, 8], [70, 7], [4096, 64], [3, 1]];
+
+Deno.test({
+  name: "rmsNorm() matches the f64 reference output and inverse RMS",
+  ignore: !hasAdapter,
+  fn: async () => {
+    for (const [rows, dim] of SHAPES) {
+      const x = randomArray(rows * dim, 1), w = randomArray(dim, 2);
+      const y = Tensor.zeros(gpu!, [rows, dim]), inv = Tensor.zeros(gpu!, [rows]);
+      rmsNorm(Tensor.from(gpu!, x, [rows, dim]), Tensor.from(gpu!, w), 1e-5, y, inv);
+      const ref = rmsNormForward(Float64Array.from(x), Float64Array.from(w), rows, dim, 1e-5);
+      const [gy, ginv] = await readTensors(y, inv);
+      assertClose(gy, ref.y, TOL, `y ${rows}×${dim}`);
+      assertClose(ginv, ref.invRms, TOL, `invRms ${rows}×${dim}`);
+    }
+  },
+});
+
+// The f64 reference backward is checked against central finite differences in
+// tests/engine/reference/rmsnorm_test.ts.
+Deno.test({
+  name: "rmsNormBackward() matches the f64 reference dx (stored and accumulated) and dw",
+  ignore: !hasAdapter,
+  fn: async () => {
+    for (const [rows, dim] of SHAPES) {
+      const x = randomArray(rows * dim, 3), w = randomArray(dim, 4), dy = randomArray(rows * dim, 5);
+      const base = randomArray(rows * dim, 6);
+      const ref = rmsNormForward(Float64Array.from(x), Float64Array.from(w), rows, dim, 1e-5);
+      const tx = Tensor.from(gpu!, x, [rows, dim]), tw = Tensor.from(gpu!, w);
+      const tinv = Tensor.from(gpu!, new Float32Array(ref.invRms)), tdy = Tensor.from(gpu!, dy, [rows, dim]);
+      const dx = Tensor.zeros(gpu!, [rows, dim]), acc = Tensor.from(gpu!, base, [rows, dim]);
+      const dw = Tensor.zeros(gpu!, [dim]);
+      rmsNormBackward(tx, tw, tinv, tdy, dx, { dw });
+      rmsNormBackward(tx, tw, tinv, tdy, acc, { accumulate: true });
+      const expected = backwardRef(
+        Float64Array.from(x),
+        Float64Array.from(w),
+        ref.invRms,
+        Float64Array.from(dy),
+        rows,
+        dim,
+      );
+      const [gdx, gacc, gdw] = await readTensors(dx, acc, dw);
+      assertClose(gdx, expected.dx, TOL, `dx ${rows}×${dim}`);
+      assertClose(gacc, expected.dx.map((v, i) => v + base[i]), TOL, `accumulated dx ${rows}×${dim}`);
+      assertClose(gdw, expected.dw, { atol: 1e-6 * Math.sqrt(rows) * 10, rtol: 1e-5 }, `dw ${rows}×${dim}`);
+    }
+  },
+});
