@@ -31,6 +31,9 @@ export const setupSchema = z.object({
   querySets: z.array(z.enum(QUERY_SETS)).min(1).default([...QUERY_SETS]).describe(
     "Query sets this setup is asked (the paper: arithmetic for 7B, linear equations for 35B).",
   ),
+  maxCompletionTokens: z.number().int().positive().default(200).describe(
+    "Longest greedy completion generated for a query, in tokens.",
+  ),
   influence: influenceSchema.prefault({}),
 }).strict();
 

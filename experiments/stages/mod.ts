@@ -7,11 +7,14 @@ import type { StageDef } from "../run/stage.ts";
 import { reportStage } from "./report_stage.ts";
 import { tokenizeStage } from "./tokenize_stage.ts";
 import { worldStage } from "./world_stage.ts";
+import { modelStage } from "./model_stage.ts";
+import { completeStage } from "./complete_stage.ts";
 
 /** Every stage `deno task experiment` runs, in an order where each comes after its dependencies. */
-export const STAGES: StageDef[] = [worldStage, tokenizeStage, reportStage];
+export const STAGES: StageDef[] = [worldStage, tokenizeStage, modelStage, completeStage, reportStage];
 
-export { reportStage, tokenizeStage, worldStage };
+export { completeStage, modelStage, reportStage, tokenizeStage, worldStage };
+export type { ModelSummary } from "./model_stage.ts";
 export { readWorldArtifact } from "./world_stage.ts";
 export { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
 export { publishReport } from "./publish_report.ts";

@@ -6,12 +6,12 @@ import {
   writeReport,
 } from "../../reports/render/mod.ts";
 import { worldSection } from "../../reports/sections/world_section.ts";
+import { proxiesSection, type ProxyView } from "../../reports/sections/proxies_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
-import { paramCount } from "../../engine/model/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
-import { llamaConfigFor } from "./llama_config_for.ts";
+import type { ModelSummary } from "./model_stage.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
@@ -22,7 +22,7 @@ export const reportStage: StageDef = {
   name: "report",
   version: 1,
   perSetup: false,
-  deps: ["world", "tokenize"],
+  deps: ["world", "tokenize", "model", "complete"],
   // The commit is part of the key so that the report's provenance always names the code that made it.
   settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
   async run(ctx) {
@@ -42,15 +42,17 @@ function manifestSettings(m: ResolvedManifest): unknown {
 async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
   const m = ctx.manifest;
   const world = ctx.inputs.world.meta.summary as WorldSummary;
-  const vocabSize = (ctx.inputs.tokenize.meta.summary as { vocabSize: number }).vocabSize;
   const provenance = await gatherProvenance(m, await probeAdapter());
-  const setups = Object.fromEntries(m.setups.map((s) => [s.name, {
-    description: s.description || `setup ${s.name}`,
-    parameterCount: paramCount(llamaConfigFor(s.model, vocabSize)),
-    checkpointSha256: null,
-    accuracy: {},
-    model: s.model,
-    querySets: s.querySets,
+  const proxies = await Promise.all(m.setups.map((s) => proxyView(ctx, s.name, s.description)));
+  const setups = Object.fromEntries(proxies.map((p) => [p.name, {
+    description: p.description,
+    parameterCount: p.parameterCount,
+    checkpointSha256: p.checkpointSha256,
+    accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
+    counts: p.accuracy,
+    training: { status: p.status, step: p.step, steps: p.steps, loss: p.loss, wallSeconds: p.wallSeconds },
+    model: m.setups.find((s) => s.name === p.name)!.model,
+    querySets: m.setups.find((s) => s.name === p.name)!.querySets,
   }]));
   const timings = Object.fromEntries([...ctx.all].map(([name, a]) => [name, a.meta.seconds]));
   const strategies = [...new Set(m.setups.map((s) => s.influence.strategy))];
@@ -73,26 +75,58 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       validation: { world: { queryLeaks: 0 } },
       world,
     },
-    sections: [overviewSection(m, setups), worldSection(world), pipelineSection(ctx, timings), {
-      id: "provenance",
-      title: "Provenance",
-      blocks: [{
-        kind: "keyValue",
-        pairs: [
-          { key: "manifest", value: provenance.manifestFile },
-          { key: "manifest sha256", value: provenance.manifestSha256 },
-          { key: "overrides", value: provenance.overrides.join(" ") || "none" },
-          { key: "git commit", value: provenance.git.commit },
-          { key: "working tree dirty", value: provenance.git.dirty },
-          { key: "Deno", value: provenance.deno },
-          { key: "deno.lock sha256", value: provenance.lockfileSha256 },
-          { key: "OS", value: provenance.os },
-          { key: "CPUs", value: provenance.cpuCount },
-          { key: "WebGPU adapter", value: provenance.adapter?.description ?? "none" },
-          { key: "root seed", value: provenance.rootSeed },
-        ],
-      }],
-    }],
+    sections: [
+      overviewSection(m, setups),
+      worldSection(world),
+      proxiesSection(proxies),
+      pipelineSection(ctx, timings),
+      {
+        id: "provenance",
+        title: "Provenance",
+        blocks: [{
+          kind: "keyValue",
+          pairs: [
+            { key: "manifest", value: provenance.manifestFile },
+            { key: "manifest sha256", value: provenance.manifestSha256 },
+            { key: "overrides", value: provenance.overrides.join(" ") || "none" },
+            { key: "git commit", value: provenance.git.commit },
+            { key: "working tree dirty", value: provenance.git.dirty },
+            { key: "Deno", value: provenance.deno },
+            { key: "deno.lock sha256", value: provenance.lockfileSha256 },
+            { key: "OS", value: provenance.os },
+            { key: "CPUs", value: provenance.cpuCount },
+            { key: "WebGPU adapter", value: provenance.adapter?.description ?? "none" },
+            { key: "root seed", value: provenance.rootSeed },
+          ],
+        }],
+      },
+    ],
+  };
+}
+
+async function proxyView(ctx: StageContext, name: string, description: string): Promise<ProxyView> {
+  const model = ctx.inputs[`model@${name}`];
+  const complete = ctx.inputs[`complete@${name}`];
+  const summary = model.meta.summary as ModelSummary;
+  const training = (summary.training ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  const completions = (await Deno.readTextFile(join(complete.dir, "completions.jsonl"))).split("\n")
+    .filter((l) => l).map((l) => JSON.parse(l));
+  const samples = [...new Set(completions.map((c) => c.set))].flatMap((set) =>
+    completions.filter((c) => c.set === set).slice(0, 2)
+  );
+  return {
+    name,
+    description: description || `setup ${name}`,
+    parameterCount: summary.parameterCount,
+    checkpointSha256: summary.checkpointSha256,
+    status: typeof training.status === "string" ? training.status : summary.source,
+    step: num(training.step),
+    steps: num(training.steps),
+    loss: num(training.recentLoss),
+    wallSeconds: num(training.wallSeconds),
+    accuracy: (complete.meta.summary as { accuracy: ProxyView["accuracy"] }).accuracy,
+    samples,
   };
 }
 
@@ -108,9 +142,9 @@ function overviewSection(
       {
         kind: "note",
         tone: "warning",
-        text: "The setups named 7B and 35B are proxies: small Llama-architecture models defined by this " +
-          "manifest, not Command R. This harness version builds the world and the stage graph; model " +
-          "training, influence scores and the findings (F1-F5) are not computed in this run.",
+        text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
+          "synthetic world, not Command R. This harness version trains or loads the models and grades their " +
+          "completions; influence scores and the findings (F1-F5) are not computed in this run.",
       },
       {
         kind: "table",

@@ -6,8 +6,13 @@ import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 const MANIFEST = `{
   "experiment": "clitest",
   "world": { "documents": 600, "facts": { "count": 20 } },
-  "queries": { "factualPool": 10 },
-  "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 128 } } }
+  "queries": { "factualPool": 10, "arithmetic": 4, "slopes": 2, "linear": 2, "factualControl": 2, "reasoningControl": 2 },
+  "setupDefaults": {
+    "model": { "hiddenSize": 16, "intermediateSize": 24, "layers": 1, "heads": 2, "kvHeads": 1 },
+    "training": { "steps": 2, "batchSize": 2, "warmupSteps": 1 },
+    "maxCompletionTokens": 4
+  },
+  "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 32 } } }
 }`;
 
 async function cli(
@@ -48,7 +53,10 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   assert.equal(flag.code, 1);
   assert.match(flag.stderr, /^error: .*--frobnicate/);
   const stage = await cli("experiment", [manifest, "--force=wrld", ...common]);
-  assert.equal(stage.stderr, "error: --force=wrld: no such stage; stages are world, tokenize, report\n");
+  assert.equal(
+    stage.stderr,
+    "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, report\n",
+  );
   const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
   assert.equal(setupName.stderr, `error: --setup 8B: "${manifest}" has no such setup; it has 7B, 35B\n`);
   await Deno.remove(dir, { recursive: true });
@@ -78,7 +86,14 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.deepEqual(Object.keys(json.setups).sort(), ["35B", "7B"]);
   assert.ok(json.setups["35B"].parameterCount > json.setups["7B"].parameterCount);
   assert.equal(json.world.documents, 600);
-  assert.deepEqual(Object.keys(json.timings).sort(), ["tokenize", "world"], "the stages before the report");
+  assert.deepEqual(
+    Object.keys(json.timings).sort(),
+    ["complete@35B", "complete@7B", "model@35B", "model@7B", "tokenize", "world"],
+    "the stages before the report",
+  );
+  assert.match(json.setups["7B"].checkpointSha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(Object.keys(json.setups["7B"].accuracy).sort(), ["arithmetic", "factual"]);
+  assert.equal(json.setups["7B"].counts.arithmetic.total, 4);
   const html = await Deno.readTextFile(join(folder, "report.html"));
   assert.match(html, /The synthetic pretraining world/);
   assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the world charts are inlined as SVG");
@@ -118,7 +133,7 @@ Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order",
   const queries = (await Deno.readTextFile(join(out, "queries.jsonl"))).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
-  assert.equal(queries.length, 10 + 20, "the 7B setup asks the factual pool and the arithmetic set");
+  assert.equal(queries.length, 10 + 4, "the 7B setup asks the factual pool and the arithmetic set");
   assert.equal(queries[0].prompt_ids[0], tok.special.bos);
   assert.equal(queries[0].completion_ids.at(-1), tok.special.eos);
   await Deno.remove(dir, { recursive: true });

@@ -3,8 +3,14 @@ import { join, relative } from "node:path";
 
 const MANIFEST = `{
   "experiment": "killtest",
-  "world": { "documents": 3000 },
-  "setups": { "small": {}, "large": { "model": { "hiddenSize": 128 } } }
+  "world": { "documents": 1500, "facts": { "count": 30 } },
+  "queries": { "factualPool": 4, "arithmetic": 2, "slopes": 2, "linear": 2, "factualControl": 2, "reasoningControl": 2 },
+  "setupDefaults": {
+    "model": { "hiddenSize": 16, "intermediateSize": 24, "layers": 1, "heads": 2, "kvHeads": 1 },
+    "training": { "steps": 4, "batchSize": 2, "warmupSteps": 1, "checkpointEvery": 1 },
+    "maxCompletionTokens": 6
+  },
+  "setups": { "small": {}, "large": { "model": { "hiddenSize": 32 } } }
 }`;
 
 function experiment(dir: string, cache: string, out: string): Deno.ChildProcess {
@@ -61,7 +67,7 @@ Deno.test({
     assert.ok(expected.size >= 4, `expected artifacts, found ${[...expected.keys()]}`);
     let killed = 0;
     // Each kill time starts from an empty cache, so the kills land in different stages.
-    for (const ms of [300, 450, 600, 750, 900, 1100]) {
+    for (const ms of [400, 800, 1200, 1600, 2000, 2600]) {
       const cache = join(dir, `k${ms}`);
       const out = join(dir, `o${ms}`);
       const child = experiment(dir, cache, out);

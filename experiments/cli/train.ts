@@ -1,0 +1,189 @@
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { acquireDevice } from "../../engine/mod.ts";
+import { decodeTrainState } from "../../engine/train/mod.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { loadManifest } from "../manifest/load_manifest.ts";
+import { runPlan } from "../run/run_plan.ts";
+import { UserError } from "../run/user_error.ts";
+import { atomicWrite } from "../run/atomic_write.ts";
+import { formatSeconds } from "../run/progress.ts";
+import { readTokenizedCorpus, readWorldArtifact, tokenizeStage, worldStage } from "../stages/mod.ts";
+import { trainProxy } from "../train/train_proxy.ts";
+import { completeQueries } from "../train/complete_queries.ts";
+import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
+import { writeProxy } from "../train/write_proxy.ts";
+import { llamaConfigFor } from "../stages/llama_config_for.ts";
+import { DEFAULT_MANIFEST } from "./experiment.ts";
+import { runCli } from "./run_cli.ts";
+
+const HELP = `Usage: deno task train [MANIFEST] --setup NAME [--out DIR] [--set PATH=VALUE]...
+
+Trains one setup's proxy on the manifest's world with its model and training settings, then completes
+the setup's queries greedily and grades them. Writes to the setup's checkpoint folder (or --out):
+config.json, model.safetensors, training.json (record, accuracy per query set, adapter, wall time),
+completions.jsonl, train_log.jsonl. Training checkpoints go to train_state.safetensors in the same
+folder every training.checkpointEvery steps; running the same command again resumes from it, and an
+interrupted and resumed run ends with the same weights as an uninterrupted one.
+`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      setup: { type: "string" },
+      out: { type: "string" },
+      set: { type: "string", multiple: true, default: [] },
+      cache: { type: "string", default: ".cache" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const manifest = await loadManifest(positionals[0] ?? DEFAULT_MANIFEST, values.set);
+  const setup = manifest.setups.find((s) => s.name === values.setup);
+  if (!setup) {
+    throw new UserError(
+      `--setup must name a setup of "${manifest.file}" (${manifest.setups.map((s) => s.name).join(", ")}), ` +
+        `got ${values.setup === undefined ? "nothing" : `"${values.setup}"`}`,
+    );
+  }
+  const out = values.out ?? checkpointDir(manifest, setup);
+  if (!out) throw new UserError(`Setup ${setup.name} names no checkpoint folder: pass --out DIR`);
+  await Deno.mkdir(out, { recursive: true });
+
+  const plan = await runPlan(manifest, [worldStage, tokenizeStage], {
+    cacheRoot: join(values.cache, manifest.experiment),
+  });
+  const world = await readWorldArtifact(plan.artifacts.get("world")!.dir);
+  const corpus = await readTokenizedCorpus(plan.artifacts.get("tokenize")!.dir);
+  const tokenizer = defaultTokenizer();
+  const gpu = await acquireDevice();
+  const config = llamaConfigFor(setup.model, tokenizer.vocabSize);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new UserError("Interrupted; run the same command again to resume"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  const started = new Date();
+  const earlier = await readSessions(join(out, PROXY_FILES.log));
+  const before = earlier.reduce((s, x) => s + x.wallSeconds, 0);
+  let elapsed = 0;
+  let recentLoss: number | null = null;
+  const base = {
+    setup: setup.name,
+    steps: setup.training.steps,
+    model: setup.model,
+    training: setup.training,
+    data: {
+      world: plan.artifacts.get("world")!.meta.key,
+      tokenize: plan.artifacts.get("tokenize")!.meta.key,
+    },
+    adapter: gpu.adapterInfo,
+  };
+  try {
+    console.error(`training ${setup.name} on ${gpu.adapterInfo.description} (${setup.training.steps} steps)`);
+    const trained = await trainProxy({
+      gpu,
+      setup,
+      corpus,
+      vocabSize: tokenizer.vocabSize,
+      statePath: join(out, PROXY_FILES.state),
+      signal: abort.signal,
+      onProgress: (p) => {
+        elapsed = p.elapsedSeconds;
+        recentLoss = p.meanLoss;
+        console.error(
+          `${setup.name} step ${p.step}/${p.steps} loss ${p.meanLoss.toFixed(4)} ` +
+            `lr ${p.learningRate.toExponential(2)} ${p.tokensPerSecond.toFixed(0)} tok/s, ${
+              formatSeconds(p.elapsedSeconds)
+            }`,
+        );
+      },
+      // Every training checkpoint also publishes its weights, so the folder always holds a usable model.
+      onCheckpoint: async (bytes) => {
+        const state = decodeTrainState(bytes);
+        if (state.step >= setup.training.steps) return;
+        const params = new Map([...state.params].map(([name, p]) => [name, p.data]));
+        // Log this session up to this checkpoint: a killed session still counts the time it kept.
+        const session = {
+          started: started.toISOString(),
+          ended: new Date().toISOString(),
+          step: state.step,
+          wallSeconds: elapsed,
+        };
+        await atomicWrite(
+          join(out, PROXY_FILES.log),
+          [...earlier, session].map((x) => JSON.stringify(x)).join("\n") + "\n",
+        );
+        await writeProxy(out, config, params, {
+          ...base,
+          status: "in-training",
+          step: state.step,
+          tokensSeen: state.tokensSeen,
+          recentLoss,
+          wallSeconds: before + elapsed,
+        });
+      },
+    });
+    const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
+    const { completions, accuracy } = await completeQueries(trained.model, tokenizer, queries, 200);
+    trained.model.destroy();
+    const session = {
+      started: started.toISOString(),
+      ended: new Date().toISOString(),
+      resumedFromStep: trained.record.resumedFromStep,
+      steps: trained.record.steps,
+      wallSeconds: trained.record.wallSeconds,
+      adapter: gpu.adapterInfo,
+    };
+    const sessions = [...earlier, session];
+    await atomicWrite(join(out, PROXY_FILES.log), sessions.map((x) => JSON.stringify(x)).join("\n") + "\n");
+    await atomicWrite(
+      join(out, PROXY_FILES.completions),
+      completions.map((c) => JSON.stringify(c)).join("\n") + "\n",
+    );
+    await writeProxy(out, trained.config, trained.params, {
+      ...base,
+      status: "trained",
+      step: trained.record.steps,
+      tokensSeen: trained.record.tokensSeen,
+      recentLoss: trained.record.smoothedFinalLoss,
+      wallSeconds: sessions.reduce((s, x) => s + x.wallSeconds, 0),
+      accuracy,
+      record: trained.record,
+    });
+    await Deno.remove(join(out, PROXY_FILES.state)).catch(() => {});
+    console.log(
+      `${setup.name}: final loss ${trained.record.finalLoss.toFixed(4)}, accuracy ` +
+        Object.entries(accuracy).map(([s, a]) => `${s} ${(100 * a.accuracy).toFixed(0)}%`).join(", ") +
+        ` → ${out}`,
+    );
+  } catch (error) {
+    // A stopped session still counts its training time.
+    if (elapsed > 0) {
+      const session = {
+        started: started.toISOString(),
+        ended: new Date().toISOString(),
+        wallSeconds: elapsed,
+      };
+      await atomicWrite(
+        join(out, PROXY_FILES.log),
+        [...earlier, session].map((x) => JSON.stringify(x)).join("\n") + "\n",
+      );
+    }
+    throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await gpu.destroy();
+  }
+  return 0;
+}
+
+async function readSessions(path: string): Promise<{ wallSeconds: number }[]> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+if (import.meta.main) await runCli(main);

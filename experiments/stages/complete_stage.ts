@@ -1,0 +1,54 @@
+import { join } from "node:path";
+import { acquireDevice } from "../../engine/mod.ts";
+import { GpuLlama } from "../../engine/llama/mod.ts";
+import { loadCheckpoint } from "../../engine/model/mod.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { StageDef } from "../run/stage.ts";
+import { completeQueries } from "../train/complete_queries.ts";
+import { PROXY_FILES } from "../train/proxy_files.ts";
+import { readWorldArtifact } from "./world_stage.ts";
+
+/**
+ * Stage `complete` (per setup): the setup's model answers its query sets greedily (the paper's queries
+ * carry the models' own completions). Writes `completions.jsonl` ({id, set, prompt, completion, correct})
+ * and returns accuracy per query set.
+ */
+export const completeStage: StageDef = {
+  name: "complete",
+  version: 1,
+  perSetup: true,
+  deps: ["world", "model"],
+  settings: (_m, setup) => ({
+    querySets: setup!.querySets,
+    maxNewTokens: setup!.maxCompletionTokens,
+    decoding: "greedy",
+  }),
+  async run(ctx) {
+    const setup = ctx.setup!;
+    const world = await readWorldArtifact(ctx.inputs.world.dir);
+    const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
+    const dir = ctx.inputs.model.dir;
+    const { config, params } = loadCheckpoint(
+      await Deno.readTextFile(join(dir, PROXY_FILES.config)),
+      await Deno.readFile(join(dir, PROXY_FILES.weights)),
+    );
+    const gpu = await acquireDevice();
+    try {
+      const model = new GpuLlama(gpu, config, params);
+      const { completions, accuracy } = await completeQueries(
+        model,
+        defaultTokenizer(),
+        queries,
+        setup!.maxCompletionTokens,
+      );
+      model.destroy();
+      await Deno.writeTextFile(
+        join(ctx.outDir, "completions.jsonl"),
+        completions.map((c) => JSON.stringify(c)).join("\n") + "\n",
+      );
+      return { accuracy };
+    } finally {
+      await gpu.destroy();
+    }
+  },
+};

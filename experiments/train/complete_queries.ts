@@ -1,0 +1,46 @@
+import { generateGreedy, type GpuLlama } from "../../engine/llama/mod.ts";
+import type { Tokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { Query } from "../../fixtures/world/mod.ts";
+import { accuracyBySet, isCorrect } from "../../reports/analyses/mod.ts";
+
+/** One query answered by a model: its greedy completion and whether the final answer is right. */
+export interface CompletedQuery {
+  id: string;
+  set: Query["set"];
+  prompt: string;
+  /** The model's own completion (greedy, cut at EOS). */
+  completion: string;
+  correct: boolean;
+}
+
+/**
+ * Completes queries greedily with a model (all prompts in one batch, KV-cached decoding) and grades
+ * each completion against the query's gold answer.
+ *
+ * @param model The trained model.
+ * @param tokenizer The proxies' tokenizer.
+ * @param queries The queries to answer.
+ * @param maxNewTokens Longest completion, in tokens.
+ * @returns Completions in query order, and accuracy per query set.
+ */
+export async function completeQueries(
+  model: GpuLlama,
+  tokenizer: Tokenizer,
+  queries: readonly Query[],
+  maxNewTokens: number,
+): Promise<{ completions: CompletedQuery[]; accuracy: ReturnType<typeof accuracyBySet> }> {
+  const prompts = queries.map((q) => tokenizer.encode(q.prompt, { bos: true }));
+  const room = Math.min(
+    maxNewTokens,
+    model.config.maxPositionEmbeddings - Math.max(...prompts.map((p) => p.length)),
+  );
+  const outputs = await generateGreedy(model, prompts, {
+    maxNewTokens: Math.max(room, 0),
+    eosId: tokenizer.special.eos,
+  });
+  const completions = queries.map((q, i) => {
+    const completion = tokenizer.decode(outputs[i], { special: "skip" });
+    return { id: q.id, set: q.set, prompt: q.prompt, completion, correct: isCorrect(completion, q) };
+  });
+  return { completions, accuracy: accuracyBySet(completions) };
+}

@@ -1,0 +1,71 @@
+import type { Gpu } from "../../engine/mod.ts";
+import { train, type TrainingRecord, type TrainProgress } from "../../engine/train/mod.ts";
+import { GpuLlama } from "../../engine/llama/mod.ts";
+import { initParams, type LlamaConfig } from "../../engine/model/mod.ts";
+import type { ResolvedSetup } from "../manifest/load_manifest.ts";
+import { atomicWrite } from "../run/atomic_write.ts";
+import { UserError } from "../run/user_error.ts";
+import type { TokenizedCorpus } from "../stages/tokenize_stage.ts";
+import { llamaConfigFor } from "../stages/llama_config_for.ts";
+
+/** What {@link trainProxy} needs. */
+export interface TrainProxyOptions {
+  gpu: Gpu;
+  setup: ResolvedSetup;
+  corpus: TokenizedCorpus;
+  vocabSize: number;
+  /** File holding the resumable training state; read at start when present, rewritten at checkpoints. */
+  statePath: string;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called with each saved training state (after it is written), e.g. to publish the weights so far. */
+  onCheckpoint?: (state: Uint8Array) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** A trained proxy: its configuration, weights (read back from the GPU) and training record. */
+export interface TrainedProxy {
+  config: LlamaConfig;
+  params: Map<string, Float32Array>;
+  record: TrainingRecord;
+  /** The live model, for generation; the caller destroys it. */
+  model: GpuLlama;
+}
+
+/**
+ * Trains a setup's proxy from its seeded initialisation on the tokenized corpus, resuming from
+ * `statePath` when a compatible state is there. A state made with other settings, a corrupted state or a
+ * diverged run is a {@link UserError} naming the file.
+ *
+ * @param options GPU, setup, corpus, state file.
+ * @returns The trained proxy.
+ */
+export async function trainProxy(options: TrainProxyOptions): Promise<TrainedProxy> {
+  const { gpu, setup, corpus, statePath } = options;
+  const config = llamaConfigFor(setup.model, options.vocabSize);
+  const model = new GpuLlama(gpu, config, initParams(config, setup.training.seed));
+  let record: TrainingRecord;
+  try {
+    record = await train(model, corpus.documents, { ...setup.training, seed: setup.training.seed }, {
+      maxSeqLen: config.maxPositionEmbeddings,
+      loadState: () =>
+        Deno.readFile(statePath).catch((e) => e instanceof Deno.errors.NotFound ? null : Promise.reject(e)),
+      saveState: async (bytes) => {
+        await atomicWrite(statePath, bytes);
+        await options.onCheckpoint?.(bytes);
+      },
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+  } catch (error) {
+    model.destroy();
+    const e = error as Error;
+    if (
+      e.name === "IncompatibleTrainStateError" ||
+      /^(Cannot read training state|Training diverged)/.test(e.message)
+    ) {
+      throw new UserError(`Training ${setup.name} with state "${statePath}": ${e.message}`);
+    }
+    throw error;
+  }
+  return { config, params: await model.readParams(), record, model };
+}

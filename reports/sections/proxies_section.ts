@@ -1,0 +1,100 @@
+import type { Block, Section } from "../render/mod.ts";
+
+/** One setup's model and answers, as the report shows them. */
+export interface ProxyView {
+  name: string;
+  description: string;
+  parameterCount: number;
+  checkpointSha256: string;
+  /** `trained`, `in-training` (intermediate weights of an unfinished training) or `checkpoint` (loaded as is). */
+  status: string;
+  step: number | null;
+  steps: number | null;
+  loss: number | null;
+  wallSeconds: number | null;
+  accuracy: Record<string, { correct: number; total: number; accuracy: number }>;
+  /** A few completions to show: prompt, the model's completion, whether it is right. */
+  samples: { set: string; prompt: string; completion: string; correct: boolean }[];
+}
+
+/**
+ * The report section on the compared models: what each is, how far its training got, and how well it
+ * answers each query set (greedy completions graded against the world's gold answers).
+ *
+ * @param proxies One view per setup, in manifest order.
+ * @returns The section.
+ */
+export function proxiesSection(proxies: ProxyView[]): Section {
+  const sets = [...new Set(proxies.flatMap((p) => Object.keys(p.accuracy)))];
+  const blocks: Block[] = [
+    {
+      kind: "table",
+      caption: "The models compared. Steps and loss come from the checkpoint's training record.",
+      columns: [
+        { label: "setup", align: "left" },
+        { label: "parameters", format: { style: "integer" } },
+        { label: "status", align: "left" },
+        { label: "steps", align: "left" },
+        { label: "loss (nats/token)", format: { style: "fixed", digits: 3 } },
+        { label: "training time (h)", format: { style: "fixed", digits: 2 } },
+        { label: "weights sha256", align: "left" },
+      ],
+      rows: proxies.map((p) => [
+        p.name,
+        p.parameterCount,
+        p.status,
+        p.step === null ? "" : `${p.step} / ${p.steps}`,
+        p.loss,
+        p.wallSeconds === null ? null : p.wallSeconds / 3600,
+        p.checkpointSha256.slice(0, 16),
+      ]),
+    },
+    {
+      kind: "table",
+      caption:
+        "Accuracy of greedy completions per query set (final number, or the gold text for factual sets).",
+      columns: [{ label: "query set", align: "left" }, ...proxies.map((p) => ({ label: p.name }))],
+      rows: sets.map((set) => [
+        set,
+        ...proxies.map((p) => {
+          const a = p.accuracy[set];
+          return a ? `${a.correct}/${a.total} (${(100 * a.accuracy).toFixed(0)}%)` : "not asked";
+        }),
+      ]),
+    },
+    {
+      kind: "chart",
+      id: "proxies-accuracy",
+      title: "Accuracy per query set",
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        width: 360,
+        height: 180,
+        data: {
+          values: proxies.flatMap((p) =>
+            Object.entries(p.accuracy).map(([set, a]) => ({ setup: p.name, set, accuracy: a.accuracy }))
+          ),
+        },
+        mark: "bar",
+        encoding: {
+          y: { field: "set", type: "nominal", title: null },
+          yOffset: { field: "setup", type: "nominal" },
+          x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, axis: { format: "%" } },
+          color: { field: "setup", type: "nominal" },
+        },
+      },
+    },
+  ];
+  for (const p of proxies) {
+    if (p.samples.length === 0) continue;
+    blocks.push({
+      kind: "details",
+      summary: `Sample completions of ${p.name}`,
+      blocks: p.samples.flatMap((s): Block[] => [
+        { kind: "heading", level: 4, text: `${s.set}: ${s.correct ? "right" : "wrong"}` },
+        { kind: "code", text: `${s.prompt}\n--- completion ---${s.completion}` },
+      ]),
+    });
+  }
+  return { id: "proxies", title: "The proxies", blocks };
+}
