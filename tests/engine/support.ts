@@ -18,16 +18,28 @@ export const hasAdapter: boolean = await (async () => {
   }
 })();
 
+/** Devices this test module acquired; destroyed when the module unloads. */
+const acquired: Gpu[] = [];
+
+// Rare process aborts at teardown were seen here with devices still alive; release them explicitly
+// rather than leave it to the isolate's teardown.
+globalThis.addEventListener("unload", () => {
+  for (const gpu of acquired) gpu.device.destroy();
+});
+
 /**
- * Acquires a device with the features and limits a test file needs.
+ * Acquires a device with the features and limits a test file needs. The device is destroyed when the
+ * test module unloads.
  *
  * @param needs Required features and raised minimum limits.
  * @returns The device context.
  */
-export function testGpu(
+export async function testGpu(
   needs: Pick<AcquireOptions, "requiredFeatures" | "minLimits" | "gemmFamily"> = {},
 ): Promise<Gpu> {
-  return acquireDevice(needs);
+  const gpu = await acquireDevice(needs);
+  acquired.push(gpu);
+  return gpu;
 }
 
 /** Mulberry32: a small seeded generator of floats in [0, 1). */
