@@ -1,0 +1,177 @@
+/**
+ * Pass 2 of EK-FAC on the GPU: corrected eigenvalues Λ and the parameter-basis Fisher diagonal D from
+ * per-sequence gradients, accumulated over record batches.
+ *
+ * @module
+ */
+
+import type { Gpu } from "../../gpu.ts";
+import { accumulateSquares } from "../../kernels/accumulate_squares.ts";
+import { matmul } from "../../kernels/matmul.ts";
+import { readTensors, Tensor } from "../../tensor.ts";
+import type { LayerEigenbasis } from "../cpu/eigendecompose_covariances.ts";
+import type { LayerLambda } from "../cpu/fit_lambda.ts";
+import type { TrackedLayer } from "../tracked_layers.ts";
+import { type EigenbasisTensors, uploadEigenbases } from "./eigenbasis_tensors.ts";
+import { batchRows, type RecordBatch } from "./layer_records.ts";
+import { ScratchTensors } from "./scratch_tensors.ts";
+import { recordSequenceGradients } from "./sequence_gradients.ts";
+
+/** Options of {@linkcode LambdaAccumulator}. */
+export interface LambdaAccumulatorOptions {
+  /** Eigenbases per layer (for Λ); without them only D is fitted. */
+  bases?: ReadonlyMap<string, LayerEigenbasis>;
+  /**
+   * Sequences whose gradients are held at once per layer (work memory: 2 × this × out·in floats);
+   * default: as many as fit in 4 Mi floats, at least 1.
+   */
+  sequencesPerPass?: number;
+}
+
+/** Options of {@linkcode LambdaAccumulator.add}. */
+export interface LambdaAddOptions {
+  /**
+   * Sequences this batch counts towards N_seq (default: its number of row ranges). The exact-expectation
+   * fit adds every pseudo-gradient of a sequence as a range and counts the sequence once.
+   */
+  sequences?: number;
+}
+
+/**
+ * Accumulates, per tracked layer, Σ_seq (Q_Sᵀ DW_seq Q_A)² and Σ_seq DW_seq² (elementwise) with
+ * DW_seq = g_seqᵀ a_seq over each sequence's rows (batched GEMMs, then `accumulate_squares`, serial
+ * over the sequences of a pass: deterministic). {@linkcode LambdaAccumulator.read} divides by N_seq in
+ * float64 and returns what `fitLambda` returns.
+ *
+ * @example
+ * ```ts ignore
+ * const pass2 = new LambdaAccumulator(gpu, layers, { bases });
+ * for (const batch of batches) pass2.add(batch); // fresh labels, records only
+ * const lambda = await pass2.read(); // Map<name, LayerLambda>
+ * ```
+ */
+export class LambdaAccumulator {
+  /** The device. */
+  readonly gpu: Gpu;
+  /** Tracked layers, in the order of the result. */
+  readonly layers: readonly TrackedLayer[];
+  readonly #bases: Map<string, EigenbasisTensors> | null;
+  readonly #sums: Map<string, { lambda: Tensor<"f32"> | null; diagonal: Tensor<"f32"> }>;
+  readonly #perPass: number;
+  readonly #scratch: ScratchTensors;
+  #sequences = 0;
+
+  /**
+   * Allocates zeroed sums and uploads the eigenbases.
+   *
+   * @param gpu The device.
+   * @param layers Tracked layers (shapes).
+   * @param options Eigenbases and work-memory setting.
+   * @throws {RangeError} When a basis is missing or misshapen, or `sequencesPerPass` is not a positive integer.
+   */
+  constructor(gpu: Gpu, layers: readonly TrackedLayer[], options: LambdaAccumulatorOptions = {}) {
+    const largest = Math.max(1, ...layers.map((l) => l.outDim * l.inDim));
+    const perPass = options.sequencesPerPass ?? Math.max(1, Math.floor(4 * 2 ** 20 / largest));
+    if (!Number.isSafeInteger(perPass) || perPass < 1) {
+      throw new RangeError(`LambdaAccumulator: sequencesPerPass must be a positive integer, got ${perPass}`);
+    }
+    this.gpu = gpu;
+    this.layers = layers;
+    this.#perPass = perPass;
+    this.#bases = options.bases === undefined
+      ? null
+      : uploadEigenbases(gpu, layers, options.bases, "LambdaAccumulator");
+    this.#scratch = new ScratchTensors(gpu);
+    this.#sums = new Map(layers.map(({ name, outDim, inDim }) => [name, {
+      lambda: this.#bases === null ? null : Tensor.zeros(gpu, [outDim, inDim]),
+      diagonal: Tensor.zeros(gpu, [outDim, inDim]),
+    }]));
+  }
+
+  /** N_seq accumulated so far. */
+  get sequences(): number {
+    return this.#sequences;
+  }
+
+  /**
+   * Records adding every sequence of a batch (all its rows: DW is the sequence's weight gradient).
+   *
+   * @param batch Records of every tracked layer and the sequences' row ranges (`fitted` is ignored).
+   * @param options How many sequences the batch counts as.
+   * @throws {RangeError} When the batch does not match the layers.
+   */
+  add(batch: RecordBatch, options: LambdaAddOptions = {}): void {
+    batchRows("LambdaAccumulator.add()", this.layers, batch);
+    const counted = options.sequences ?? batch.sequences.length;
+    if (!Number.isSafeInteger(counted) || counted < 0) {
+      throw new RangeError(`LambdaAccumulator.add(): sequences must be a count, got ${counted}`);
+    }
+    const capacity = Math.min(this.#perPass, batch.sequences.length);
+    for (const layer of this.layers) {
+      const { name, outDim, inDim } = layer, size = outDim * inDim;
+      const record = batch.records.get(name)!, sums = this.#sums.get(name)!, basis = this.#bases?.get(name);
+      const dw = this.#scratch.atLeast("dw", capacity * size);
+      const rotated = this.#scratch.atLeast("rotated", capacity * size);
+      for (let first = 0; first < batch.sequences.length; first += capacity) {
+        const part = batch.sequences.slice(first, first + capacity), count = part.length;
+        recordSequenceGradients(layer, record, part, dw);
+        accumulateSquares(dw, count, sums.diagonal);
+        if (basis === undefined) continue;
+        // Q_Sᵀ DW, then (Q_Sᵀ DW) Q_A, for every sequence of the pass (Q broadcast).
+        const batched = { batch: count, strideC: size };
+        matmul(basis.qs, dw, rotated, {
+          ...batched,
+          transA: true,
+          m: outDim,
+          n: inDim,
+          k: outDim,
+          strideA: 0,
+          strideB: size,
+        });
+        matmul(rotated, basis.qa, dw, {
+          ...batched,
+          m: outDim,
+          n: inDim,
+          k: inDim,
+          strideA: size,
+          strideB: 0,
+        });
+        accumulateSquares(dw, count, sums.lambda!);
+      }
+    }
+    this.#sequences += counted;
+  }
+
+  /**
+   * Reads the sums back (one round trip) and divides by N_seq in float64.
+   *
+   * @returns Λ (when bases were given) and D per layer, keyed by name in layer order.
+   * @throws {RangeError} When no sequence was counted.
+   */
+  async read(): Promise<Map<string, LayerLambda>> {
+    if (this.#sequences === 0) throw new RangeError("LambdaAccumulator.read(): no fit sequence was added");
+    const tensors = this.layers.flatMap(({ name }) => {
+      const { lambda, diagonal } = this.#sums.get(name)!;
+      return lambda === null ? [diagonal] : [diagonal, lambda];
+    });
+    const host = await readTensors(...tensors);
+    const n = this.#sequences, per = this.#bases === null ? 1 : 2;
+    return new Map(this.layers.map((layer, l) => {
+      const entry: LayerLambda = {
+        ...layer,
+        diagonal: Float64Array.from(host[per * l], (v) => v / n),
+        sequences: n,
+      };
+      if (per === 2) entry.lambda = Float64Array.from(host[2 * l + 1], (v) => v / n);
+      return [layer.name, entry];
+    }));
+  }
+
+  /** Releases the sums, bases and work tensors (after the work recorded so far). */
+  destroy(): void {
+    this.gpu.flush();
+    for (const { lambda, diagonal } of this.#sums.values()) lambda?.destroy(), diagonal.destroy();
+    for (const { qa, qs } of this.#bases?.values() ?? []) qa.destroy(), qs.destroy();
+    this.#scratch.destroy();
+  }
+}

@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { Rng } from "../../../../engine/model/prng.ts";
+import {
+  eigendecomposeCovariances,
+  fitCovariances,
+  fitLambda,
+  pseudoGradients,
+  singleSequence,
+} from "../../../../engine/influence/cpu/mod.ts";
+import { llamaLossAndGradients } from "../../../../engine/reference/llama_loss.ts";
+import {
+  CovarianceAccumulator,
+  eigendecomposeCovariancesGpu,
+  LambdaAccumulator,
+  sequenceGradientTensors,
+} from "../../../../engine/influence/gpu/mod.ts";
+import { resolveTrackedLayers, trackedLayerNames } from "../../../../engine/influence/tracked_layers.ts";
+import { readTensors } from "../../../../engine/tensor.ts";
+import { hasAdapter, testGpu } from "../../support.ts";
+import { microModel, randomSequences, sampleLabels } from "../micro_model.ts";
+import { concatRecords, fitRecords, relativeMaxError, uploadBatch } from "./fixture.ts";
+
+// Needs only the engine's default limits.
+const gpu = hasAdapter ? await testGpu() : null;
+
+const model = microModel({ hidden: 8, intermediate: 16 });
+const vocab = model.config.vocabSize;
+const tracked = trackedLayerNames(model.config);
+const layers = resolveTrackedLayers(model.config, tracked);
+// Five sequences of 8 tokens and one of 5: batch-major runs of equal length, and a shorter one.
+const fit = [...randomSequences(21, "fit", 5, 8, vocab), ...randomSequences(21, "short", 1, 5, vocab)];
+const labels = sampleLabels(model, fit, new Rng(21, "labels-1"));
+labels[1][3] = -1; // a position without a loss term: out of A, S and T
+const fresh = sampleLabels(model, fit, new Rng(21, "labels-2"));
+const fitted = labels.map((row) => Array.from(row, (label, t) => (label >= 0 && t + 1 < row.length ? 1 : 0)));
+const records = fitRecords(model, fit, labels, layers);
+
+Deno.test({
+  name: "CovarianceAccumulator matches fitCovariances over several batches with a masked position",
+  ignore: !hasAdapter,
+  fn: async () => {
+    for (const blocks of [1, 2] as const) {
+      const reference = fitCovariances(model, fit, labels, tracked, { blocks });
+      const accumulator = new CovarianceAccumulator(gpu!, layers, { blocks });
+      accumulator.add(
+        uploadBatch(gpu!, concatRecords(records.slice(0, 4), layers, fitted.slice(0, 4)), true),
+      );
+      accumulator.add(uploadBatch(gpu!, concatRecords(records.slice(4), layers, fitted.slice(4)), true));
+      const got = await accumulator.read();
+      assert.deepEqual([...got.keys()], tracked);
+      for (const [name, ref] of reference) {
+        const c = got.get(name)!;
+        assert.deepEqual([c.tokens, c.sequences, c.blocks], [ref.tokens, ref.sequences, blocks]);
+        // f32 inputs and GEMM: measured ≤ 2e-7 relative to the largest entry.
+        assert.ok(relativeMaxError(c.a, ref.a) <= 2e-6, `A of ${name}: ${relativeMaxError(c.a, ref.a)}`);
+        assert.ok(relativeMaxError(c.s, ref.s) <= 2e-6, `S of ${name}: ${relativeMaxError(c.s, ref.s)}`);
+        for (let i = 0; i < c.inDim * c.inDim; i++) {
+          if (ref.a[i] === 0) assert.equal(c.a[i], 0); // outside the blocks
+        }
+      }
+      accumulator.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "CovarianceAccumulator adds dense batches and single factors, and applies the default row rule",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const host = concatRecords(records.slice(0, 3), layers);
+    const everyRow = new CovarianceAccumulator(gpu!, layers);
+    everyRow.add({ ...uploadBatch(gpu!, host), fitted: new Uint8Array(host.rows).fill(1) }, "a");
+    everyRow.add({ ...uploadBatch(gpu!, host), fitted: new Uint8Array(host.rows).fill(1) }, "s");
+    const byRule = new CovarianceAccumulator(gpu!, layers);
+    byRule.add(uploadBatch(gpu!, host)); // default: every row of a sequence but its last
+    const [dense, rule] = [await everyRow.read(), await byRule.read()];
+    assert.equal(dense.get(tracked[0])!.tokens, host.rows);
+    assert.equal(rule.get(tracked[0])!.tokens, host.rows - 3);
+    const { name, inDim } = layers[2], { a } = host.records.get(name)!;
+    const gram = (include: (row: number) => boolean, count: number) => {
+      const out = new Float64Array(inDim * inDim);
+      for (let r = 0; r < host.rows; r++) {
+        if (!include(r)) continue;
+        for (let i = 0; i < inDim; i++) {
+          for (let j = 0; j < inDim; j++) out[i * inDim + j] += a[r * inDim + i] * a[r * inDim + j];
+        }
+      }
+      return out.map((v) => v / count);
+    };
+    assert.ok(relativeMaxError(dense.get(name)!.a, gram(() => true, host.rows)) <= 2e-6);
+    assert.ok(relativeMaxError(rule.get(name)!.a, gram((r) => host.fitted[r] === 1, host.rows - 3)) <= 2e-6);
+    await assert.rejects(() => new CovarianceAccumulator(gpu!, layers).read(), /no fit token/);
+    assert.throws(
+      () =>
+        new CovarianceAccumulator(gpu!, layers, { blocks: 4 }).add({
+          ...uploadBatch(gpu!, host),
+          sequences: [{ start: 20, rows: 9 }],
+        }),
+      /outside/,
+    );
+  },
+});
+
+Deno.test({
+  name: "LambdaAccumulator matches fitLambda (Λ and D) in the same eigenbases, in passes of any size",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const eigen = eigendecomposeCovariances(fitCovariances(model, fit, labels, tracked));
+    const reference = fitLambda(model, fit, fresh, tracked, eigen);
+    const batch = uploadBatch(gpu!, concatRecords(fitRecords(model, fit, fresh, layers), layers));
+    for (const sequencesPerPass of [4, 6]) {
+      const accumulator = new LambdaAccumulator(gpu!, layers, { bases: eigen, sequencesPerPass });
+      accumulator.add(batch);
+      const got = await accumulator.read();
+      for (const [name, ref] of reference) {
+        const l = got.get(name)!;
+        assert.equal(l.sequences, fit.length);
+        // f32 records, GEMMs and rotations: measured ≤ 3e-7 relative to the largest entry.
+        assert.ok(
+          relativeMaxError(l.lambda!, ref.lambda!) <= 2e-6,
+          `Λ of ${name}: ${relativeMaxError(l.lambda!, ref.lambda!)}`,
+        );
+        assert.ok(relativeMaxError(l.diagonal, ref.diagonal) <= 2e-6, `D of ${name}`);
+      }
+      accumulator.destroy();
+    }
+    const diagonalOnly = new LambdaAccumulator(gpu!, layers);
+    diagonalOnly.add(batch, { sequences: 3 });
+    diagonalOnly.add(batch, { sequences: 3 });
+    const d = (await diagonalOnly.read()).get(tracked[1])!;
+    assert.equal(d.lambda, undefined);
+    assert.ok(relativeMaxError(d.diagonal, reference.get(tracked[1])!.diagonal.map((v) => v * 2)) <= 1e-5);
+  },
+});
+
+Deno.test({
+  name: "sequenceGradientTensors() gives each sequence's weight gradient Σ g aᵀ",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const host = concatRecords(records, layers);
+    const tensors = sequenceGradientTensors(gpu!, layers, uploadBatch(gpu!, host));
+    const values = await readTensors(...layers.map(({ name }) => tensors.get(name)!));
+    layers.forEach(({ name, outDim, inDim }, l) => {
+      records.forEach((sequence, i) => {
+        const { a, g, rows } = sequence.get(name)!;
+        const expected = new Float64Array(outDim * inDim);
+        for (let t = 0; t < rows; t++) {
+          for (let o = 0; o < outDim; o++) {
+            for (let j = 0; j < inDim; j++) expected[o * inDim + j] += g[t * outDim + o] * a[t * inDim + j];
+          }
+        }
+        const got = values[l].subarray(i * outDim * inDim, (i + 1) * outDim * inDim);
+        assert.ok(relativeMaxError(got, expected) <= 2e-6, `${name}, sequence ${i}`);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "eigendecomposeCovariancesGpu() matches eigendecomposeCovariances, block-diagonal factors included",
+  ignore: !hasAdapter,
+  fn: async () => {
+    for (const blocks of [1, 2] as const) {
+      const covariances = fitCovariances(model, fit, labels, tracked, { blocks });
+      const reference = eigendecomposeCovariances(covariances);
+      const got = await eigendecomposeCovariancesGpu(gpu!, covariances);
+      for (const [name, ref] of reference) {
+        const e = got.get(name)!;
+        assert.deepEqual([e.tokens, e.sequences, e.outDim, e.inDim], [
+          ref.tokens,
+          ref.sequences,
+          ref.outDim,
+          ref.inDim,
+        ]);
+        // Rayleigh-quotient eigenvalues (measured ≤ 1e-12 relative to the largest); vectors orthonormal
+        // and reconstructing A to f32 level (measured ≤ 1e-6).
+        assert.ok(relativeMaxError(e.aValues, ref.aValues) <= 1e-9, `A values of ${name}`);
+        assert.ok(relativeMaxError(e.sValues, ref.sValues) <= 1e-9, `S values of ${name}`);
+        for (const side of ["a", "s"] as const) {
+          const { orthogonalityError, reconstructionError } = e.accuracy[side];
+          assert.ok(orthogonalityError <= 5e-6 && reconstructionError <= 5e-6, `${side} accuracy of ${name}`);
+        }
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "the accumulators reproduce the exact-expectation fit from pseudo-gradient records",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const sequences = fit.slice(0, 2).map((ids) => ids.subarray(0, 4));
+    const covariances = fitCovariances(model, sequences, "exact", tracked);
+    const eigen = eigendecomposeCovariances(covariances);
+    const reference = fitLambda(model, sequences, "exact", tracked, eigen);
+    const real = sequences.map((ids) =>
+      llamaLossAndGradients(model.config, model.params, singleSequence(ids), {}, { record: () => true })
+        .records
+    );
+    const pseudo = sequences.flatMap((ids) =>
+      [...pseudoGradients(model, ids, tracked)].map((p) => p.records)
+    );
+    const pseudoBatch = uploadBatch(gpu!, concatRecords(pseudo, layers));
+    const pass1 = new CovarianceAccumulator(gpu!, layers);
+    pass1.add(uploadBatch(gpu!, concatRecords(real, layers)), "a");
+    pass1.add(pseudoBatch, "s"); // S = Σ_(t,v) over fit rows; nothing counted
+    const pass2 = new LambdaAccumulator(gpu!, layers, { bases: eigen });
+    pass2.add(pseudoBatch, { sequences: sequences.length });
+    const [c, l] = [await pass1.read(), await pass2.read()];
+    for (const name of tracked) {
+      const ref = covariances.get(name)!, got = c.get(name)!;
+      assert.deepEqual([got.tokens, got.sequences], [ref.tokens, ref.sequences]);
+      assert.ok(
+        relativeMaxError(got.a, ref.a) <= 2e-6 && relativeMaxError(got.s, ref.s) <= 2e-6,
+        `A, S of ${name}`,
+      );
+      assert.ok(relativeMaxError(l.get(name)!.lambda!, reference.get(name)!.lambda!) <= 1e-5, `Λ of ${name}`);
+    }
+  },
+});
