@@ -1,12 +1,9 @@
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { loadManifest } from "../manifest/load_manifest.ts";
-import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
-import { readTokenizedCorpus, readWorldArtifact, tokenizeStage, worldStage } from "../stages/mod.ts";
-import { DEFAULT_MANIFEST } from "./experiment.ts";
+import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
 import { runCli } from "./run_cli.ts";
+import { setupCommand } from "./setup_command.ts";
 
 const HELP = `Usage: deno task export [MANIFEST] --setup NAME --out DIR [--set PATH=VALUE]...
 
@@ -18,35 +15,12 @@ Writes the exact inputs the harness scores for one setup, for cross-checking wit
 `;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      setup: { type: "string" },
-      out: { type: "string" },
-      set: { type: "string", multiple: true, default: [] },
-      cache: { type: "string", default: ".cache" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (!values.out) throw new UserError("--out DIR is required: the folder to export into");
-  const manifest = await loadManifest(positionals[0] ?? DEFAULT_MANIFEST, values.set);
-  const setup = manifest.setups.find((s) => s.name === values.setup);
-  if (!setup) {
-    throw new UserError(
-      `--setup must name a setup of "${manifest.file}" (${manifest.setups.map((s) => s.name).join(", ")}), ` +
-        `got ${values.setup === undefined ? "nothing" : `"${values.setup}"`}`,
-    );
-  }
-  const plan = await runPlan(manifest, [worldStage, tokenizeStage], {
-    cacheRoot: join(values.cache, manifest.experiment),
-  });
-  const worldArtifact = plan.artifacts.get("world")!;
-  const tokArtifact = plan.artifacts.get("tokenize")!;
+  const command = await setupCommand(Deno.args, HELP);
+  if (command === null) return 0;
+  const { manifest, setup, out } = command;
+  if (!out) throw new UserError("--out DIR is required: the folder to export into");
+  const worldArtifact = command.world;
+  const tokArtifact = command.tokenize;
   const world = await readWorldArtifact(worldArtifact.dir);
   const corpus = await readTokenizedCorpus(tokArtifact.dir);
   const slice = (t: Int32Array, o: Int32Array, i: number) => Array.from(t.subarray(o[i], o[i + 1]));
@@ -64,11 +38,11 @@ async function main(): Promise<number> {
       })]
       : []
   );
-  await atomicWrite(join(values.out, "docs.jsonl"), docs.join("\n") + "\n");
-  await atomicWrite(join(values.out, "queries.jsonl"), queries.join("\n") + "\n");
-  await Deno.copyFile(join(tokArtifact.dir, "tokenizer.json"), join(values.out, "tokenizer.json"));
+  await atomicWrite(join(out, "docs.jsonl"), docs.join("\n") + "\n");
+  await atomicWrite(join(out, "queries.jsonl"), queries.join("\n") + "\n");
+  await Deno.copyFile(join(tokArtifact.dir, "tokenizer.json"), join(out, "tokenizer.json"));
   await atomicWrite(
-    join(values.out, "export.json"),
+    join(out, "export.json"),
     JSON.stringify(
       {
         experiment: manifest.experiment,
@@ -83,7 +57,7 @@ async function main(): Promise<number> {
     ) + "\n",
   );
   console.log(
-    `exported ${docs.length} documents and ${queries.length} queries of ${setup.name} to ${values.out}`,
+    `exported ${docs.length} documents and ${queries.length} queries of ${setup.name} to ${out}`,
   );
   return 0;
 }

@@ -1,21 +1,18 @@
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { acquireDevice } from "../../engine/mod.ts";
 import { decodeTrainState } from "../../engine/train/mod.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
-import { loadManifest } from "../manifest/load_manifest.ts";
-import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
 import { formatSeconds } from "../run/progress.ts";
-import { readTokenizedCorpus, readWorldArtifact, tokenizeStage, worldStage } from "../stages/mod.ts";
+import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
 import { trainProxy } from "../train/train_proxy.ts";
 import { completeQueries } from "../train/complete_queries.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
 import { writeProxy } from "../train/write_proxy.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
-import { DEFAULT_MANIFEST } from "./experiment.ts";
 import { runCli } from "./run_cli.ts";
+import { setupCommand } from "./setup_command.ts";
 
 const HELP = `Usage: deno task train [MANIFEST] --setup NAME [--out DIR] [--set PATH=VALUE]...
 
@@ -28,38 +25,14 @@ interrupted and resumed run ends with the same weights as an uninterrupted one.
 `;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      setup: { type: "string" },
-      out: { type: "string" },
-      set: { type: "string", multiple: true, default: [] },
-      cache: { type: "string", default: ".cache" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const manifest = await loadManifest(positionals[0] ?? DEFAULT_MANIFEST, values.set);
-  const setup = manifest.setups.find((s) => s.name === values.setup);
-  if (!setup) {
-    throw new UserError(
-      `--setup must name a setup of "${manifest.file}" (${manifest.setups.map((s) => s.name).join(", ")}), ` +
-        `got ${values.setup === undefined ? "nothing" : `"${values.setup}"`}`,
-    );
-  }
-  const out = values.out ?? checkpointDir(manifest, setup);
+  const command = await setupCommand(Deno.args, HELP);
+  if (command === null) return 0;
+  const { manifest, setup } = command;
+  const out = command.out ?? checkpointDir(manifest, setup);
   if (!out) throw new UserError(`Setup ${setup.name} names no checkpoint folder: pass --out DIR`);
   await Deno.mkdir(out, { recursive: true });
-
-  const plan = await runPlan(manifest, [worldStage, tokenizeStage], {
-    cacheRoot: join(values.cache, manifest.experiment),
-  });
-  const world = await readWorldArtifact(plan.artifacts.get("world")!.dir);
-  const corpus = await readTokenizedCorpus(plan.artifacts.get("tokenize")!.dir);
+  const world = await readWorldArtifact(command.world.dir);
+  const corpus = await readTokenizedCorpus(command.tokenize.dir);
   const tokenizer = defaultTokenizer();
   const gpu = await acquireDevice();
   const config = llamaConfigFor(setup.model, tokenizer.vocabSize);
@@ -77,8 +50,8 @@ async function main(): Promise<number> {
     model: setup.model,
     training: setup.training,
     data: {
-      world: plan.artifacts.get("world")!.meta.key,
-      tokenize: plan.artifacts.get("tokenize")!.meta.key,
+      world: command.world.meta.key,
+      tokenize: command.tokenize.meta.key,
     },
     adapter: gpu.adapterInfo,
   };

@@ -9,11 +9,32 @@ import { tokenizeStage } from "./tokenize_stage.ts";
 import { worldStage } from "./world_stage.ts";
 import { modelStage } from "./model_stage.ts";
 import { completeStage } from "./complete_stage.ts";
+import { factorsStage } from "./factors_stage.ts";
+import { queryGradientsStage } from "./query_gradients_stage.ts";
+import { scoresStage } from "./scores_stage.ts";
 
 /** Every stage `deno task experiment` runs, in an order where each comes after its dependencies. */
-export const STAGES: StageDef[] = [worldStage, tokenizeStage, modelStage, completeStage, reportStage];
+export const STAGES: StageDef[] = [
+  worldStage,
+  tokenizeStage,
+  modelStage,
+  completeStage,
+  factorsStage,
+  queryGradientsStage,
+  scoresStage,
+  reportStage,
+];
 
-export { completeStage, modelStage, reportStage, tokenizeStage, worldStage };
+export {
+  completeStage,
+  factorsStage,
+  modelStage,
+  queryGradientsStage,
+  reportStage,
+  scoresStage,
+  tokenizeStage,
+  worldStage,
+};
 export type { ModelSummary } from "./model_stage.ts";
 export { readWorldArtifact } from "./world_stage.ts";
 export { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";

@@ -12,6 +12,7 @@ import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { ModelSummary } from "./model_stage.ts";
+import type { FactorsSummary } from "./factors_stage.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
@@ -22,7 +23,7 @@ export const reportStage: StageDef = {
   name: "report",
   version: 1,
   perSetup: false,
-  deps: ["world", "tokenize", "model", "complete"],
+  deps: ["world", "tokenize", "model", "complete", "factors", "query_gradients", "scores"],
   // The commit is part of the key so that the report's provenance always names the code that made it.
   settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
   async run(ctx) {
@@ -34,15 +35,41 @@ export const reportStage: StageDef = {
   },
 };
 
+/** The influence stages' figures for one setup: fit, eigendecomposition accuracy, queries, scores. */
+function influenceResult(ctx: StageContext, setup: string) {
+  const factors = ctx.inputs[`factors@${setup}`].meta.summary as FactorsSummary;
+  const queries = ctx.inputs[`query_gradients@${setup}`].meta.summary as {
+    queries: number;
+    meanNats: number;
+    factual: unknown;
+    damping: Record<string, number>;
+  };
+  const scores = ctx.inputs[`scores@${setup}`].meta.summary as { documents: number; scoreRange: number[] };
+  return {
+    fitted: factors.fitted,
+    fitTokens: factors.tokens,
+    fitSequences: factors.sequences,
+    eigen: factors.eigen,
+    layers: factors.layers.map((l) => `${l.name} [${l.outDim}, ${l.inDim}]`),
+    queries: queries.queries,
+    factualSelection: queries.factual,
+    meanQueryNats: queries.meanNats,
+    damping: queries.damping,
+    documents: scores.documents,
+    scoreRange: scores.scoreRange,
+  };
+}
+
 function manifestSettings(m: ResolvedManifest): unknown {
   const { file: _file, ...rest } = m;
   return rest;
 }
 
 async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
-  const m = ctx.manifest;
+  // With --setup, only the named setups have artifacts; the report covers those.
+  const m = { ...ctx.manifest, setups: ctx.manifest.setups.filter((s) => ctx.inputs[`model@${s.name}`]) };
   const world = ctx.inputs.world.meta.summary as WorldSummary;
-  const provenance = await gatherProvenance(m, await probeAdapter());
+  const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
   const proxies = await Promise.all(m.setups.map((s) => proxyView(ctx, s.name, s.description)));
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {
     description: p.description,
@@ -70,9 +97,13 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       influence: {
         strategy: strategies.length === 1 ? strategies[0] : "mixed",
         setups: Object.fromEntries(m.setups.map((s) => [s.name, s.influence])),
+        results: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name)])),
       },
       findings: [],
-      validation: { world: { queryLeaks: 0 } },
+      validation: {
+        world: { queryLeaks: 0 },
+        influence: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name).eigen])),
+      },
       world,
     },
     sections: [
@@ -143,8 +174,9 @@ function overviewSection(
         kind: "note",
         tone: "warning",
         text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
-          "synthetic world, not Command R. This harness version trains or loads the models and grades their " +
-          "completions; influence scores and the findings (F1-F5) are not computed in this run.",
+          "synthetic world, not Command R. This harness version trains or loads the models, grades their " +
+          "completions and computes EK-FAC influence scores of every document on every query; the " +
+          "findings (F1-F5) are not analysed yet.",
       },
       {
         kind: "table",

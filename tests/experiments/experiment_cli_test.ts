@@ -5,12 +5,13 @@ import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 
 const MANIFEST = `{
   "experiment": "clitest",
-  "world": { "documents": 600, "facts": { "count": 20 } },
-  "queries": { "factualPool": 10, "arithmetic": 4, "slopes": 2, "linear": 2, "factualControl": 2, "reasoningControl": 2 },
+  "world": { "documents": 300, "facts": { "count": 10 } },
+  "queries": { "factualPool": 6, "arithmetic": 4, "slopes": 2, "linear": 2, "factualControl": 2, "reasoningControl": 2 },
   "setupDefaults": {
     "model": { "hiddenSize": 16, "intermediateSize": 24, "layers": 1, "heads": 2, "kvHeads": 1 },
     "training": { "steps": 2, "batchSize": 2, "warmupSteps": 1 },
-    "maxCompletionTokens": 4
+    "maxCompletionTokens": 4,
+    "influence": { "fitDocuments": 24, "scoreChunkDocuments": 150 }
   },
   "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 32 } } }
 }`;
@@ -55,7 +56,8 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   const stage = await cli("experiment", [manifest, "--force=wrld", ...common]);
   assert.equal(
     stage.stderr,
-    "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, report\n",
+    "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, factors, " +
+      "query_gradients, scores, report\n",
   );
   const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
   assert.equal(setupName.stderr, `error: --setup 8B: "${manifest}" has no such setup; it has 7B, 35B\n`);
@@ -74,8 +76,8 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   for (const stage of ["world", "tokenize", "report"]) {
     assert.match(again.stdout, new RegExp(`^${stage}\\s+cached`, "m"));
   }
-  const changed = await cli("experiment", [manifest, "--dry-run", "--set", "world.documents=500", ...common]);
-  assert.match(changed.stdout, /^world\s+run\s+settings changed: world\.documents \(600 → 500\)$/m);
+  const changed = await cli("experiment", [manifest, "--dry-run", "--set", "world.documents=250", ...common]);
+  assert.match(changed.stdout, /^world\s+run\s+settings changed: world\.documents \(300 → 250\)$/m);
 
   const reports = join(dir, "reports", "clitest");
   const latest = JSON.parse(await Deno.readTextFile(join(reports, "latest.json")));
@@ -85,10 +87,23 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.equal(json.experiment, "clitest");
   assert.deepEqual(Object.keys(json.setups).sort(), ["35B", "7B"]);
   assert.ok(json.setups["35B"].parameterCount > json.setups["7B"].parameterCount);
-  assert.equal(json.world.documents, 600);
+  assert.equal(json.world.documents, 300);
   assert.deepEqual(
     Object.keys(json.timings).sort(),
-    ["complete@35B", "complete@7B", "model@35B", "model@7B", "tokenize", "world"],
+    [
+      "complete@35B",
+      "complete@7B",
+      "factors@35B",
+      "factors@7B",
+      "model@35B",
+      "model@7B",
+      "query_gradients@35B",
+      "query_gradients@7B",
+      "scores@35B",
+      "scores@7B",
+      "tokenize",
+      "world",
+    ],
     "the stages before the report",
   );
   assert.match(json.setups["7B"].checkpointSha256, /^[0-9a-f]{64}$/);
@@ -100,13 +115,13 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.doesNotMatch(html, /src="http|<link /);
   await Deno.stat(join(folder, "report.md"));
 
-  const other = await cli("experiment", [manifest, "--set", "world.documents=500", ...common]);
+  const other = await cli("experiment", [manifest, "--set", "world.documents=250", ...common]);
   assert.equal(other.code, 0, other.stderr);
   const second = JSON.parse(await Deno.readTextFile(join(reports, "latest.json"))).runId;
   assert.notEqual(second, latest.runId);
   const diff = await cli("report", ["diff", folder, join(reports, second)]);
   assert.equal(diff.code, 0, diff.stderr);
-  assert.match(diff.stdout, /world\.documents: 600 → 500/);
+  assert.match(diff.stdout, /world\.documents: 300 → 250/);
   const missing = await cli("report", ["diff", folder, dir]);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, `error: Cannot read report "${dir}": no report.json in that folder\n`);
@@ -125,7 +140,7 @@ Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order",
   const world =
     (await Deno.readTextFile(join(dir, "cache", "clitest", "world", await firstKey(dir), "documents.jsonl")))
       .trim().split("\n").map((l) => JSON.parse(l));
-  assert.equal(docs.length, 600);
+  assert.equal(docs.length, 300);
   docs.forEach((d, i) => {
     assert.equal(d.id, world[i].id);
     assert.deepEqual(d.input_ids, Array.from(tok.encode(world[i].text, { bos: true, eos: true })));
@@ -133,7 +148,7 @@ Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order",
   const queries = (await Deno.readTextFile(join(out, "queries.jsonl"))).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
-  assert.equal(queries.length, 10 + 4, "the 7B setup asks the factual pool and the arithmetic set");
+  assert.equal(queries.length, 6 + 4, "the 7B setup asks the factual pool and the arithmetic set");
   assert.equal(queries[0].prompt_ids[0], tok.special.bos);
   assert.equal(queries[0].completion_ids.at(-1), tok.special.eos);
   await Deno.remove(dir, { recursive: true });

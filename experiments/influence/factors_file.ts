@@ -1,0 +1,105 @@
+import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
+import type {
+  LayerCovariance,
+  LayerEigenbasis,
+  LayerLambda,
+  PreconditionFactors,
+} from "../../engine/influence/mod.ts";
+
+/** Fitted EK-FAC factors of every tracked layer, as the factors stage stores them. */
+export interface FittedFactors {
+  /** A and S per layer. */
+  covariances: ReadonlyMap<string, LayerCovariance>;
+  /** Q_A, Q_S and their eigenvalues per layer. */
+  eigen: ReadonlyMap<string, LayerEigenbasis>;
+  /** Λ and D per layer. */
+  lambda: ReadonlyMap<string, LayerLambda>;
+}
+
+/**
+ * Encodes the factors as safetensors, F64 throughout: per layer `<name>.A` [in, in], `<name>.S`
+ * [out, out], `<name>.Q_A` [in, in] and `<name>.Q_S` [out, out] (eigenvectors as columns),
+ * `<name>.A_eigenvalues` [in] and `<name>.S_eigenvalues` [out] (ascending), `<name>.Lambda` and
+ * `<name>.D` [out, in]; metadata `layers` (JSON: name, shape, tokens, sequences, blocks, solver accuracy).
+ *
+ * @param factors The fitted factors (every layer in all three maps).
+ * @returns The file's bytes.
+ */
+export function encodeFactors(factors: FittedFactors): Uint8Array {
+  const tensors: Record<string, SafetensorsTensor> = {};
+  const f64 = (shape: number[], data: Float64Array): SafetensorsTensor => ({ dtype: "F64", shape, data });
+  const layers = [];
+  for (const [name, c] of factors.covariances) {
+    const e = factors.eigen.get(name)!, l = factors.lambda.get(name)!;
+    const { inDim: m, outDim: p } = c;
+    tensors[`${name}.A`] = f64([m, m], c.a);
+    tensors[`${name}.S`] = f64([p, p], c.s);
+    tensors[`${name}.Q_A`] = f64([m, m], e.qa);
+    tensors[`${name}.Q_S`] = f64([p, p], e.qs);
+    tensors[`${name}.A_eigenvalues`] = f64([m], e.aValues);
+    tensors[`${name}.S_eigenvalues`] = f64([p], e.sValues);
+    tensors[`${name}.Lambda`] = f64([p, m], l.lambda!);
+    tensors[`${name}.D`] = f64([p, m], l.diagonal);
+    layers.push({
+      name,
+      outDim: p,
+      inDim: m,
+      tokens: c.tokens,
+      sequences: c.sequences,
+      lambdaSequences: l.sequences,
+      blocks: c.blocks,
+      accuracy: e.accuracy,
+    });
+  }
+  return writeSafetensors(tensors, { layers: JSON.stringify(layers) });
+}
+
+/**
+ * Decodes a factors file written by {@linkcode encodeFactors} into what a preconditioner reads.
+ *
+ * @param bytes The file's bytes.
+ * @returns Eigenbases and Λ/D per layer, in the file's layer order.
+ * @throws {Error} When a tensor is missing or not F64.
+ */
+export function decodeFactors(bytes: Uint8Array): Required<PreconditionFactors> {
+  const file = readSafetensors(bytes);
+  const get = (key: string): Float64Array => {
+    const t = file.tensors.get(key);
+    if (t?.dtype !== "F64") throw new Error(`factors.safetensors: tensor "${key}" missing or not F64`);
+    return t.data;
+  };
+  const layers = JSON.parse(file.metadata.layers ?? "[]") as {
+    name: string;
+    outDim: number;
+    inDim: number;
+    tokens: number;
+    sequences: number;
+    lambdaSequences: number;
+    accuracy: LayerEigenbasis["accuracy"];
+  }[];
+  const eigen = new Map<string, LayerEigenbasis>();
+  const lambda = new Map<string, LayerLambda>();
+  for (const { name, outDim, inDim, tokens, sequences, lambdaSequences, accuracy } of layers) {
+    eigen.set(name, {
+      name,
+      outDim,
+      inDim,
+      qa: get(`${name}.Q_A`),
+      aValues: get(`${name}.A_eigenvalues`),
+      qs: get(`${name}.Q_S`),
+      sValues: get(`${name}.S_eigenvalues`),
+      tokens,
+      sequences,
+      accuracy,
+    });
+    lambda.set(name, {
+      name,
+      outDim,
+      inDim,
+      lambda: get(`${name}.Lambda`),
+      diagonal: get(`${name}.D`),
+      sequences: lambdaSequences,
+    });
+  }
+  return { eigen, lambda };
+}

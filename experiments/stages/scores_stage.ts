@@ -1,0 +1,200 @@
+import { join } from "node:path";
+import { acquireDevice } from "../../engine/mod.ts";
+import { GpuLlama } from "../../engine/llama/mod.ts";
+import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
+import { gradientNormalisedScores, perNatScores } from "../../engine/influence/mod.ts";
+import { DocumentScorer } from "../../engine/influence/gpu/mod.ts";
+import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
+import { Tensor } from "../../engine/tensor.ts";
+import { atomicWrite } from "../run/atomic_write.ts";
+import type { StageDef } from "../run/stage.ts";
+import { documentIds, uploadSequences } from "../influence/device_batch.ts";
+import { readInfluenceModel } from "../influence/influence_model.ts";
+import type { InfluenceSettings } from "../schema/influence_schema.ts";
+import type { QueriesFile } from "./query_gradients_stage.ts";
+import { readTokenizedCorpus } from "./tokenize_stage.ts";
+
+/** Documents per forward/backward batch inside a chunk (fixes the scorer's work buffers). */
+export const SCORE_BATCH_DOCUMENTS = 16;
+
+/** One finished chunk: documents [first, first + count), every array F64 exactly as read back. */
+interface ChunkResult {
+  scores: Float64Array;
+  perLayer: Float64Array[];
+  norms: Float64Array;
+}
+
+/**
+ * Stage `scores` (per setup): every document's influence on every query. Documents are streamed in
+ * chunks of `scoreChunkDocuments` (forward/backward batches of {@linkcode SCORE_BATCH_DOCUMENTS}); each
+ * document's loss is its summed next-token cross-entropy (real labels, weight 1), its gradient is formed
+ * once and dotted with all preconditioned queries (`DocumentScorer`). Each finished chunk is saved in the
+ * work folder, so a killed run resumes at the first missing chunk with byte-identical results.
+ *
+ * Writes `scores.safetensors`: `scores` F32 [Q, D] raw (nats of log p(completion); positive: adding the
+ * document raises it), `per_nat` (÷ the query's nats), `norm_normalised` (÷ the document-gradient norm),
+ * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D]; and `scores.json`
+ * (query and document ids in row and column order, nats, every influence setting).
+ */
+export const scoresStage: StageDef = {
+  name: "scores",
+  version: 1,
+  perSetup: true,
+  deps: ["tokenize", "model", "query_gradients"],
+  settings: (_m, setup) => ({ influence: setup!.influence, batchDocuments: SCORE_BATCH_DOCUMENTS }),
+  async run(ctx) {
+    const influence = ctx.setup!.influence as InfluenceSettings & { seed: number };
+    const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
+    const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+    const qdir = ctx.inputs.query_gradients.dir;
+    const queries = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
+    const qfile = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors")));
+    const nq = queries.ids.length, nd = corpus.documentIds.length, nl = model.layers.length;
+    const chunk = influence.scoreChunkDocuments, chunks = Math.ceil(nd / chunk);
+    const results: ChunkResult[] = [];
+    const chunkPath = (c: number) => join(ctx.workDir, `chunk-${String(c).padStart(6, "0")}.safetensors`);
+    let resumed = 0;
+    const gpu = await acquireDevice();
+    try {
+      const llama = new GpuLlama(gpu, model.config, model.params);
+      const p = new Map(model.layers.map((l) => {
+        const t = qfile.tensors.get(l.name);
+        if (t?.dtype !== "F32") throw new Error(`${qdir}: queries.safetensors lacks F32 "${l.name}"`);
+        return [l.name, Tensor.from(gpu, t.data, t.shape)];
+      }));
+      const scorer = new DocumentScorer(gpu, model.layers, p, { maxDocuments: SCORE_BATCH_DOCUMENTS });
+      const progress = ctx.progress("documents", nd);
+      for (let c = 0; c < chunks; c++) {
+        const first = c * chunk, count = Math.min(chunk, nd - first);
+        const saved = await readChunk(chunkPath(c), nq, count, nl);
+        if (saved !== null) {
+          results.push(saved);
+          resumed++;
+          progress.tick(count);
+          continue;
+        }
+        const result: ChunkResult = {
+          scores: new Float64Array(nq * count),
+          perLayer: model.layers.map(() => new Float64Array(nq * count)),
+          norms: new Float64Array(count),
+        };
+        for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
+          const docs = Array.from(
+            { length: Math.min(SCORE_BATCH_DOCUMENTS, count - b) },
+            (_, i) => first + b + i,
+          );
+          const rows = docs.map((d) => documentIds(corpus.documents, d));
+          const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
+          const out = llama.lossAndGradWithRecords(batch.batch, {
+            layers: model.layers.map((l) => l.name),
+            paramGrads: false,
+          });
+          const part = await scorer.score({ records: out.records, sequences: batch.sequences });
+          batch.destroy();
+          const place = (target: Float64Array, source: Float64Array) => {
+            for (let q = 0; q < nq; q++) {
+              for (let d = 0; d < docs.length; d++) target[q * count + b + d] = source[q * docs.length + d];
+            }
+          };
+          place(result.scores, part.scores);
+          model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
+          // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
+          result.norms.set(part.norms.map(Math.fround), b);
+          progress.tick(docs.length);
+        }
+        await atomicWrite(chunkPath(c), encodeChunk(result, nq, count));
+        results.push(result);
+      }
+      progress.done();
+      scorer.destroy();
+      for (const t of p.values()) t.destroy();
+      llama.destroy();
+      if (resumed > 0) ctx.log(`resumed ${resumed} of ${chunks} chunks from the work folder`);
+    } finally {
+      await gpu.destroy();
+    }
+    const join2 = (pick: (r: ChunkResult) => Float64Array) => {
+      const out = new Float64Array(nq * nd);
+      let first = 0;
+      for (const r of results) {
+        const src = pick(r), count = r.norms.length;
+        for (let q = 0; q < nq; q++) out.set(src.subarray(q * count, (q + 1) * count), q * nd + first);
+        first += count;
+      }
+      return out;
+    };
+    const scores = join2((r) => r.scores);
+    const norms = new Float64Array(nd);
+    let offset = 0;
+    for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
+    const f32 = (shape: number[], data: Float64Array): SafetensorsTensor => ({
+      dtype: "F32",
+      shape,
+      data: Float32Array.from(data),
+    });
+    const tensors: Record<string, SafetensorsTensor> = {
+      scores: f32([nq, nd], scores),
+      per_nat: f32([nq, nd], perNatScores(scores, Float64Array.from(queries.nats))),
+      norm_normalised: f32([nq, nd], gradientNormalisedScores(scores, norms)),
+      norms: f32([nd], norms),
+    };
+    model.layers.forEach((
+      l,
+      i,
+    ) => (tensors[`per_layer.${l.name}`] = f32([nq, nd], join2((r) => r.perLayer[i]))));
+    await Deno.writeFile(join(ctx.outDir, "scores.safetensors"), writeSafetensors(tensors));
+    const meta = {
+      queries: queries.ids,
+      sets: queries.sets,
+      nats: queries.nats,
+      documents: corpus.documentIds,
+      influence,
+      damping: queries.damping,
+      layers: queries.layers,
+      sign: "positive: adding the document raises log p(completion | prompt); 1.0 = +1 nat",
+    };
+    await Deno.writeTextFile(join(ctx.outDir, "scores.json"), JSON.stringify(meta) + "\n");
+    let min = Infinity, max = -Infinity;
+    for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
+    return { queries: nq, documents: nd, chunks, resumedChunks: resumed, scoreRange: [min, max] };
+  },
+};
+
+function encodeChunk(r: ChunkResult, nq: number, count: number): Uint8Array {
+  const tensors: Record<string, SafetensorsTensor> = {
+    scores: { dtype: "F64", shape: [nq, count], data: r.scores },
+    norms: { dtype: "F64", shape: [count], data: r.norms },
+  };
+  r.perLayer.forEach((data, i) => (tensors[`layer${i}`] = { dtype: "F64", shape: [nq, count], data }));
+  return writeSafetensors(tensors);
+}
+
+/** A saved chunk of the expected shape, or null when it is missing or unreadable. */
+async function readChunk(
+  path: string,
+  nq: number,
+  count: number,
+  layers: number,
+): Promise<ChunkResult | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    return null;
+  }
+  try {
+    const file = readSafetensors(bytes);
+    const get = (name: string, size: number) => {
+      const t = file.tensors.get(name);
+      if (t?.dtype !== "F64" || t.data.length !== size) throw new RangeError(`bad chunk tensor ${name}`);
+      return t.data;
+    };
+    return {
+      scores: get("scores", nq * count),
+      norms: get("norms", count),
+      perLayer: Array.from({ length: layers }, (_, i) => get(`layer${i}`, nq * count)),
+    };
+  } catch {
+    return null;
+  }
+}
