@@ -7,6 +7,7 @@ import {
 } from "../../reports/render/mod.ts";
 import { worldSection } from "../../reports/sections/world_section.ts";
 import { proxiesSection, type ProxyView } from "../../reports/sections/proxies_section.ts";
+import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
@@ -110,6 +111,23 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       overviewSection(m, setups),
       worldSection(world),
       proxiesSection(proxies),
+      influenceSection(m.setups.map((s) => {
+        const r = influenceResult(ctx, s.name);
+        const d = s.influence.damping;
+        return {
+          setup: s.name,
+          strategy: s.influence.strategy,
+          damping: d.mode === "heuristic" ? `${d.factor} × mean eigenvalue` : `${d.value} (absolute)`,
+          layers: r.layers.length,
+          fitTokens: r.fitTokens,
+          fitSequences: r.fitSequences,
+          eigen: r.eigen,
+          queries: r.queries,
+          meanQueryNats: r.meanQueryNats,
+          documents: r.documents,
+          scoreRange: r.scoreRange,
+        };
+      })),
       pipelineSection(ctx, timings),
       {
         id: "provenance",

@@ -111,6 +111,8 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.equal(json.setups["7B"].counts.arithmetic.total, 4);
   const html = await Deno.readTextFile(join(folder, "report.html"));
   assert.match(html, /The synthetic pretraining world/);
+  assert.match(html, /Influence scores/);
+  assert.equal(json.influence.results["7B"].documents, 300);
   assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the world charts are inlined as SVG");
   assert.doesNotMatch(html, /src="http|<link /);
   await Deno.stat(join(folder, "report.md"));
