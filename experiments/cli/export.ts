@@ -1,17 +1,26 @@
 import { join } from "node:path";
-import { UserError } from "../run/user_error.ts";
+import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
-import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
+import { runPlan } from "../run/run_plan.ts";
+import { UserError } from "../run/user_error.ts";
+import { readTokenizedCorpus, STAGES } from "../stages/mod.ts";
+import { PROXY_FILES } from "../train/proxy_files.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
 
 const HELP = `Usage: deno task export [MANIFEST] --setup NAME --out DIR [--set PATH=VALUE]...
 
-Writes the exact inputs the harness scores for one setup, for cross-checking with other tools:
-  tokenizer.json   the character vocabulary
-  docs.jsonl       {"id", "input_ids"} per document, BOS and EOS included, in scoring order
-  queries.jsonl    {"id", "prompt_ids", "completion_ids"} for the setup's query sets
-  export.json      what was exported, from which manifest and stage artifacts
+Runs the setup's stages (cached ones are reused) and writes exactly what the harness scored, so any
+PyTorch influence library can recompute from the same inputs:
+  config.json, model.safetensors   the model (Hugging Face Llama format)
+  tokenizer.json                   the character vocabulary
+  docs.jsonl         {"id", "input_ids"} per document, BOS and EOS included, in score-column order
+  fit.jsonl          {"id", "input_ids"} of the documents the curvature factors were fitted on
+  queries.jsonl      {"id", "prompt_ids", "completion_ids"}: the scored queries, the model's own completions
+  scores.safetensors "scores": f32 [queries × documents], raw (positive = the document raises
+                     log p(completion | prompt)); scores.json names the ids in order and every setting
+Any setting can be changed for the export with --set, e.g. --set setups.7B.influence.strategy=kfac.
 `;
 
 async function main(): Promise<number> {
@@ -19,45 +28,72 @@ async function main(): Promise<number> {
   if (command === null) return 0;
   const { manifest, setup, out } = command;
   if (!out) throw new UserError("--out DIR is required: the folder to export into");
-  const worldArtifact = command.world;
-  const tokArtifact = command.tokenize;
-  const world = await readWorldArtifact(worldArtifact.dir);
-  const corpus = await readTokenizedCorpus(tokArtifact.dir);
+  const stages = STAGES.filter((s) => s.name !== "report");
+  const plan = await runPlan(manifest, stages, {
+    cacheRoot: command.cacheRoot,
+    setups: [setup.name],
+  });
+  const art = (stage: string) =>
+    plan.artifacts.get(stage === "world" || stage === "tokenize" ? stage : `${stage}@${setup.name}`)!;
+  const corpus = await readTokenizedCorpus(art("tokenize").dir);
   const slice = (t: Int32Array, o: Int32Array, i: number) => Array.from(t.subarray(o[i], o[i + 1]));
-  const docs = corpus.documentIds.map((id, i) =>
-    JSON.stringify({ id, input_ids: slice(corpus.documents.tokens, corpus.documents.offsets, i) })
+  const docLine = (i: number) =>
+    JSON.stringify({
+      id: corpus.documentIds[i],
+      input_ids: slice(corpus.documents.tokens, corpus.documents.offsets, i),
+    });
+
+  const fitFile = await Deno.readFile(join(art("factors").dir, "fit_labels.safetensors")).catch(() => null);
+  const fitDocs = fitFile
+    ? readSafetensors(fitFile).tensors.get("documents")!.data as Int32Array
+    : new Int32Array();
+
+  const tok = defaultTokenizer();
+  const scored = JSON.parse(await Deno.readTextFile(join(art("query_gradients").dir, "queries.json")));
+  const completions = new Map(
+    (await Deno.readTextFile(join(art("complete").dir, "completions.jsonl"))).split("\n").filter((l) => l)
+      .map((l) => JSON.parse(l)).map((c) => [c.id, c]),
   );
-  const sets = new Set<string>(setup.querySets);
-  const q = corpus.queries;
-  const queries = corpus.queryIds.flatMap((id, i) =>
-    sets.has(world.queries[i].set)
-      ? [JSON.stringify({
-        id,
-        prompt_ids: slice(q.promptTokens, q.promptOffsets, i),
-        completion_ids: slice(q.completionTokens, q.completionOffsets, i),
-      })]
-      : []
-  );
-  await atomicWrite(join(out, "docs.jsonl"), docs.join("\n") + "\n");
-  await atomicWrite(join(out, "queries.jsonl"), queries.join("\n") + "\n");
-  await Deno.copyFile(join(tokArtifact.dir, "tokenizer.json"), join(out, "tokenizer.json"));
+  const queries = (scored.ids as string[]).map((id) => {
+    const c = completions.get(id);
+    return JSON.stringify({
+      id,
+      prompt_ids: Array.from(tok.encode(c.prompt, { bos: true })),
+      completion_ids: Array.from(tok.encode(c.completion, { eos: true })),
+    });
+  });
+
+  const scores = readSafetensors(await Deno.readFile(join(art("scores").dir, "scores.safetensors"))).tensors;
+  const raw = scores.get("scores")!;
+  const meta = JSON.parse(await Deno.readTextFile(join(art("scores").dir, "scores.json")));
+
+  await Deno.mkdir(out, { recursive: true });
+  const model = art("model").dir;
+  await atomicWrite(join(out, PROXY_FILES.config), await Deno.readFile(join(model, PROXY_FILES.config)));
+  await atomicWrite(join(out, PROXY_FILES.weights), await Deno.readFile(join(model, PROXY_FILES.weights)));
   await atomicWrite(
-    join(out, "export.json"),
+    join(out, "tokenizer.json"),
+    await Deno.readFile(join(art("tokenize").dir, "tokenizer.json")),
+  );
+  await atomicWrite(join(out, "docs.jsonl"), corpus.documentIds.map((_, i) => docLine(i)).join("\n") + "\n");
+  await atomicWrite(
+    join(out, "fit.jsonl"),
+    Array.from(fitDocs, (d) => docLine(d)).join("\n") + (fitDocs.length ? "\n" : ""),
+  );
+  await atomicWrite(join(out, "queries.jsonl"), queries.join("\n") + "\n");
+  await atomicWrite(join(out, "scores.safetensors"), writeSafetensors({ scores: raw }));
+  await atomicWrite(
+    join(out, "scores.json"),
     JSON.stringify(
-      {
-        experiment: manifest.experiment,
-        manifest: manifest.file,
-        overrides: manifest.overrides,
-        setup: setup.name,
-        files: ["tokenizer.json", "docs.jsonl", "queries.jsonl"],
-        artifacts: { world: worldArtifact.meta.key, tokenize: tokArtifact.meta.key },
-      },
+      { experiment: manifest.experiment, setup: setup.name, overrides: manifest.overrides, ...meta },
       null,
-      2,
-    ) + "\n",
+      1,
+    ) +
+      "\n",
   );
   console.log(
-    `exported ${docs.length} documents and ${queries.length} queries of ${setup.name} to ${out}`,
+    `exported ${setup.name}: ${corpus.documentIds.length} documents, ${fitDocs.length} fit documents, ` +
+      `${queries.length} queries, scores ${raw.shape.join(" × ")} → ${out}`,
   );
   return 0;
 }

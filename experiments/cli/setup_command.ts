@@ -13,6 +13,8 @@ export interface SetupCommand {
   setup: ResolvedSetup;
   /** `--out`, when given. */
   out: string | undefined;
+  /** Stage cache root of the experiment. */
+  cacheRoot: string;
   /** The world and tokenize artifacts (computed or found in the cache). */
   world: Artifact;
   tokenize: Artifact;
@@ -55,13 +57,13 @@ export async function setupCommand(args: string[], help: string): Promise<SetupC
         `got ${values.setup === undefined ? "nothing" : `"${values.setup}"`}`,
     );
   }
-  const plan = await runPlan(manifest, [worldStage, tokenizeStage], {
-    cacheRoot: join(values.cache, manifest.experiment),
-  });
+  const cacheRoot = join(values.cache, manifest.experiment);
+  const plan = await runPlan(manifest, [worldStage, tokenizeStage], { cacheRoot });
   return {
     manifest,
     setup,
     out: values.out,
+    cacheRoot,
     world: plan.artifacts.get("world")!,
     tokenize: plan.artifacts.get("tokenize")!,
   };

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { reportJsonSchema } from "../../reports/render/mod.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { readSafetensors } from "../../engine/io/mod.ts";
+import { loadCheckpoint } from "../../engine/model/mod.ts";
 
 const MANIFEST = `{
   "experiment": "clitest",
@@ -130,15 +132,15 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order", async () => {
+Deno.test("export: the model, the scored tokens and the raw scores, consistent with each other", async () => {
   const { dir, manifest } = await setup();
   const out = join(dir, "export");
   const r = await cli("export", [manifest, "--setup", "7B", "--out", out, "--cache", join(dir, "cache")]);
   assert.equal(r.code, 0, r.stderr);
   const tok = defaultTokenizer();
-  const docs = (await Deno.readTextFile(join(out, "docs.jsonl"))).trim().split("\n").map((l) =>
-    JSON.parse(l)
-  );
+  const lines = async (name: string) =>
+    (await Deno.readTextFile(join(out, name))).trim().split("\n").map((l) => JSON.parse(l));
+  const docs = await lines("docs.jsonl");
   const world =
     (await Deno.readTextFile(join(dir, "cache", "clitest", "world", await firstKey(dir), "documents.jsonl")))
       .trim().split("\n").map((l) => JSON.parse(l));
@@ -147,12 +149,25 @@ Deno.test("export: docs.jsonl holds exactly the documents' token ids, in order",
     assert.equal(d.id, world[i].id);
     assert.deepEqual(d.input_ids, Array.from(tok.encode(world[i].text, { bos: true, eos: true })));
   });
-  const queries = (await Deno.readTextFile(join(out, "queries.jsonl"))).trim().split("\n").map((l) =>
-    JSON.parse(l)
-  );
-  assert.equal(queries.length, 6 + 4, "the 7B setup asks the factual pool and the arithmetic set");
+  const fit = await lines("fit.jsonl");
+  assert.equal(fit.length, 24, "influence.fitDocuments");
+  const byId = new Map(docs.map((d) => [d.id, d.input_ids]));
+  for (const f of fit) assert.deepEqual(f.input_ids, byId.get(f.id));
+  const queries = await lines("queries.jsonl");
+  const meta = JSON.parse(await Deno.readTextFile(join(out, "scores.json")));
+  assert.deepEqual(queries.map((q) => q.id), meta.queries);
+  assert.deepEqual(meta.documents, docs.map((d) => d.id));
   assert.equal(queries[0].prompt_ids[0], tok.special.bos);
   assert.equal(queries[0].completion_ids.at(-1), tok.special.eos);
+  assert.equal(meta.influence.strategy, "ekfac");
+  const scores = readSafetensors(await Deno.readFile(join(out, "scores.safetensors"))).tensors.get("scores")!;
+  assert.deepEqual(scores.shape, [queries.length, 300]);
+  assert.ok(scores.data.every((x) => Number.isFinite(x)));
+  const model = loadCheckpoint(
+    await Deno.readTextFile(join(out, "config.json")),
+    await Deno.readFile(join(out, "model.safetensors")),
+  );
+  assert.equal(model.config.hiddenSize, 16);
   await Deno.remove(dir, { recursive: true });
 });
 
