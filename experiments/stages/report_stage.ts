@@ -13,6 +13,10 @@ import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { ModelSummary } from "./model_stage.ts";
+import { readWorldArtifact } from "./world_stage.ts";
+import { readSafetensors } from "../../engine/io/mod.ts";
+import { type PlantedFactCheck, plantedFactCheck } from "../../reports/analyses/mod.ts";
+import type { World } from "../../fixtures/world/mod.ts";
 import type { FactorsSummary } from "./factors_stage.ts";
 
 /**
@@ -66,10 +70,51 @@ function manifestSettings(m: ResolvedManifest): unknown {
   return rest;
 }
 
+/**
+ * The planted-fact check for one setup: factual queries whose fact is stated in 1-5 documents, ranked
+ * by the gradient-norm-normalised scores (the paper's ranking view).
+ */
+async function plantedFacts(
+  ctx: StageContext,
+  setup: string,
+  world: Pick<World, "queries" | "facts">,
+  k: number,
+): Promise<PlantedFactCheck> {
+  const dir = ctx.inputs[`scores@${setup}`].dir;
+  const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as {
+    queries: string[];
+    documents: string[];
+  };
+  const tensors = readSafetensors(await Deno.readFile(join(dir, "scores.safetensors"))).tensors;
+  const scores = (tensors.get("norm_normalised") ?? tensors.get("scores"))!.data as Float32Array;
+  const column = new Map(meta.documents.map((id, i) => [id, i]));
+  const facts = new Map(world.facts.map((f) => [f.id, f]));
+  const planted = world.queries.flatMap((q) => {
+    const fact = q.set === "factual" && q.factId ? facts.get(q.factId) : undefined;
+    if (!fact || fact.mentions < 1 || fact.mentions > 5) return [];
+    return [{ queryId: q.id, factDocuments: fact.documentIds.map((d) => column.get(d)!) }];
+  });
+  return plantedFactCheck(
+    scores,
+    meta.documents.length,
+    new Map(meta.queries.map((id, i) => [id, i])),
+    planted,
+    k,
+  );
+}
+
 async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
   // With --setup, only the named setups have artifacts; the report covers those.
   const m = { ...ctx.manifest, setups: ctx.manifest.setups.filter((s) => ctx.inputs[`model@${s.name}`]) };
   const world = ctx.inputs.world.meta.summary as WorldSummary;
+  const worldData = await readWorldArtifact(ctx.inputs.world.dir);
+  const planted = Object.fromEntries(
+    await Promise.all(
+      m.setups.map(async (
+        s,
+      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK)]),
+    ),
+  ) as Record<string, PlantedFactCheck>;
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
   const proxies = await Promise.all(m.setups.map((s) => proxyView(ctx, s.name, s.description)));
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {
@@ -104,6 +149,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       validation: {
         world: { queryLeaks: 0 },
         influence: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name).eigen])),
+        plantedFacts: planted,
       },
       world,
     },
@@ -126,6 +172,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
           meanQueryNats: r.meanQueryNats,
           documents: r.documents,
           scoreRange: r.scoreRange,
+          planted: planted[s.name],
         };
       })),
       pipelineSection(ctx, timings),

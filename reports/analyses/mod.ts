@@ -6,3 +6,4 @@
 export * from "./final_number.ts";
 export * from "./is_correct.ts";
 export * from "./accuracy_by_set.ts";
+export * from "./planted_facts.ts";

@@ -1,4 +1,5 @@
 import type { Section } from "../render/mod.ts";
+import type { PlantedFactCheck } from "../analyses/mod.ts";
 
 /** One setup's influence computation, as the report shows it. */
 export interface InfluenceView {
@@ -13,6 +14,7 @@ export interface InfluenceView {
   meanQueryNats: number;
   documents: number;
   scoreRange: number[];
+  planted: PlantedFactCheck;
 }
 
 /**
@@ -67,6 +69,27 @@ export function influenceSection(views: InfluenceView[]): Section {
           v.meanQueryNats,
           v.documents,
           v.scoreRange.map((x) => x.toExponential(2)).join(" … "),
+        ]),
+      },
+      {
+        kind: "table",
+        caption: "Planted-fact check: factual queries whose fact is stated in 1-5 documents; do those " +
+          "documents rank near the top (gradient-norm-normalised scores)? Rank fraction 0.5 is chance.",
+        columns: [
+          { label: "setup", align: "left" },
+          { label: "queries", format: { style: "integer" } },
+          { label: "k", format: { style: "integer" } },
+          { label: "fact document in top k", format: { style: "percent", digits: 0 } },
+          { label: "chance", format: { style: "percent", digits: 0 } },
+          { label: "median rank fraction", format: { style: "fixed", digits: 3 } },
+        ],
+        rows: views.map((v) => [
+          v.setup,
+          v.planted.queries,
+          v.planted.k,
+          v.planted.shareInTopK,
+          v.planted.chanceShareInTopK,
+          v.planted.medianRankFraction,
         ]),
       },
     ],

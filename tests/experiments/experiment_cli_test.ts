@@ -115,6 +115,9 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.match(html, /The synthetic pretraining world/);
   assert.match(html, /Influence scores/);
   assert.equal(json.influence.results["7B"].documents, 300);
+  const planted = json.validation.plantedFacts["7B"];
+  assert.equal(planted.k, 50);
+  assert.ok(planted.queries > 0 && planted.perQuery.every((q: { ranks: number[] }) => q.ranks[0] >= 1));
   assert.ok((html.match(/<svg/g) ?? []).length >= 3, "the world charts are inlined as SVG");
   assert.doesNotMatch(html, /src="http|<link /);
   await Deno.stat(join(folder, "report.md"));
