@@ -72,7 +72,7 @@ Deno.test({
     let killed = 0;
     // Each kill starts from an empty cache, at a different fraction of an uninterrupted run's duration,
     // so the kills land in different stages (training, completion, factors, scoring chunks).
-    for (const ms of [0.15, 0.35, 0.55, 0.8].map((f) => Math.round(f * duration))) {
+    for (const ms of [0.1, 0.2, 0.35, 0.5, 0.65].map((f) => Math.round(f * duration))) {
       const cache = join(dir, `k${ms}`);
       const out = join(dir, `o${ms}`);
       const child = experiment(dir, cache, out);
