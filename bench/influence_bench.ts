@@ -123,81 +123,54 @@ try {
   console.error(`No GPU benchmarks: ${(error as Error).message}`);
 }
 
-// ---- fit covariance ------------------------------------------------------------------------------
-if (gpu !== null) {
-  const batch: RecordBatch = { records: upload(gpu, fitHost, TOKENS), sequences: ranges(SEQUENCES, SEQ_LEN) };
-  const fit = new CovarianceAccumulator(gpu, LAYERS);
-  const name = `gpu covariance ${TOKENS} tokens ×${FIT_BATCHES}`;
+// ---- fit covariance and Λ ----------------------------------------------------------------------
+
+/** Benchmarks `FIT_BATCHES` fit passes over `TOKENS` tokens, recording tokens/s. */
+function benchFit(
+  name: string,
+  group: string,
+  baseline: boolean,
+  pass: () => void,
+  sync?: () => Promise<void>,
+) {
   Deno.bench({
     name,
-    group: "fit covariance",
-    n: 5,
-    warmup: 1,
+    group,
+    baseline,
+    n: baseline ? 2 : 5,
+    warmup: baseline ? 0 : 1,
     async fn(t) {
       t.start();
       const start = performance.now();
-      for (let b = 0; b < FIT_BATCHES; b++) fit.add(batch);
-      await gpu!.sync();
-      t.end();
-      record(name, (performance.now() - start) / 1e3, FIT_BATCHES * TOKENS, "tokens/s");
-    },
-  });
-}
-{
-  const name = `typescript f64 addGram ${TOKENS} tokens ×${FIT_BATCHES}`;
-  Deno.bench({
-    name,
-    group: "fit covariance",
-    baseline: true,
-    n: 2,
-    warmup: 0,
-    fn(t) {
-      t.start();
-      const start = performance.now();
-      for (let b = 0; b < FIT_BATCHES; b++) referenceCovariances();
+      for (let b = 0; b < FIT_BATCHES; b++) pass();
+      await sync?.();
       t.end();
       record(name, (performance.now() - start) / 1e3, FIT_BATCHES * TOKENS, "tokens/s");
     },
   });
 }
 
-// ---- fit Λ ---------------------------------------------------------------------------------------
 if (gpu !== null) {
   const batch: RecordBatch = { records: upload(gpu, fitHost, TOKENS), sequences: ranges(SEQUENCES, SEQ_LEN) };
-  const fit = new LambdaAccumulator(gpu, LAYERS, { bases });
-  const name = `gpu lambda ${TOKENS} tokens ×${FIT_BATCHES}`;
-  Deno.bench({
-    name,
-    group: "fit lambda",
-    n: 5,
-    warmup: 1,
-    async fn(t) {
-      t.start();
-      const start = performance.now();
-      for (let b = 0; b < FIT_BATCHES; b++) fit.add(batch);
-      await gpu!.sync();
-      t.end();
-      record(name, (performance.now() - start) / 1e3, FIT_BATCHES * TOKENS, "tokens/s");
-    },
-  });
+  const covariances = new CovarianceAccumulator(gpu, LAYERS);
+  const lambda = new LambdaAccumulator(gpu, LAYERS, { bases });
+  const sync = () => gpu!.sync();
+  benchFit(
+    `gpu covariance ${TOKENS} tokens ×${FIT_BATCHES}`,
+    "fit covariance",
+    false,
+    () => covariances.add(batch),
+    sync,
+  );
+  benchFit(`gpu lambda ${TOKENS} tokens ×${FIT_BATCHES}`, "fit lambda", false, () => lambda.add(batch), sync);
 }
-{
-  const name = `typescript f64 lambda ${TOKENS} tokens ×${FIT_BATCHES}`;
-  Deno.bench({
-    name,
-    group: "fit lambda",
-    baseline: true,
-    n: 2,
-    warmup: 0,
-    fn(t) {
-      t.start();
-      const start = performance.now();
-      for (let b = 0; b < FIT_BATCHES; b++) referenceLambda();
-      t.end();
-      record(name, (performance.now() - start) / 1e3, FIT_BATCHES * TOKENS, "tokens/s");
-    },
-  });
-}
+benchFit(
+  `typescript f64 addGram ${TOKENS} tokens ×${FIT_BATCHES}`,
+  "fit covariance",
+  true,
+  referenceCovariances,
+);
+benchFit(`typescript f64 lambda ${TOKENS} tokens ×${FIT_BATCHES}`, "fit lambda", true, referenceLambda);
 
 /** The reference's Λ and D sums over the fit batch's sequences, float64. */
 function referenceLambda(): void {
