@@ -7,9 +7,10 @@ import { atomicWrite } from "../run/atomic_write.ts";
 import { formatSeconds } from "../run/progress.ts";
 import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
 import { trainProxy } from "../train/train_proxy.ts";
+import { GpuLlama } from "../../engine/llama/mod.ts";
 import { completeQueries } from "../train/complete_queries.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
-import { writeProxy } from "../train/write_proxy.ts";
+import { type ProxyRecord, writeProxy } from "../train/write_proxy.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
@@ -21,8 +22,12 @@ the setup's queries greedily and grades them. Writes to the setup's checkpoint f
 config.json, model.safetensors, training.json (record, accuracy per query set, adapter, wall time),
 completions.jsonl, train_log.jsonl. Training checkpoints go to train_state.safetensors in the same
 folder every training.checkpointEvery steps; running the same command again resumes from it, and an
-interrupted and resumed run ends with the same weights as an uninterrupted one.
+interrupted and resumed run ends with the same weights as an uninterrupted one. Every 1000 steps
+(at a checkpoint) the queries are completed and graded, and training.json keeps that learning curve.
 `;
+
+/** Steps between evaluations of the query sets during training (at checkpoints that are multiples). */
+const EVALUATE_EVERY = 1000;
 
 async function main(): Promise<number> {
   const command = await setupCommand(Deno.args, HELP);
@@ -44,6 +49,11 @@ async function main(): Promise<number> {
   const before = earlier.reduce((s, x) => s + x.wallSeconds, 0);
   let elapsed = 0;
   let recentLoss: number | null = null;
+  const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
+  // Accuracy per query set at each checkpoint: the learning curve of the tasks, kept across sessions.
+  const previous = await readRecord(join(out, PROXY_FILES.record));
+  const evaluations: { step: number; accuracy: Record<string, unknown> }[] =
+    previous?.data?.tokenize === command.tokenize.meta.key ? previous.evaluations ?? [] : [];
   const base = {
     setup: setup.name,
     steps: setup.training.steps,
@@ -79,6 +89,20 @@ async function main(): Promise<number> {
         const state = decodeTrainState(bytes);
         if (state.step >= setup.training.steps) return;
         const params = new Map([...state.params].map(([name, p]) => [name, p.data]));
+        if (state.step % EVALUATE_EVERY === 0) {
+          const snapshot = new GpuLlama(gpu, config, params);
+          try {
+            const { accuracy } = await completeQueries(snapshot, tokenizer, queries, 200);
+            evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < state.step));
+            evaluations.push({ step: state.step, accuracy });
+            console.error(
+              `${setup.name} step ${state.step} accuracy ` +
+                Object.entries(accuracy).map(([s, a]) => `${s} ${a.correct}/${a.total}`).join(", "),
+            );
+          } finally {
+            snapshot.destroy();
+          }
+        }
         // Log this session up to this checkpoint: a killed session still counts the time it kept.
         const session = {
           started: started.toISOString(),
@@ -97,11 +121,13 @@ async function main(): Promise<number> {
           tokensSeen: state.tokensSeen,
           recentLoss,
           wallSeconds: before + elapsed,
+          evaluations,
         });
       },
     });
-    const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
     const { completions, accuracy } = await completeQueries(trained.model, tokenizer, queries, 200);
+    evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < trained.record.steps));
+    evaluations.push({ step: trained.record.steps, accuracy });
     trained.model.destroy();
     const session = {
       started: started.toISOString(),
@@ -125,6 +151,7 @@ async function main(): Promise<number> {
       recentLoss: trained.record.smoothedFinalLoss,
       wallSeconds: sessions.reduce((s, x) => s + x.wallSeconds, 0),
       accuracy,
+      evaluations,
       record: trained.record,
     });
     await Deno.remove(join(out, PROXY_FILES.state)).catch(() => {});
@@ -152,6 +179,10 @@ async function main(): Promise<number> {
     await gpu.destroy();
   }
   return 0;
+}
+
+async function readRecord(path: string): Promise<Partial<ProxyRecord> | null> {
+  return await Deno.readTextFile(path).then((t) => JSON.parse(t), () => null);
 }
 
 async function readSessions(path: string): Promise<{ wallSeconds: number }[]> {

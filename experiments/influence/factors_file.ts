@@ -16,16 +16,28 @@ export interface FittedFactors {
   lambda: ReadonlyMap<string, LayerLambda>;
 }
 
+/** What a factors file was fitted for: the model's weights, the tokenizer and the factor settings. */
+export interface FactorsProvenance {
+  /** sha256 of the model.safetensors the factors were fitted with. */
+  modelSha256: string;
+  /** sha256 of the tokenizer.json the fit documents were encoded with. */
+  tokenizerSha256: string;
+  /** The factor settings (canonical JSON). */
+  settings: string;
+}
+
 /**
  * Encodes the factors as safetensors, F64 throughout: per layer `<name>.A` [in, in], `<name>.S`
  * [out, out], `<name>.Q_A` [in, in] and `<name>.Q_S` [out, out] (eigenvectors as columns),
  * `<name>.A_eigenvalues` [in] and `<name>.S_eigenvalues` [out] (ascending), `<name>.Lambda` and
- * `<name>.D` [out, in]; metadata `layers` (JSON: name, shape, tokens, sequences, blocks, solver accuracy).
+ * `<name>.D` [out, in]; metadata `layers` (JSON: name, shape, tokens, sequences, blocks, solver accuracy)
+ * and the provenance (`model_sha256`, `tokenizer_sha256`, `settings`).
  *
  * @param factors The fitted factors (every layer in all three maps).
+ * @param provenance What they were fitted for.
  * @returns The file's bytes.
  */
-export function encodeFactors(factors: FittedFactors): Uint8Array {
+export function encodeFactors(factors: FittedFactors, provenance: FactorsProvenance): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
   const f64 = (shape: number[], data: Float64Array): SafetensorsTensor => ({ dtype: "F64", shape, data });
   const layers = [];
@@ -51,7 +63,49 @@ export function encodeFactors(factors: FittedFactors): Uint8Array {
       accuracy: e.accuracy,
     });
   }
-  return writeSafetensors(tensors, { layers: JSON.stringify(layers) });
+  return writeSafetensors(tensors, {
+    layers: JSON.stringify(layers),
+    model_sha256: provenance.modelSha256,
+    tokenizer_sha256: provenance.tokenizerSha256,
+    settings: provenance.settings,
+  });
+}
+
+/**
+ * Refuses factors fitted for another model or tokenizer, or with layers the model does not track.
+ *
+ * @param path The factors file (for the message).
+ * @param bytes Its bytes.
+ * @param expected The model, tokenizer and tracked layers (name, out, in) the caller will use.
+ * @throws {Error} Naming the file and what differs.
+ */
+export function checkFactorsFor(
+  path: string,
+  bytes: Uint8Array,
+  expected: Omit<FactorsProvenance, "settings"> & {
+    layers: { name: string; outDim: number; inDim: number }[];
+  },
+): void {
+  const { metadata } = readSafetensors(bytes);
+  const short = (h: string | undefined) => (h ? h.slice(0, 12) : "(none recorded)");
+  if (metadata.model_sha256 !== expected.modelSha256) {
+    throw new Error(
+      `Cannot use factors "${path}": fitted for model ${short(metadata.model_sha256)}, ` +
+        `the setup's model is ${short(expected.modelSha256)}; refit them (--force=factors)`,
+    );
+  }
+  if (metadata.tokenizer_sha256 !== expected.tokenizerSha256) {
+    throw new Error(
+      `Cannot use factors "${path}": fitted with tokenizer ${short(metadata.tokenizer_sha256)}, ` +
+        `the corpus uses ${short(expected.tokenizerSha256)}; refit them (--force=factors)`,
+    );
+  }
+  const layers = JSON.parse(metadata.layers ?? "[]") as { name: string; outDim: number; inDim: number }[];
+  const shape = (l: { name: string; outDim: number; inDim: number }) => `${l.name} [${l.outDim}, ${l.inDim}]`;
+  const have = layers.map(shape).join(", "), want = expected.layers.map(shape).join(", ");
+  if (have !== want) {
+    throw new Error(`Cannot use factors "${path}": they hold layers ${have || "(none)"}, expected ${want}`);
+  }
 }
 
 /**

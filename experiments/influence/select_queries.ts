@@ -72,3 +72,32 @@ export function selectQueries(
 export async function readCompletions(path: string): Promise<AnsweredQuery[]> {
   return (await Deno.readTextFile(path)).split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
+
+/** A row of the query gradients: a query with the completion that is measured. */
+export interface MeasuredQuery extends AnsweredQuery {
+  /** `own`: the model's completion (what every finding uses); `gold`: the corpus's reference answer. */
+  measurement: "own" | "gold";
+}
+
+/**
+ * The rows influence is computed for: each chosen query with the model's own completion, then each
+ * chosen factual query again with its gold completion (id suffixed `#gold`), so the planted-fact check
+ * can ask whether the documents stating a fact drive the right answer even where the model got it wrong.
+ *
+ * @param chosen The chosen queries ({@linkcode selectQueries}).
+ * @param gold Gold completion per query id (the world's `completion`).
+ * @returns Own rows in order, then gold rows in order.
+ * @throws {Error} When a chosen factual query has no gold completion.
+ */
+export function measuredQueries(
+  chosen: readonly AnsweredQuery[],
+  gold: ReadonlyMap<string, string>,
+): MeasuredQuery[] {
+  const own = chosen.map((q) => ({ ...q, measurement: "own" as const }));
+  const golds = chosen.filter((q) => q.set === "factual").map((q) => {
+    const completion = gold.get(q.id);
+    if (completion === undefined) throw new Error(`Query ${q.id} has no gold completion in the world`);
+    return { ...q, id: `${q.id}#gold`, completion, correct: true, measurement: "gold" as const };
+  });
+  return [...own, ...golds];
+}

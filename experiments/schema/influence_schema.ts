@@ -51,7 +51,7 @@ export const influenceSchema = z.object({
   scoreChunkDocuments: z.number().int().positive().default(256).describe(
     "Documents scored per resumable chunk.",
   ),
-  perTokenTopDocuments: z.number().int().min(0).default(10).describe(
+  perTokenTopDocuments: z.number().int().min(0).default(5).describe(
     "Per-token scores are stored for this many top documents of each query.",
   ),
   seed: z.number().int().min(0).nullable().default(null).describe(

@@ -61,6 +61,10 @@ export const trainingSchema = z.object({
   beta2: z.number().min(0).lt(1).default(0.95).describe("AdamW second-moment decay."),
   gradClip: z.number().positive().default(1).describe("Global gradient-norm clip."),
   checkpointEvery: positiveInt.default(200).describe("Steps between resumable training checkpoints."),
+  scoredRepeats: positiveInt.default(1).describe(
+    "Times each scored document appears per epoch (the unscored ones appear once); more makes the " +
+      "proxies learn the corpus's facts, which are stated only in scored documents.",
+  ),
   seed: z.number().int().min(0).nullable().default(null).describe(
     "Seed for initialisation and data order; null derives it from the root seed and the setup name.",
   ),

@@ -19,6 +19,8 @@ import { fitDocuments } from "../influence/fit_documents.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
+import type { ModelSummary } from "./model_stage.ts";
+import { sha256Hex } from "../run/hash.ts";
 
 /** Fit documents per forward/backward batch (part of the stage's settings: sampled labels depend on it). */
 export const FIT_BATCH_DOCUMENTS = 8;
@@ -65,7 +67,7 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
  */
 export const factorsStage: StageDef = {
   name: "factors",
-  version: 1,
+  version: 2,
   perSetup: true,
   deps: ["tokenize", "model"],
   settings: (_m, setup) => factorSettings(setup!.influence),
@@ -145,7 +147,13 @@ export const factorsStage: StageDef = {
       llama.destroy();
       await Deno.writeFile(
         join(ctx.outDir, "factors.safetensors"),
-        encodeFactors({ covariances, eigen, lambda }),
+        encodeFactors({ covariances, eigen, lambda }, {
+          modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+          tokenizerSha256: await sha256Hex(
+            await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
+          ),
+          settings: JSON.stringify(settings),
+        }),
       );
       await Deno.writeFile(
         join(ctx.outDir, "fit_labels.safetensors"),

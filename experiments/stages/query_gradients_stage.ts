@@ -13,9 +13,12 @@ import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
 import { uploadSequences } from "../influence/device_batch.ts";
-import { decodeFactors } from "../influence/factors_file.ts";
+import { checkFactorsFor, decodeFactors } from "../influence/factors_file.ts";
+import type { ModelSummary } from "./model_stage.ts";
+import { sha256Hex } from "../run/hash.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
-import { readCompletions, selectQueries } from "../influence/select_queries.ts";
+import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
+import { readWorldArtifact } from "./world_stage.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 
 /** Queries per forward/backward batch. */
@@ -29,6 +32,8 @@ export interface QueriesFile {
   /** −log p(completion | prompt) per query, nats (the per-nat divisor), from the f32 forward pass. */
   nats: number[];
   correct: boolean[];
+  /** Per row: `own` (the model's completion) or `gold` (a factual query's reference answer, id `…#gold`). */
+  measurement: ("own" | "gold")[];
   /** Completion tokens per query (EOS included). */
   completionTokens: number[];
   /** How the factual queries were chosen. */
@@ -54,7 +59,8 @@ function querySettings(influence: InfluenceSettings) {
 
 /**
  * Stage `query_gradients` (per setup): the setup's queries with the model's own completions (factual:
- * as many right as wrong, see `selectQueries`), tokenized as the tokenize stage does (BOS + prompt,
+ * as many right as wrong, see `selectQueries`), then the chosen factual queries again with their gold
+ * completions (`measuredQueries`: rows `…#gold`, for the planted-fact check), tokenized as the tokenize stage does (BOS + prompt,
  * completion + EOS). For each, V = ∇_W(−f) with f = log p(completion | prompt) — the summed cross-entropy
  * of the completion tokens, prompt positions masked, real labels, weight 1 — then P = (G + λI)⁻¹ V with
  * the setup's strategy (λ from `resolveDamping`), optionally truncated to rank k. Writes
@@ -63,7 +69,7 @@ function querySettings(influence: InfluenceSettings) {
  */
 export const queryGradientsStage: StageDef = {
   name: "query_gradients",
-  version: 1,
+  version: 3,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "factors"],
   settings: (_m, setup) => querySettings(setup!.influence),
@@ -71,11 +77,28 @@ export const queryGradientsStage: StageDef = {
     const setup = ctx.setup!, influence = setup.influence;
     const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
     const answered = await readCompletions(join(ctx.inputs.complete.dir, "completions.jsonl"));
-    const { queries, factual } = selectQueries(answered);
+    const selected = selectQueries(answered);
+    const factual = selected.factual;
+    const world = await readWorldArtifact(ctx.inputs.world.dir);
+    const queries = measuredQueries(
+      selected.queries,
+      new Map(world.queries.map((q) => [q.id, q.completion])),
+    );
     if (queries.length === 0) {
       throw new UserError(`Setup ${setup.name} has no queries to compute influence for (query sets empty)`);
     }
-    const factors = decodeFactors(await Deno.readFile(join(ctx.inputs.factors.dir, "factors.safetensors")));
+    const factorsPath = join(ctx.inputs.factors.dir, "factors.safetensors");
+    const factorBytes = await Deno.readFile(factorsPath);
+    if (influence.strategy !== "identity") {
+      checkFactorsFor(factorsPath, factorBytes, {
+        modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+        tokenizerSha256: await sha256Hex(
+          await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
+        ),
+        layers: model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim })),
+      });
+    }
+    const factors = decodeFactors(factorBytes);
     const damping = resolveDamping(influence.strategy, influence.damping, factors);
     const tok = defaultTokenizer();
     const prompts = queries.map((q) => tok.encode(q.prompt, { bos: true }));
@@ -147,6 +170,7 @@ export const queryGradientsStage: StageDef = {
         sets: queries.map((q) => q.set),
         nats,
         correct: queries.map((q) => q.correct),
+        measurement: queries.map((q) => q.measurement),
         completionTokens: completions.map((c) => c.length),
         selection: factual,
         strategy: influence.strategy,

@@ -3,7 +3,7 @@ import { acquireDevice } from "../../engine/mod.ts";
 import { GpuLlama } from "../../engine/llama/mod.ts";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import { gradientNormalisedScores, perNatScores } from "../../engine/influence/mod.ts";
-import { DocumentScorer } from "../../engine/influence/gpu/mod.ts";
+import { DocumentScorer, tokenScoresGpu } from "../../engine/influence/gpu/mod.ts";
 import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
 import { Tensor } from "../../engine/tensor.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
@@ -13,16 +13,18 @@ import { readInfluenceModel } from "../influence/influence_model.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
+import {
+  joinChunks,
+  type ScoreChunk,
+  scoreTopTokens,
+  type TopTokenScores,
+} from "../influence/top_token_scores.ts";
 
 /** Documents per forward/backward batch inside a chunk (fixes the scorer's work buffers). */
 export const SCORE_BATCH_DOCUMENTS = 16;
 
 /** One finished chunk: documents [first, first + count), every array F64 exactly as read back. */
-interface ChunkResult {
-  scores: Float64Array;
-  perLayer: Float64Array[];
-  norms: Float64Array;
-}
+type ChunkResult = ScoreChunk;
 
 /**
  * Stage `scores` (per setup): every document's influence on every query. Documents are streamed in
@@ -33,12 +35,14 @@ interface ChunkResult {
  *
  * Writes `scores.safetensors`: `scores` F32 [Q, D] raw (nats of log p(completion); positive: adding the
  * document raises it), `per_nat` (÷ the query's nats), `norm_normalised` (÷ the document-gradient norm),
- * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D]; and `scores.json`
- * (query and document ids in row and column order, nats, every influence setting).
+ * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D]; `scores.json`
+ * (query and document ids in row and column order, nats, every influence setting); and the per-token
+ * scores of each query's `perTokenTopDocuments` top documents (`token_scores.safetensors` `values`, indexed
+ * by `token_scores.json` pairs: query, document, rank, offset, length = the document's tokens).
  */
 export const scoresStage: StageDef = {
   name: "scores",
-  version: 1,
+  version: 2,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
   settings: (_m, setup) => ({ influence: setup!.influence, batchDocuments: SCORE_BATCH_DOCUMENTS }),
@@ -54,6 +58,8 @@ export const scoresStage: StageDef = {
     const results: ChunkResult[] = [];
     const chunkPath = (c: number) => join(ctx.workDir, `chunk-${String(c).padStart(6, "0")}.safetensors`);
     let resumed = 0;
+    let scores: Float64Array = new Float64Array(0);
+    let tokens: TopTokenScores = { pairs: [], values: new Float64Array(0), maxSumDeviation: 0 };
     const gpu = await acquireDevice();
     try {
       const llama = new GpuLlama(gpu, model.config, model.params);
@@ -106,24 +112,34 @@ export const scoresStage: StageDef = {
         results.push(result);
       }
       progress.done();
+      if (resumed > 0) ctx.log(`resumed ${resumed} of ${chunks} chunks from the work folder`);
+      scores = joinChunks(results, nq, nd, (r) => r.scores);
+      tokens = await scoreTopTokens(scores, nq, nd, influence.perTokenTopDocuments, (docs, pairs) => {
+        const rows = docs.map((d) => documentIds(corpus.documents, d));
+        const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
+        const out = llama.lossAndGradWithRecords(batch.batch, {
+          layers: model.layers.map((l) => l.name),
+          paramGrads: false,
+        });
+        const records = { records: out.records, sequences: batch.sequences };
+        return tokenScoresGpu(
+          gpu,
+          model.layers,
+          p,
+          records,
+          pairs.map(({ query, slot }) => ({
+            query,
+            document: batch.sequences[slot],
+          })),
+        ).finally(() => batch.destroy());
+      }, SCORE_BATCH_DOCUMENTS);
       scorer.destroy();
       for (const t of p.values()) t.destroy();
       llama.destroy();
-      if (resumed > 0) ctx.log(`resumed ${resumed} of ${chunks} chunks from the work folder`);
     } finally {
       await gpu.destroy();
     }
-    const join2 = (pick: (r: ChunkResult) => Float64Array) => {
-      const out = new Float64Array(nq * nd);
-      let first = 0;
-      for (const r of results) {
-        const src = pick(r), count = r.norms.length;
-        for (let q = 0; q < nq; q++) out.set(src.subarray(q * count, (q + 1) * count), q * nd + first);
-        first += count;
-      }
-      return out;
-    };
-    const scores = join2((r) => r.scores);
+    const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
     const norms = new Float64Array(nd);
     let offset = 0;
     for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
@@ -146,6 +162,8 @@ export const scoresStage: StageDef = {
     const meta = {
       queries: queries.ids,
       sets: queries.sets,
+      measurement: queries.measurement,
+      correct: queries.correct,
       nats: queries.nats,
       documents: corpus.documentIds,
       influence,
@@ -154,9 +172,33 @@ export const scoresStage: StageDef = {
       sign: "positive: adding the document raises log p(completion | prompt); 1.0 = +1 nat",
     };
     await Deno.writeTextFile(join(ctx.outDir, "scores.json"), JSON.stringify(meta) + "\n");
+    await Deno.writeFile(
+      join(ctx.outDir, "token_scores.safetensors"),
+      writeSafetensors({ values: f32([tokens.values.length], tokens.values) }),
+    );
+    const tokenIndex = tokens.pairs.map((t) => ({
+      query: queries.ids[t.query],
+      document: corpus.documentIds[t.document],
+      rank: t.rank,
+      offset: t.offset,
+      length: t.length,
+    }));
+    await Deno.writeTextFile(
+      join(ctx.outDir, "token_scores.json"),
+      JSON.stringify({ pairs: tokenIndex }) + "\n",
+    );
     let min = Infinity, max = -Infinity;
     for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
-    return { queries: nq, documents: nd, chunks, resumedChunks: resumed, scoreRange: [min, max] };
+    return {
+      queries: nq,
+      documents: nd,
+      chunks,
+      resumedChunks: resumed,
+      scoreRange: [min, max],
+      tokenScorePairs: tokens.pairs.length,
+      // Per-token scores of a pair sum to its score; the largest deviation, relative to max |score|.
+      tokenSumDeviation: tokens.maxSumDeviation / Math.max(Math.abs(min), Math.abs(max), Number.MIN_VALUE),
+    };
   },
 };
 

@@ -8,20 +8,24 @@ import { readWorldArtifact } from "./world_stage.ts";
 /**
  * Stage `tokenize`: encodes every document as BOS + text + EOS and every query as BOS + prompt
  * (prompt ids) and completion + EOS (completion ids), with the committed character vocabulary.
- * Writes `documents.safetensors` (`tokens` I32 [total], `offsets` I32 [documents + 1]),
+ * Writes `documents.safetensors` (`tokens` I32 [total], `offsets` I32 [documents + 1]), the same for the
+ * unscored rest of pretraining in `unscored.safetensors`,
  * `queries.safetensors` (`prompt_tokens`, `prompt_offsets`, `completion_tokens`, `completion_offsets`),
  * `ids.json` (`{documents, queries}` ids in row order) and `tokenizer.json`.
  */
 export const tokenizeStage: StageDef = {
   name: "tokenize",
-  version: 1,
+  version: 2,
   perSetup: false,
   deps: ["world"],
   settings: () => ({ tokenizer: vocab }),
   async run(ctx) {
     const tok = defaultTokenizer();
-    const world = await readWorldArtifact(ctx.inputs.world.dir);
+    const world = await readWorldArtifact(ctx.inputs.world.dir, { unscored: true });
     const docs = world.documents.map((d) => tok.encode(d.text, { bos: true, eos: true }));
+    const [unscoredTokens, unscoredOffsets] = pack(
+      world.unscoredDocuments.map((d) => tok.encode(d.text, { bos: true, eos: true })),
+    );
     const prompts = world.queries.map((q) => tok.encode(q.prompt, { bos: true }));
     const completions = world.queries.map((q) => tok.encode(q.completion, { eos: true }));
     const [tokens, offsets] = pack(docs);
@@ -32,6 +36,13 @@ export const tokenizeStage: StageDef = {
       writeSafetensors({
         tokens: { dtype: "I32", shape: [tokens.length], data: tokens },
         offsets: { dtype: "I32", shape: [offsets.length], data: offsets },
+      }),
+    );
+    await Deno.writeFile(
+      join(ctx.outDir, "unscored.safetensors"),
+      writeSafetensors({
+        tokens: { dtype: "I32", shape: [unscoredTokens.length], data: unscoredTokens },
+        offsets: { dtype: "I32", shape: [unscoredOffsets.length], data: unscoredOffsets },
       }),
     );
     await Deno.writeFile(
@@ -52,6 +63,7 @@ export const tokenizeStage: StageDef = {
     return {
       vocabSize: tok.vocabSize,
       documentTokens: tokens.length,
+      unscoredTokens: unscoredTokens.length,
       longestDocument: Math.max(...docs.map((d) => d.length)),
       longestQuery: Math.max(...prompts.map((p, i) => p.length + completions[i].length)),
     };
@@ -72,6 +84,8 @@ export interface TokenizedCorpus {
   queryIds: string[];
   /** Document i is `tokens.subarray(offsets[i], offsets[i + 1])` (BOS ... EOS). */
   documents: { tokens: Int32Array; offsets: Int32Array };
+  /** The unscored rest of pretraining, packed the same way (possibly no documents). */
+  unscored: { tokens: Int32Array; offsets: Int32Array };
   /** Query i: prompt (BOS first) and completion (EOS last), concatenated when scored. */
   queries: {
     promptTokens: Int32Array;
@@ -95,11 +109,13 @@ export async function readTokenizedCorpus(dir: string): Promise<TokenizedCorpus>
   };
   const docs = readSafetensors(await Deno.readFile(join(dir, "documents.safetensors")));
   const qs = readSafetensors(await Deno.readFile(join(dir, "queries.safetensors")));
+  const unscored = readSafetensors(await Deno.readFile(join(dir, "unscored.safetensors")));
   const ids = JSON.parse(await Deno.readTextFile(join(dir, "ids.json")));
   return {
     documentIds: ids.documents,
     queryIds: ids.queries,
     documents: { tokens: ints(docs, "tokens"), offsets: ints(docs, "offsets") },
+    unscored: { tokens: ints(unscored, "tokens"), offsets: ints(unscored, "offsets") },
     queries: {
       promptTokens: ints(qs, "prompt_tokens"),
       promptOffsets: ints(qs, "prompt_offsets"),

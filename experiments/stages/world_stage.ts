@@ -5,12 +5,12 @@ import type { StageDef } from "../run/stage.ts";
 
 /**
  * Stage `world`: generates the synthetic pretraining world from the manifest's `world` and `queries`
- * settings. Writes `documents.jsonl` (one document with its ground truth per line), `queries.jsonl`,
- * `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
+ * settings. Writes `documents.jsonl` (one scored document with its ground truth per line),
+ * `unscored.jsonl` (the rest of pretraining), `queries.jsonl`, `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
  */
 export const worldStage: StageDef = {
   name: "world",
-  version: 1,
+  version: 2,
   perSetup: false,
   deps: [],
   settings: (m) => ({ world: m.world, queries: m.queries }),
@@ -23,6 +23,7 @@ export const worldStage: StageDef = {
       );
     }
     await Deno.writeTextFile(join(ctx.outDir, "documents.jsonl"), toJsonl(world.documents));
+    await Deno.writeTextFile(join(ctx.outDir, "unscored.jsonl"), toJsonl(world.unscoredDocuments));
     await Deno.writeTextFile(join(ctx.outDir, "queries.jsonl"), toJsonl(world.queries));
     await Deno.writeTextFile(join(ctx.outDir, "facts.json"), JSON.stringify(world.facts, null, 1) + "\n");
     const summary = summarizeWorld(world);
@@ -32,24 +33,27 @@ export const worldStage: StageDef = {
 };
 
 function toJsonl(rows: readonly unknown[]): string {
-  return rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  return rows.length === 0 ? "" : rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 }
 
 /**
  * Reads the world stage's outputs back.
  *
  * @param dir The world artifact folder.
+ * @param options `unscored: true` also reads the unscored documents (large); otherwise they are `[]`.
  * @returns Documents, queries and facts, as generated.
  */
 export async function readWorldArtifact(
   dir: string,
-): Promise<{ documents: Document[]; queries: Query[]; facts: Fact[] }> {
+  options: { unscored?: boolean } = {},
+): Promise<{ documents: Document[]; unscoredDocuments: Document[]; queries: Query[]; facts: Fact[] }> {
   const lines = async (name: string) =>
     (await Deno.readTextFile(join(dir, name))).split("\n").filter((l) => l.length > 0).map((l) =>
       JSON.parse(l)
     );
   return {
     documents: await lines("documents.jsonl"),
+    unscoredDocuments: options.unscored ? await lines("unscored.jsonl") : [],
     queries: await lines("queries.jsonl"),
     facts: JSON.parse(await Deno.readTextFile(join(dir, "facts.json"))),
   };

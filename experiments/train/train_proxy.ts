@@ -1,5 +1,10 @@
 import type { Gpu } from "../../engine/mod.ts";
-import { train, type TrainingRecord, type TrainProgress } from "../../engine/train/mod.ts";
+import {
+  type DocumentTokens,
+  train,
+  type TrainingRecord,
+  type TrainProgress,
+} from "../../engine/train/mod.ts";
 import { GpuLlama } from "../../engine/llama/mod.ts";
 import { initParams, type LlamaConfig } from "../../engine/model/mod.ts";
 import type { ResolvedSetup } from "../manifest/load_manifest.ts";
@@ -45,7 +50,8 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
   const model = new GpuLlama(gpu, config, initParams(config, setup.training.seed));
   let record: TrainingRecord;
   try {
-    record = await train(model, corpus.documents, { ...setup.training, seed: setup.training.seed }, {
+    const { scoredRepeats, ...settings } = setup.training;
+    record = await train(model, trainingCorpus(corpus, scoredRepeats), settings, {
       maxSeqLen: config.maxPositionEmbeddings,
       loadState: () =>
         Deno.readFile(statePath).catch((e) => e instanceof Deno.errors.NotFound ? null : Promise.reject(e)),
@@ -68,4 +74,29 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
     throw error;
   }
   return { config, params: await model.readParams(), record, model };
+}
+
+/**
+ * The documents a proxy trains on: the scored corpus `scoredRepeats` times, then the unscored rest
+ * of pretraining once (the trainer shuffles them per epoch).
+ *
+ * @param corpus The tokenize stage's outputs.
+ * @param scoredRepeats Copies of each scored document, at least 1.
+ * @returns The documents, packed.
+ */
+export function trainingCorpus(corpus: TokenizedCorpus, scoredRepeats: number): DocumentTokens {
+  const parts = [...Array<DocumentTokens>(scoredRepeats).fill(corpus.documents), corpus.unscored];
+  const total = parts.reduce((n, p) => n + p.tokens.length, 0);
+  const documents = parts.reduce((n, p) => n + p.offsets.length - 1, 0);
+  const tokens = new Int32Array(total);
+  const offsets = new Int32Array(documents + 1);
+  let t = 0, d = 0;
+  for (const part of parts) {
+    tokens.set(part.tokens, t);
+    const n = part.offsets.length - 1;
+    for (let i = 1; i <= n; i++) offsets[d + i] = t + part.offsets[i];
+    t += part.tokens.length;
+    d += n;
+  }
+  return { tokens, offsets };
 }

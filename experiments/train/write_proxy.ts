@@ -27,6 +27,8 @@ export interface ProxyRecord {
   wallSeconds: number;
   /** Accuracy per query set of greedy completions, when evaluated. */
   accuracy?: Record<string, { correct: number; total: number; accuracy: number }>;
+  /** Accuracy per query set at each evaluated checkpoint, in step order (the tasks' learning curve). */
+  evaluations?: { step: number; accuracy: Record<string, unknown> }[];
   /** The trainer's full record, for finished training. */
   record?: unknown;
 }

@@ -109,10 +109,16 @@ Deno.test({
         const sdir = await artifact(cache, `scores@${setup}`);
         const file = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors")));
         const meta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json")));
-        assert.equal(meta.queries.length, 6, "4 factual + 2 arithmetic (a pool all wrong is kept whole)");
+        assert.equal(
+          meta.queries.length,
+          10,
+          "4 factual + 2 arithmetic (a pool all wrong is kept whole) + 4 gold",
+        );
+        assert.deepEqual(meta.measurement, [...Array(6).fill("own"), ...Array(4).fill("gold")]);
+        assert.deepEqual(meta.queries.slice(6), meta.queries.slice(0, 4).map((id: string) => `${id}#gold`));
         assert.deepEqual(meta.documents, corpus.documentIds);
         for (const name of ["scores", "per_nat", "norm_normalised"]) {
-          assert.deepEqual(file.tensors.get(name)!.shape, [6, 600], name);
+          assert.deepEqual(file.tensors.get(name)!.shape, [10, 600], name);
         }
         assert.deepEqual(file.tensors.get("norms")!.shape, [600]);
         assert.equal(file.tensors.get("per_layer.model.layers.0.mlp.down_proj.weight")!.shape[1], 600);
@@ -150,6 +156,10 @@ Deno.test({
       const lambda = fitLambda(model, sequences, slice(pass2), tracked, eigen);
       const damping = resolveDamping("ekfac", { mode: "heuristic", factor: 0.1 }, { eigen, lambda });
       const tok = defaultTokenizer();
+      const golds = new Map(
+        (await Deno.readTextFile(join(await artifact(cache, "world"), "queries.jsonl"))).trim().split("\n")
+          .map((l) => JSON.parse(l)).map((q) => [q.id, q]),
+      );
       for (const [setup, strategy] of [["7B", "ekfac"], ["35B", "identity"]] as const) {
         const own = setup === "7B" ? model : await reference(setup);
         const completions = new Map(
@@ -164,7 +174,8 @@ Deno.test({
         const gpu = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors;
         const got: number[] = [], want: number[] = [];
         for (const [q, id] of (meta.queries as string[]).entries()) {
-          const c = completions.get(id)!;
+          const gold = id.endsWith("#gold") ? golds.get(id.slice(0, -5))! : undefined;
+          const c = gold ?? completions.get(id)!;
           const v = queryGradient(
             own,
             tok.encode(c.prompt, { bos: true }),
@@ -183,6 +194,33 @@ Deno.test({
         const maxRel = Math.max(...got.map((g, i) => Math.abs(g - want[i]))) /
           Math.max(...want.map(Math.abs));
         assert.ok(maxRel < 1e-3, `${strategy}: max deviation ${maxRel} of the largest score`);
+      }
+    });
+
+    await t.step("per-token scores of each query's top documents sum to their scores", async () => {
+      for (const setup of ["7B", "35B"]) {
+        const sdir = await artifact(cache, `scores@${setup}`);
+        const meta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json")));
+        const scores = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors
+          .get("scores")!.data as Float32Array;
+        const values = readSafetensors(await Deno.readFile(join(sdir, "token_scores.safetensors"))).tensors
+          .get("values")!.data as Float32Array;
+        const { pairs } = JSON.parse(await Deno.readTextFile(join(sdir, "token_scores.json")));
+        assert.equal(pairs.length, 10 * 5, "5 top documents (the default) for each of 10 query rows");
+        const largest = Math.max(...scores.map(Math.abs));
+        for (const pair of pairs) {
+          const q = meta.queries.indexOf(pair.query), d = meta.documents.indexOf(pair.document);
+          const row = scores.subarray(q * 600, (q + 1) * 600);
+          const better = row.filter((v, i) => v > row[d] || (v === row[d] && i < d)).length;
+          assert.equal(pair.rank, better + 1, `${pair.query} ${pair.document} rank`);
+          const docLength = corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
+          assert.equal(pair.length, docLength);
+          const sum = values.subarray(pair.offset, pair.offset + pair.length).reduce((a, v) => a + v, 0);
+          assert.ok(
+            Math.abs(sum - row[d]) <= 1e-4 * largest,
+            `${setup} ${pair.query}: Σ ${sum} vs ${row[d]}`,
+          );
+        }
       }
     });
 
@@ -221,7 +259,7 @@ Deno.test({
       };
       const layerNames = [...out.keys()].filter((k) => k.startsWith("per_layer.")).map((k) => k.slice(10));
       const chunk: Record<string, SafetensorsTensor> = {
-        scores: { dtype: "F64", shape: [6, 128], data: columns("scores", 6) },
+        scores: { dtype: "F64", shape: [10, 128], data: columns("scores", 10) },
         norms: { dtype: "F64", shape: [128], data: columns("norms", 1) },
       };
       const order = trackedLayerNames(
@@ -232,7 +270,7 @@ Deno.test({
       );
       assert.deepEqual([...layerNames].sort(), [...order].sort());
       order.forEach((name, i) => {
-        chunk[`layer${i}`] = { dtype: "F64", shape: [6, 128], data: columns(`per_layer.${name}`, 6) };
+        chunk[`layer${i}`] = { dtype: "F64", shape: [10, 128], data: columns(`per_layer.${name}`, 10) };
       });
       await Deno.writeFile(join(`${sdir}.work`, "chunk-000001.safetensors"), writeSafetensors(chunk));
       await experiment(dir, fresh);
