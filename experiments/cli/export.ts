@@ -4,7 +4,7 @@ import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
 import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
-import { readTokenizedCorpus, STAGES } from "../stages/mod.ts";
+import { readTokenizedCorpus, readWorldArtifact, STAGES } from "../stages/mod.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   if (command === null) return 0;
   const { manifest, setup, out } = command;
   if (!out) throw new UserError("--out DIR is required: the folder to export into");
-  const stages = STAGES.filter((s) => s.name !== "report");
+  const stages = STAGES.filter((s) => !["validate", "analyses", "report"].includes(s.name));
   const plan = await runPlan(manifest, stages, {
     cacheRoot: command.cacheRoot,
     setups: [setup.name],
@@ -54,8 +54,11 @@ async function main(): Promise<number> {
     (await Deno.readTextFile(join(art("complete").dir, "completions.jsonl"))).split("\n").filter((l) => l)
       .map((l) => JSON.parse(l)).map((c) => [c.id, c]),
   );
+  const world = await readWorldArtifact(art("world").dir);
+  const golds = new Map(world.queries.map((q) => [`${q.id}#gold`, q]));
   const queries = (scored.ids as string[]).map((id) => {
-    const c = completions.get(id);
+    // Rows `…#gold` measure a factual query's gold completion (the planted-fact check); the rest the model's own.
+    const c = golds.get(id) ?? completions.get(id);
     return JSON.stringify({
       id,
       prompt_ids: Array.from(tok.encode(c.prompt, { bos: true })),

@@ -12,6 +12,8 @@ import { completeStage } from "./complete_stage.ts";
 import { factorsStage } from "./factors_stage.ts";
 import { queryGradientsStage } from "./query_gradients_stage.ts";
 import { scoresStage } from "./scores_stage.ts";
+import { analysesStage } from "./analyses_stage.ts";
+import { validateStage } from "./validate_stage.ts";
 
 /** Every stage `deno task experiment` runs, in an order where each comes after its dependencies. */
 export const STAGES: StageDef[] = [
@@ -22,10 +24,13 @@ export const STAGES: StageDef[] = [
   factorsStage,
   queryGradientsStage,
   scoresStage,
+  validateStage,
+  analysesStage,
   reportStage,
 ];
 
 export {
+  analysesStage,
   completeStage,
   factorsStage,
   modelStage,
@@ -33,6 +38,7 @@ export {
   reportStage,
   scoresStage,
   tokenizeStage,
+  validateStage,
   worldStage,
 };
 export type { ModelSummary } from "./model_stage.ts";

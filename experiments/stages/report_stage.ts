@@ -18,6 +18,15 @@ import { readSafetensors } from "../../engine/io/mod.ts";
 import { type PlantedFactCheck, plantedFactCheck } from "../../reports/analyses/mod.ts";
 import type { World } from "../../fixtures/world/mod.ts";
 import type { FactorsSummary } from "./factors_stage.ts";
+import { readFindings } from "./analyses_stage.ts";
+import type { ValidationSummary } from "./validate_stage.ts";
+import { queryPages } from "./query_pages.ts";
+import { findingRows, findingsJson } from "../../reports/findings/findings_table.ts";
+import { findingsSection } from "../../reports/sections/findings_section.ts";
+import { f1Section } from "../../reports/sections/f1_section.ts";
+import { f2Section } from "../../reports/sections/f2_section.ts";
+import { f3Section, f4Section, f5Section } from "../../reports/sections/f3_f5_sections.ts";
+import { queryPagesSection } from "../../reports/sections/query_pages_section.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
@@ -26,9 +35,19 @@ import type { FactorsSummary } from "./factors_stage.ts";
  */
 export const reportStage: StageDef = {
   name: "report",
-  version: 1,
+  version: 2,
   perSetup: false,
-  deps: ["world", "tokenize", "model", "complete", "factors", "query_gradients", "scores"],
+  deps: [
+    "world",
+    "tokenize",
+    "model",
+    "complete",
+    "factors",
+    "query_gradients",
+    "scores",
+    "validate",
+    "analyses",
+  ],
   // The commit is part of the key so that the report's provenance always names the code that made it.
   settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
   async run(ctx) {
@@ -72,13 +91,15 @@ function manifestSettings(m: ResolvedManifest): unknown {
 
 /**
  * The planted-fact check for one setup: factual queries whose fact is stated in 1-5 documents, ranked
- * by the gradient-norm-normalised scores (the paper's ranking view).
+ * by the gradient-norm-normalised scores (the paper's ranking view), measured on the model's own
+ * completion or on the gold completion (rows `…#gold`).
  */
 async function plantedFacts(
   ctx: StageContext,
   setup: string,
   world: Pick<World, "queries" | "facts">,
   k: number,
+  measurement: "own" | "gold",
 ): Promise<PlantedFactCheck> {
   const dir = ctx.inputs[`scores@${setup}`].dir;
   const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as {
@@ -97,8 +118,11 @@ async function plantedFacts(
   return plantedFactCheck(
     scores,
     meta.documents.length,
-    new Map(meta.queries.map((id, i) => [id, i])),
-    planted,
+    new Map(meta.queries.flatMap((id, i) => {
+      if (measurement === "own") return id.endsWith("#gold") ? [] : [[id, i] as const];
+      return id.endsWith("#gold") ? [[id.slice(0, -"#gold".length), i] as const] : [];
+    })),
+    planted.filter((p) => measurement === "own" || meta.queries.includes(`${p.queryId}#gold`)),
     k,
   );
 }
@@ -108,11 +132,32 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const m = { ...ctx.manifest, setups: ctx.manifest.setups.filter((s) => ctx.inputs[`model@${s.name}`]) };
   const world = ctx.inputs.world.meta.summary as WorldSummary;
   const worldData = await readWorldArtifact(ctx.inputs.world.dir);
+  const findings = await readFindings(ctx.inputs.analyses.dir);
+  const rows = findingRows(findings);
+  const pages = (await Promise.all(m.setups.map((s) =>
+    queryPages(
+      {
+        setup: s.name,
+        scoresDir: ctx.inputs[`scores@${s.name}`].dir,
+        completeDir: ctx.inputs[`complete@${s.name}`].dir,
+      },
+      worldData,
+      m.report.queryPages,
+      m.report.documentsPerQuery,
+    )
+  ))).flat();
   const planted = Object.fromEntries(
     await Promise.all(
       m.setups.map(async (
         s,
-      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK)]),
+      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK, "own")]),
+    ),
+  ) as Record<string, PlantedFactCheck>;
+  const plantedGold = Object.fromEntries(
+    await Promise.all(
+      m.setups.map(async (
+        s,
+      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK, "gold")]),
     ),
   ) as Record<string, PlantedFactCheck>;
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
@@ -145,16 +190,26 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
         setups: Object.fromEntries(m.setups.map((s) => [s.name, s.influence])),
         results: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name)])),
       },
-      findings: [],
+      findings: findingsJson(rows),
       validation: {
         world: { queryLeaks: 0 },
         influence: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name).eigen])),
         plantedFacts: planted,
+        plantedFactsGold: plantedGold,
+        gpuVsReference: Object.fromEntries(
+          m.setups.map((s) => [s.name, ctx.inputs[`validate@${s.name}`].meta.summary as ValidationSummary]),
+        ),
+        tokenScores: Object.fromEntries(m.setups.map((s) => [
+          s.name,
+          (ctx.inputs[`scores@${s.name}`].meta.summary as { tokenSumDeviation?: number }).tokenSumDeviation ??
+            null,
+        ])),
       },
       world,
     },
     sections: [
       overviewSection(m, setups),
+      findingsSection(rows, m.setups.map((s) => s.name)),
       worldSection(world),
       proxiesSection(proxies),
       influenceSection(m.setups.map((s) => {
@@ -173,8 +228,16 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
           documents: r.documents,
           scoreRange: r.scoreRange,
           planted: planted[s.name],
+          plantedGold: plantedGold[s.name],
+          reference: ctx.inputs[`validate@${s.name}`].meta.summary as ValidationSummary,
         };
       })),
+      f1Section(findings),
+      f2Section(findings),
+      f3Section(findings),
+      f4Section(findings),
+      f5Section(findings),
+      queryPagesSection(pages),
       pipelineSection(ctx, timings),
       {
         id: "provenance",
@@ -239,9 +302,8 @@ function overviewSection(
         kind: "note",
         tone: "warning",
         text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
-          "synthetic world, not Command R. This harness version trains or loads the models, grades their " +
-          "completions and computes EK-FAC influence scores of every document on every query; the " +
-          "findings (F1-F5) are not analysed yet.",
+          "synthetic world, not Command R. Read every finding against the proxies' accuracy (section " +
+          "“The proxies”): the paper studies models that solve its reasoning tasks.",
       },
       {
         kind: "table",

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { tokenShadeCss } from "./token_shade.ts";
+
 /** CSS for `report.html`: readable on screen and in print, no external fonts or images. */
 export const REPORT_CSS = `
 :root { color-scheme: light; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
@@ -48,4 +50,5 @@ summary { cursor: pointer; font-weight: 600; }
 .swatch { display: inline-block; width: .9em; height: .9em; vertical-align: -.1em; border-radius: 2px; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--line); padding-top: .6rem; }
 @media print { nav.toc { display: none; } details { border: none; } }
+${tokenShadeCss()}
 `;

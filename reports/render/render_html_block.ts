@@ -8,7 +8,13 @@ import type { Block, ChartBlock, TableBlock, TableColumn, TokensBlock } from "./
 import { escapeHtml, jsonForHtmlScript } from "./escape_html.ts";
 import { formatCell, formatNumber } from "./format_number.ts";
 import { inlineHtml } from "./inline_html.ts";
-import { defaultShadeScale, MAX_SHADE_ALPHA, NEGATIVE_RGB, POSITIVE_RGB, tokenShade } from "./token_shade.ts";
+import {
+  defaultShadeScale,
+  MAX_SHADE_ALPHA,
+  NEGATIVE_RGB,
+  POSITIVE_RGB,
+  tokenShadeLevel,
+} from "./token_shade.ts";
 
 /** What `report.html` inlines for one chart: its SVG and its spec, each unless over the size budget. */
 export interface ChartEmbedding {
@@ -69,10 +75,11 @@ function swatch(rgb: readonly number[]): string {
 
 function renderTokens(block: TokensBlock): string {
   const scale = block.scale ?? defaultShadeScale(block.tokens);
+  // Class-based shading (see tokenShadeCss): a few bytes per token, so long shaded texts stay small.
   const spans = block.tokens.map(({ text, weight }) => {
-    const shade = tokenShade(weight, scale);
-    const style = shade === "transparent" ? "" : ` style="background:${shade}"`;
-    return `<span${style} title="${escapeHtml(formatNumber(weight))}">${escapeHtml(text)}</span>`;
+    const level = tokenShadeLevel(weight, scale);
+    const cls = level === 0 ? "" : ` class="s${level > 0 ? "p" : "n"}${Math.abs(level)}"`;
+    return `<span${cls} title="${escapeHtml(formatNumber(weight))}">${escapeHtml(text)}</span>`;
   }).join("");
   const legend = block.legend ?? { positive: "positive", negative: "negative" };
   const caption = `${swatch(POSITIVE_RGB)} ${escapeHtml(legend.positive)} &nbsp; ${swatch(NEGATIVE_RGB)} ${

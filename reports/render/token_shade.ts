@@ -60,3 +60,45 @@ export function tokenShade(weight: number, scale: number): string {
   const [r, g, b] = weight > 0 ? POSITIVE_RGB : NEGATIVE_RGB;
   return `rgba(${r},${g},${b},${alpha})`;
 }
+
+/** Shade levels per sign: a token's opacity is rounded to one of these steps of `MAX_SHADE_ALPHA`. */
+export const SHADE_LEVELS = 12;
+
+/**
+ * The shade step of a token, for class-based shading that keeps long shaded texts small: the sign of the
+ * weight times round(|weight| / scale × {@linkcode SHADE_LEVELS}), clipped to ±SHADE_LEVELS; 0 for
+ * zero, non-finite or unscaled weights.
+ *
+ * @param weight The token's signed weight.
+ * @param scale The |weight| that gets full colour.
+ * @returns An integer in [−SHADE_LEVELS, SHADE_LEVELS].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tokenShadeLevel } from "./token_shade.ts";
+ * assert.equal(tokenShadeLevel(0.5, 1), 6);
+ * assert.equal(tokenShadeLevel(-3, 1), -12);
+ * assert.equal(tokenShadeLevel(Number.NaN, 1), 0);
+ * ```
+ */
+export function tokenShadeLevel(weight: number, scale: number): number {
+  if (!Number.isFinite(weight) || !(scale > 0) || !Number.isFinite(scale)) return 0;
+  const level = Math.round(Math.min(1, Math.abs(weight) / scale) * SHADE_LEVELS);
+  return weight < 0 ? -level : level;
+}
+
+/**
+ * CSS rules for the shade classes `sp1`…`spN` (positive) and `sn1`…`snN` (negative).
+ *
+ * @returns The style sheet text.
+ */
+export function tokenShadeCss(): string {
+  const rules: string[] = [];
+  for (let level = 1; level <= SHADE_LEVELS; level++) {
+    const alpha = Math.round((level / SHADE_LEVELS) * MAX_SHADE_ALPHA * 1000) / 1000;
+    rules.push(`.sp${level}{background:rgba(${POSITIVE_RGB.join(",")},${alpha})}`);
+    rules.push(`.sn${level}{background:rgba(${NEGATIVE_RGB.join(",")},${alpha})}`);
+  }
+  return rules.join("\n");
+}

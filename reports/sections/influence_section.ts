@@ -15,6 +15,10 @@ export interface InfluenceView {
   documents: number;
   scoreRange: number[];
   planted: PlantedFactCheck;
+  /** The same check measured on the gold completions. */
+  plantedGold: PlantedFactCheck;
+  /** This run's GPU scores against the float64 CPU reference on a few (query, document) pairs. */
+  reference: { pairs: number; pearson: number; maxRelativeError: number; maxNatsRelativeError: number };
 }
 
 /**
@@ -73,24 +77,49 @@ export function influenceSection(views: InfluenceView[]): Section {
       },
       {
         kind: "table",
-        caption: "Planted-fact check: factual queries whose fact is stated in 1-5 documents; do those " +
-          "documents rank near the top (gradient-norm-normalised scores)? Rank fraction 0.5 is chance.",
+        caption: "This run's GPU scores recomputed by the float64 CPU reference (query gradient, " +
+          "preconditioning with the fitted factors, document gradient, dot product) on pairs spread over " +
+          "the score matrix. Target: Pearson ≥ 0.9999.",
         columns: [
           { label: "setup", align: "left" },
+          { label: "pairs", format: { style: "integer" } },
+          { label: "Pearson r", format: { style: "fixed", digits: 8 } },
+          { label: "max error ÷ max |score|", format: { style: "exponential", digits: 1 } },
+          { label: "max nats error (relative)", format: { style: "exponential", digits: 1 } },
+        ],
+        rows: views.map((v) => [
+          v.setup,
+          v.reference.pairs,
+          v.reference.pearson,
+          v.reference.maxRelativeError,
+          v.reference.maxNatsRelativeError,
+        ]),
+      },
+      {
+        kind: "table",
+        caption: "Planted-fact check: factual queries whose fact is stated in 1-5 documents; do those " +
+          "documents rank near the top (gradient-norm-normalised scores)? Measured on the model's own " +
+          "completion and on the gold completion (which states the fact). Rank fraction 0.5 is chance.",
+        columns: [
+          { label: "setup", align: "left" },
+          { label: "completion", align: "left" },
           { label: "queries", format: { style: "integer" } },
           { label: "k", format: { style: "integer" } },
           { label: "fact document in top k", format: { style: "percent", digits: 0 } },
           { label: "chance", format: { style: "percent", digits: 0 } },
           { label: "median rank fraction", format: { style: "fixed", digits: 3 } },
         ],
-        rows: views.map((v) => [
-          v.setup,
-          v.planted.queries,
-          v.planted.k,
-          v.planted.shareInTopK,
-          v.planted.chanceShareInTopK,
-          v.planted.medianRankFraction,
-        ]),
+        rows: views.flatMap((v) =>
+          ([["model's own", v.planted], ["gold", v.plantedGold]] as const).map(([label, c]) => [
+            v.setup,
+            label,
+            c.queries,
+            c.k,
+            c.shareInTopK,
+            c.chanceShareInTopK,
+            c.medianRankFraction,
+          ])
+        ),
       },
     ],
   };

@@ -59,7 +59,7 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   assert.equal(
     stage.stderr,
     "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, factors, " +
-      "query_gradients, scores, report\n",
+      "query_gradients, scores, validate, analyses, report\n",
   );
   const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
   assert.equal(setupName.stderr, `error: --setup 8B: "${manifest}" has no such setup; it has 7B, 35B\n`);
@@ -93,6 +93,7 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.deepEqual(
     Object.keys(json.timings).sort(),
     [
+      "analyses",
       "complete@35B",
       "complete@7B",
       "factors@35B",
@@ -104,6 +105,8 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
       "scores@35B",
       "scores@7B",
       "tokenize",
+      "validate@35B",
+      "validate@7B",
       "world",
     ],
     "the stages before the report",
@@ -114,6 +117,23 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   const html = await Deno.readTextFile(join(folder, "report.html"));
   assert.match(html, /The synthetic pretraining world/);
   assert.match(html, /Influence scores/);
+  for (const title of ["Findings", "F1 — ", "F2 — ", "F3 — ", "F4 — ", "F5 — ", "Queries"]) {
+    assert.ok(html.includes(`>${title}`), title);
+  }
+  assert.deepEqual(json.findings.map((f: { id: string }) => f.id), [
+    "F1",
+    "F1x",
+    "F2",
+    "F2a",
+    "F2m",
+    "F3",
+    "F4",
+    "F5r",
+    "F5f",
+  ]);
+  for (const setup of ["7B", "35B"]) {
+    assert.ok(json.validation.gpuVsReference[setup].pearson >= 0.9999, `${setup} GPU vs reference`);
+  }
   assert.equal(json.influence.results["7B"].documents, 300);
   const planted = json.validation.plantedFacts["7B"];
   assert.equal(planted.k, 50);

@@ -80,7 +80,7 @@ function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 /** Every output file of the influence stages, by `<instance>/<file>`. */
 async function influenceFiles(cache: string): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
-  for (const stage of ["factors", "query_gradients", "scores"]) {
+  for (const stage of ["factors", "query_gradients", "scores", "validate"]) {
     for (const setup of ["7B", "35B"]) {
       const dir = await artifact(cache, `${stage}@${setup}`);
       for await (const e of Deno.readDir(dir)) {
@@ -221,6 +221,17 @@ Deno.test({
             `${setup} ${pair.query}: Σ ${sum} vs ${row[d]}`,
           );
         }
+      }
+    });
+
+    await t.step("the validate stage recomputes this run's scores with the float64 reference", async () => {
+      for (const setup of ["7B", "35B"]) {
+        const meta = JSON.parse(
+          await Deno.readTextFile(join(await artifact(cache, `validate@${setup}`), "meta.json")),
+        );
+        assert.equal(meta.summary.pairs, 32, "4 query rows × 8 documents");
+        assert.ok(meta.summary.pearson >= 0.9999, `${setup}: Pearson ${meta.summary.pearson}`);
+        assert.ok(meta.summary.maxRelativeError < 1e-3, `${setup}: ${meta.summary.maxRelativeError}`);
       }
     });
 

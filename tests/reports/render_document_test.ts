@@ -58,7 +58,8 @@ Deno.test("renderHtml() holds every section, a contents list and inline charts w
   );
   assert.ok(html.includes("<details><summary>Query Ordinary text</summary>"));
   assert.ok(html.includes('<td class="al-right">0.812</td>'));
-  assert.match(html, /<span style="background:rgba\(214,47,39,0\.6\)" title="-1"> Ordinary text<\/span>/);
+  assert.match(html, /<span class="sn12" title="-1"> Ordinary text<\/span>/);
+  assert.match(html, /\.sn12\{background:rgba\(214,47,39,0\.6\)\}/);
 });
 
 Deno.test("renderHtml() is self-contained: no external resources, links or stylesheets", async () => {

@@ -1,0 +1,116 @@
+import { join } from "node:path";
+import { readSafetensors } from "../../engine/io/mod.ts";
+import type { Query } from "../../fixtures/world/mod.ts";
+import { computeFindings, type Findings } from "../../reports/findings/compute_findings.ts";
+import type { SetupScores } from "../../reports/findings/findings_input.ts";
+import type { StageContext, StageDef } from "../run/stage.ts";
+import { readWorldArtifact } from "./world_stage.ts";
+
+/** `scores.json` of the scores stage, as far as the analyses read it. */
+interface ScoresMeta {
+  queries: string[];
+  sets: string[];
+  measurement?: ("own" | "gold")[];
+  correct?: boolean[];
+  documents: string[];
+}
+
+/**
+ * Reads one setup's scores for the findings: the raw and per-nat matrices and the rows measured with
+ * the model's own completion (gold rows are for the planted-fact check only).
+ *
+ * @param dir The scores artifact folder.
+ * @param setup Setup name.
+ * @param queries The world's queries by id.
+ * @returns The scores as the findings take them, and the document ids in column order.
+ */
+export async function readSetupScores(
+  dir: string,
+  setup: string,
+  queries: ReadonlyMap<string, Query>,
+): Promise<SetupScores & { documentIds: string[] }> {
+  const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as ScoresMeta;
+  const tensors = readSafetensors(await Deno.readFile(join(dir, "scores.safetensors"))).tensors;
+  const matrix = (name: string) => {
+    const t = tensors.get(name);
+    if (t?.dtype !== "F32") throw new Error(`${dir}: scores.safetensors lacks F32 "${name}"`);
+    return t.data as Float32Array;
+  };
+  const own = meta.queries.flatMap((id, row) => {
+    if ((meta.measurement?.[row] ?? "own") !== "own") return [];
+    const query = queries.get(id);
+    if (!query) throw new Error(`${dir}: query ${id} is not in the world`);
+    return [{ row, query, correct: meta.correct?.[row] ?? false }];
+  });
+  return {
+    setup,
+    documents: meta.documents.length,
+    scores: matrix("scores"),
+    perNat: matrix("per_nat"),
+    queries: own,
+    documentIds: meta.documents,
+  };
+}
+
+/**
+ * Stage `analyses`: measures the findings F1-F5 (SCIENCE.md) on every setup's scores and across the
+ * first and last setup, with bootstrap intervals and tests. Writes `findings.json` ({@linkcode Findings}).
+ */
+export const analysesStage: StageDef = {
+  name: "analyses",
+  version: 1,
+  perSetup: false,
+  deps: ["world", "scores"],
+  settings: (m) => ({ analyses: m.analyses, seed: m.seed }),
+  async run(ctx) {
+    const findings = await measure(ctx);
+    await Deno.writeTextFile(
+      join(ctx.outDir, "findings.json"),
+      JSON.stringify(findings, keepNonFinite) + "\n",
+    );
+    return {
+      setups: findings.setups.map((s) => s.setup),
+      verdicts: Object.fromEntries(findings.setups.map((s) => [s.setup, s.f1.comparison.verdict])),
+    };
+  },
+};
+
+async function measure(ctx: StageContext): Promise<Findings> {
+  const world = await readWorldArtifact(ctx.inputs.world.dir);
+  const queries = new Map(world.queries.map((q) => [q.id, q]));
+  const setups = ctx.manifest.setups.filter((s) => ctx.inputs[`scores@${s.name}`]);
+  const scores = await Promise.all(
+    setups.map((s) => readSetupScores(ctx.inputs[`scores@${s.name}`].dir, s.name, queries)),
+  );
+  const column = new Map(world.documents.map((d) => [d.id, d]));
+  const documents = (scores[0]?.documentIds ?? []).map((id) => {
+    const doc = column.get(id);
+    if (!doc) throw new Error(`Scored document ${id} is not in the world`);
+    return doc;
+  });
+  return computeFindings({
+    setups: scores,
+    documents,
+    settings: ctx.manifest.analyses,
+    seed: ctx.manifest.seed,
+  });
+}
+
+/**
+ * Reads the analyses stage's findings back.
+ *
+ * @param dir The analyses artifact folder.
+ * @returns The findings.
+ */
+export async function readFindings(dir: string): Promise<Findings> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "findings.json")), restoreNonFinite);
+}
+
+/** JSON has no NaN or ±Infinity: they are written as the strings "NaN", "Infinity", "-Infinity". */
+function keepNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+}
+
+function restoreNonFinite(_key: string, value: unknown): unknown {
+  return value === "NaN" || value === "Infinity" || value === "-Infinity" ? Number(value) : value;
+}

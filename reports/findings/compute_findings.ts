@@ -1,0 +1,55 @@
+import { crossSetup, type CrossSetupResult } from "./cross_setup.ts";
+import { f1Correlations, type F1Result } from "./f1_correlations.ts";
+import { f2Reliance, type F2Result } from "./f2_reliance.ts";
+import {
+  f3Answers,
+  type F3Result,
+  f4Procedures,
+  type F4Result,
+  type F5Result,
+  f5Sources,
+} from "./f3_f4_f5.ts";
+import type { FindingsInput } from "./findings_input.ts";
+
+/** Every finding measured on one setup. */
+export interface SetupFindings {
+  setup: string;
+  queries: { id: string; set: string; correct: boolean }[];
+  f1: F1Result;
+  f2: F2Result;
+  f3: F3Result;
+  f4: F4Result;
+  f5: F5Result;
+}
+
+/** The findings of a run: per setup, and across the first and last setup. */
+export interface Findings {
+  setups: SetupFindings[];
+  cross: CrossSetupResult | null;
+}
+
+/**
+ * Measures SCIENCE.md's findings F1-F5 on every setup's scores, plus the cross-setup comparisons.
+ * Deterministic for a seed: each setup and finding draws its own bootstrap and permutation streams.
+ *
+ * @param input Scores, documents, settings, seed.
+ * @returns The findings.
+ */
+export function computeFindings(input: FindingsInput): Findings {
+  const setups = input.setups.map((s, i): SetupFindings => {
+    const seed = (input.seed + 7919 * (i + 1)) >>> 0;
+    return {
+      setup: s.setup,
+      queries: s.queries.map((q) => ({ id: q.query.id, set: q.query.set, correct: q.correct })),
+      f1: f1Correlations(s, input.settings, seed + 1),
+      f2: f2Reliance(s, input.settings, seed + 2),
+      f3: f3Answers(s, input, seed + 3),
+      f4: f4Procedures(s, input, seed + 4),
+      f5: f5Sources(s, input, seed + 5),
+    };
+  });
+  const cross = input.setups.length >= 2
+    ? crossSetup(input.setups[0], input.setups[input.setups.length - 1], input.settings, input.seed + 11)
+    : null;
+  return { setups, cross };
+}

@@ -1,0 +1,47 @@
+import type { Document, Query, QuerySet } from "../../fixtures/world/types.ts";
+import type { BootstrapOptions } from "../analyses/bootstrap_mean.ts";
+
+/** One setup's scores and the queries they belong to. */
+export interface SetupScores {
+  setup: string;
+  /** D: documents (columns), in the order of {@linkcode FindingsInput.documents}. */
+  documents: number;
+  /** Raw scores, row-major [rows × D] (positive: the document raises log p(completion)). */
+  scores: ArrayLike<number>;
+  /** Per-nat scores (raw ÷ the query's nats), same shape. */
+  perNat: ArrayLike<number>;
+  /** The rows measured with the model's own completion, in row order; gold rows are left out. */
+  queries: { row: number; query: Query; correct: boolean }[];
+}
+
+/** Settings of the findings (the manifest's `analyses` block, resolved). */
+export interface FindingsSettings {
+  topK: number[];
+  topPercents: number[];
+  powerLawTopN: number;
+  answerSearchTopK: number;
+  procedureTopK: number;
+  permutations: number;
+  bootstrap: Omit<BootstrapOptions, "seed">;
+}
+
+/** What the findings are computed from. */
+export interface FindingsInput {
+  /** Setups in report order (the first is the smaller, "7B"; the last the larger). */
+  setups: SetupScores[];
+  /** The scored documents with their ground truth, in column order. */
+  documents: readonly Document[];
+  settings: FindingsSettings;
+  /** Seed of every permutation and bootstrap stream. */
+  seed: number;
+}
+
+/** Groups the findings compare: factual recall, reasoning (the three procedures), and the controls. */
+export type QueryGroup = "factual" | "reasoning" | "control";
+
+/** The group of a query set. */
+export function groupOf(set: QuerySet): QueryGroup {
+  if (set === "factual") return "factual";
+  if (set === "factual_control" || set === "reasoning_control") return "control";
+  return "reasoning";
+}

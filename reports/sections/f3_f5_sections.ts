@@ -1,0 +1,159 @@
+import { SOURCES } from "../../fixtures/world/types.ts";
+import type { Section } from "../render/mod.ts";
+import type { Findings } from "../findings/compute_findings.ts";
+import { formatInterval, formatTest } from "../findings/findings_table.ts";
+
+/**
+ * F3: whether the answer is in each query's top-k documents, by ground truth and by text search, per
+ * set and split by whether the model answered right.
+ */
+export function f3Section(findings: Findings): Section {
+  const rows = findings.setups.flatMap((s) =>
+    Object.entries(s.f3.presence.bySet).flatMap(([set, p]) =>
+      (["all", "correct", "incorrect"] as const).filter((split) => p![split].queries > 0).map((split) => [
+        s.setup,
+        set,
+        split,
+        p![split].queries,
+        p![split].truthQueries > 0 ? p![split].truthShare : null,
+        p![split].textShare,
+      ])
+    )
+  );
+  return {
+    id: "f3",
+    title: "F3 — Is the answer in the top documents?",
+    blocks: [
+      {
+        kind: "paragraph",
+        text:
+          "Factual: a top-k document states the queried fact (ground truth: its fact labels; text: the answer " +
+          "as a whole word). Reasoning: every step's result, the answer included, appears in some top-k document " +
+          "(ground truth: a step of the same procedure with that name and value; text: the number in the text). " +
+          `k = ${findings.setups[0]?.f3.k ?? "–"} (the paper: 500 of 5M documents).`,
+      },
+      {
+        kind: "table",
+        caption: "Share of queries whose answer is in the top k.",
+        columns: [
+          { label: "setup", align: "left" },
+          { label: "set", align: "left" },
+          { label: "model's answer", align: "left" },
+          { label: "queries", format: { style: "integer" } },
+          { label: "ground truth", format: { style: "percent", digits: 0 } },
+          { label: "text search", format: { style: "percent", digits: 0 } },
+        ],
+        rows,
+      },
+      {
+        kind: "paragraph",
+        text: findings.setups.map((s) =>
+          `${s.setup}: factual ${formatInterval(s.f3.truth.a)} vs reasoning ${
+            formatInterval(s.f3.truth.b)
+          } ` +
+          `(${formatTest(s.f3.truth)}).`
+        ).join(" "),
+      },
+    ],
+  };
+}
+
+/** F4: share of each reasoning query's top documents that demonstrate its procedure, by format. */
+export function f4Section(findings: Findings): Section {
+  return {
+    id: "f4",
+    title: "F4 — Do the top documents demonstrate the procedure?",
+    blocks: [
+      {
+        kind: "table",
+        caption:
+          `Top ${findings.setups[0]?.f4.k ?? "–"} documents of each reasoning query: share demonstrating ` +
+          "the queried procedure (any format, then code / worked / formula), mean [95% interval], against its " +
+          "share of the corpus; and queries with at least one such document (the paper: 16/20 and 20/20 in the top 100).",
+        columns: [
+          { label: "setup", align: "left" },
+          { label: "set", align: "left" },
+          { label: "share in top k", align: "left" },
+          { label: "base rate", format: { style: "percent", digits: 1 } },
+          { label: "code", align: "left" },
+          { label: "worked", align: "left" },
+          { label: "formula", align: "left" },
+          { label: "queries with one", align: "left" },
+        ],
+        rows: findings.setups.flatMap((s) =>
+          Object.entries(s.f4.bySet).map(([set, b]) => [
+            s.setup,
+            set,
+            formatInterval(b.share),
+            b.baseRate,
+            formatInterval(b.code),
+            formatInterval(b.worked),
+            formatInterval(b.formula),
+            `${b.anyInTopK}/${b.queries}`,
+          ])
+        ),
+      },
+    ],
+  };
+}
+
+/** F5: each source's share among the top-k (and bottom-k) documents divided by its corpus share. */
+export function f5Section(findings: Findings): Section {
+  const points = findings.setups.flatMap((s) =>
+    Object.entries(s.f5.bySet).flatMap(([set, byK]) =>
+      byK.flatMap((r) =>
+        SOURCES.map((source) => ({
+          setup: s.setup,
+          set,
+          k: r.k,
+          source,
+          ratio: Number.isFinite(r.top[source].ratio) ? Number(r.top[source].ratio.toPrecision(4)) : null,
+        }))
+      )
+    )
+  );
+  return {
+    id: "f5",
+    title: "F5 — Which sources the influential documents come from",
+    blocks: [
+      {
+        kind: "chart",
+        id: "f5-sources",
+        title: "Source over-representation among the top-k documents",
+        caption: "Share of each source among the pooled top-k documents of a query set ÷ its corpus share " +
+          "(1 = as in the corpus; log scale).",
+        spec: {
+          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+          data: { values: points.filter((p) => p.ratio !== null && p.ratio > 0) },
+          facet: {
+            row: { field: "setup", type: "nominal", title: null },
+            column: { field: "set", type: "nominal", title: null },
+          },
+          spec: {
+            width: 150,
+            height: 130,
+            mark: { type: "line", point: true },
+            encoding: {
+              x: { field: "k", type: "quantitative", scale: { type: "log" } },
+              y: {
+                field: "ratio",
+                type: "quantitative",
+                scale: { type: "log" },
+                title: "ratio to corpus share",
+              },
+              color: { field: "source", type: "nominal" },
+            },
+          },
+        },
+      },
+      {
+        kind: "paragraph",
+        text: findings.setups.map((s) =>
+          `${s.setup}, k = ${s.f5.ks[0]}: reasoning (code + math) ${formatInterval(s.f5.reasoning.a)} ` +
+          `(${formatTest(s.f5.reasoning)}); factual (wiki + trivia) ${formatInterval(s.f5.factual.a)} ` +
+          `(${formatTest(s.f5.factual)}).`
+        ).join(" "),
+      },
+    ],
+  };
+}
