@@ -200,3 +200,23 @@ async function firstKey(dir: string): Promise<string> {
   }
   throw new Error("no world artifact");
 }
+
+Deno.test("experiment: exact-expectation labels beyond the budget are refused with the figures", async () => {
+  const { dir, manifest, common } = await setup();
+  const r = await cli("experiment", [
+    manifest,
+    "--setup",
+    "7B",
+    "--set",
+    "setupDefaults.influence.labels=exact",
+    "--set",
+    "setupDefaults.influence.fitDocuments=null",
+    ...common,
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^error: Setup 7B: influence\.labels "exact" needs \d+ fit positions × 100 vocabulary entries = \d+ backward passes \(at most 50000\); lower influence\.fitDocuments or use "sampled"\n$/m,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
