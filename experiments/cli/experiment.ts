@@ -21,6 +21,10 @@ Runs an experiment manifest's stages (cached ones are skipped) and writes a vers
   --force[=STAGE]       recompute every stage, or only STAGE (repeatable)
   --set PATH=VALUE      override a manifest field, e.g. --set influence.strategy=kfac (repeatable)
   --setup NAME          run per-setup stages only for this setup (repeatable)
+  --shard I/N           run the shardable stages (document scoring) for slice I of N only; stages
+                        that need every slice wait (run each shard, e.g. as CI jobs, then merge)
+  --merge-shards N      build the sharded stages' outputs from their N finished shards, then go on
+  --shards N            run N shards as local processes, then merge (same result as no sharding)
   --out DIR             reports root (default reports)
   --cache DIR           stage cache root (default .cache)
   -h, --help            show this help
@@ -38,6 +42,9 @@ async function main(): Promise<number> {
       set: { type: "string", multiple: true, default: [] },
       setup: { type: "string", multiple: true },
       out: { type: "string", default: "reports" },
+      shard: { type: "string" },
+      "merge-shards": { type: "string" },
+      shards: { type: "string" },
       cache: { type: "string", default: ".cache" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -65,11 +72,28 @@ async function main(): Promise<number> {
       );
     }
   }
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const count = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^[1-9]\d*$/.test(v)) throw new UserError(`--${flag} must be a positive integer, got "${v}"`);
+    return Number(v);
+  };
+  let mergeShards = count("merge-shards", values["merge-shards"]);
+  const local = count("shards", values.shards);
+  if ([shard, mergeShards, local].filter((x) => x !== undefined).length > 1) {
+    throw new UserError("--shard, --merge-shards and --shards exclude each other");
+  }
+  if (local !== undefined && !values["dry-run"]) {
+    await runLocalShards(local);
+    mergeShards = local;
+  }
   const result = await runPlan(manifest, STAGES, {
     cacheRoot: join(values.cache, manifest.experiment),
     dryRun: values["dry-run"],
     force: values.force ? true : values["force-stage"],
     setups: values.setup,
+    shard,
+    mergeShards,
   });
   const width = Math.max(...result.entries.map((e) => e.instance.length));
   for (const e of result.entries) {
@@ -83,6 +107,37 @@ async function main(): Promise<number> {
     console.log(`report: ${published}`);
   }
   return 0;
+}
+
+/** Parses `I/N` (1 ≤ I ≤ N). */
+function parseShard(text: string): { index: number; count: number } {
+  const m = /^([1-9]\d*)\/([1-9]\d*)$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2])) {
+    throw new UserError(`--shard must be I/N with 1 ≤ I ≤ N (e.g. 2/4), got "${text}"`);
+  }
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+/**
+ * Runs this command once per shard as child processes, failing if any shard fails. Shard 1 runs alone
+ * first (it also computes every stage before the sharded ones); the others then run at once, finding
+ * those stages cached, so no two processes write the same artifact.
+ */
+async function runLocalShards(n: number): Promise<void> {
+  const rest = Deno.args.filter((a, i, all) =>
+    a !== "--shards" && all[i - 1] !== "--shards" && !a.startsWith("--shards=")
+  );
+  const spawn = (i: number) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", import.meta.filename!, ...rest, "--shard", `${i}/${n}`],
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn().status.then((s) => (s.code === 0 ? [] : [`${i}/${n}`]));
+  const failed = await spawn(1);
+  if (failed.length === 0) {
+    failed.push(...(await Promise.all(Array.from({ length: n - 1 }, (_, i) => spawn(i + 2)))).flat());
+  }
+  if (failed.length > 0) throw new UserError(`Shard ${failed.join(", ")} failed; see the messages above`);
 }
 
 if (import.meta.main) await runCli(main);

@@ -93,15 +93,17 @@ export async function commitArtifact(
 }
 
 /**
- * Removes temporary folders left by killed runs in an instance's cache folder (`*.tmp-*`, `*.old-*`).
- * Work folders (`*.work`) are kept: they hold resumable progress.
+ * Removes temporary folders left by killed runs of one key in an instance's cache folder
+ * (`<key>.tmp-*`, `<key>.old-*`); other keys' temporaries are left alone, since another process (another
+ * shard) may be writing them. Work folders (`*.work`) are kept: they hold resumable progress.
  *
  * @param instanceDir `<root>/<instance>`.
+ * @param key The key about to be computed.
  */
-export async function removeStaleTemps(instanceDir: string): Promise<void> {
+export async function removeStaleTemps(instanceDir: string, key: string): Promise<void> {
   try {
     for await (const e of Deno.readDir(instanceDir)) {
-      if (/\.(tmp|old)-[0-9a-f-]+$/.test(e.name)) {
+      if (e.name.startsWith(`${key}.`) && /\.(tmp|old)-[0-9a-f-]+$/.test(e.name)) {
         await Deno.remove(join(instanceDir, e.name), { recursive: true });
       }
     }

@@ -12,6 +12,7 @@ import { hashJson } from "./hash.ts";
 import { createProgress, type ProgressSink } from "./progress.ts";
 import { settingsDiff } from "./settings_diff.ts";
 import type { Artifact, StageContext, StageDef } from "./stage.ts";
+import { UserError } from "./user_error.ts";
 
 /** How {@link runPlan} runs. */
 export interface PlanOptions {
@@ -27,6 +28,13 @@ export interface PlanOptions {
   log?: (line: string) => void;
   /** Progress output (default: stderr). */
   progressSink?: ProgressSink;
+  /**
+   * Run shardable stages for this slice only (`--shard I/N`); stages that need their full outputs wait
+   * for `mergeShards`.
+   */
+  shard?: { index: number; count: number };
+  /** Build shardable stages' full outputs from their N finished shard artifacts (`--merge-shards N`). */
+  mergeShards?: number;
 }
 
 /** What happened to one stage instance. */
@@ -34,7 +42,8 @@ export interface PlanEntry {
   instance: string;
   stage: string;
   setup: string | null;
-  status: "cached" | "run" | "ran";
+  /** `waiting`: needs the merged outputs of a sharded stage, not computed by this shard run. */
+  status: "cached" | "run" | "ran" | "waiting";
   reason: string;
   key: string | null;
   /** Seconds spent now (0 when cached or dry). */
@@ -76,6 +85,7 @@ export async function runPlan(
   const artifacts = new Map<string, Artifact>();
   const entries: PlanEntry[] = [];
   const pending = new Set<string>();
+  const sharded = new Set<string>();
 
   for (const stage of stages) {
     for (const setup of stage.perSetup ? setups : [null]) {
@@ -84,8 +94,19 @@ export async function runPlan(
       const waiting = [...inputs.values()].filter((i) => pending.has(i));
       const settings = await stage.settings(manifest, setup);
       if (waiting.length > 0) {
+        const shardWait = waiting.some((w) => sharded.has(w));
+        if (shardWait) sharded.add(instance);
         entries.push(
-          entry(stage, setup, instance, "run", `input ${waiting.join(", ")} will run first`, null),
+          shardWait
+            ? entry(
+              stage,
+              setup,
+              instance,
+              "waiting",
+              `needs every shard: run the shards, then --merge-shards`,
+              null,
+            )
+            : entry(stage, setup, instance, "run", `input ${waiting.join(", ")} will run first`, null),
         );
         pending.add(instance);
         continue;
@@ -113,16 +134,63 @@ export async function runPlan(
         entries.push(entry(stage, setup, instance, "cached", `key ${key.slice(0, 12)}`, key));
         continue;
       }
-      const reason = forced ? "forced" : await whyRun(instanceDir, stage.version, settings, inputDigests);
+      const base = { stage: stage.name, version: stage.version, settings, inputs: inputDigests };
+      const shardKey = (index: number, count: number) => hashJson({ ...base, shard: `${index}/${count}` });
+      let reason = forced ? "forced" : await whyRun(instanceDir, stage.version, settings, inputDigests);
+      let shard: { index: number; count: number } | undefined;
+      let parts: Artifact[] | undefined;
+      let runKey = key;
+      if (stage.shards && options.shard) {
+        shard = options.shard;
+        runKey = await shardKey(shard.index, shard.count);
+        sharded.add(instance);
+        pending.add(instance);
+        const done = forced ? null : await readArtifact(artifactDir(options.cacheRoot, instance, runKey));
+        if (done) {
+          entries.push(
+            entry(
+              stage,
+              setup,
+              instance,
+              "cached",
+              `shard ${shard.index}/${shard.count}, key ${runKey.slice(0, 12)}`,
+              runKey,
+            ),
+          );
+          continue;
+        }
+        reason = `shard ${shard.index}/${shard.count} (${reason})`;
+      } else if (stage.shards && options.mergeShards) {
+        const n = options.mergeShards;
+        const keys = await Promise.all(Array.from({ length: n }, (_, i) => shardKey(i + 1, n)));
+        const found = await Promise.all(
+          keys.map((k) => readArtifact(artifactDir(options.cacheRoot, instance, k))),
+        );
+        const missing = found.flatMap((a, i) => (a ? [] : [`${i + 1}/${n}`]));
+        if (missing.length > 0 && !options.dryRun) {
+          throw new UserError(
+            `Cannot merge ${instance}: shard${missing.length > 1 ? "s" : ""} ${
+              missing.join(", ")
+            } not found under ` +
+              `"${instanceDir}" for these settings and inputs; run deno task experiment --shard ${
+                missing[0]
+              } ` +
+              `with the same manifest first`,
+          );
+        }
+        parts = found.filter((a): a is Artifact => a !== null);
+        reason = `merge ${n} shards`;
+      }
       if (options.dryRun) {
         entries.push(entry(stage, setup, instance, "run", reason, key));
         pending.add(instance);
         continue;
       }
       log(`${instance}: running (${reason})`);
-      await removeStaleTemps(instanceDir);
-      const tmpDir = `${finalDir}.tmp-${crypto.randomUUID()}`;
-      const workDir = `${finalDir}.work`;
+      await removeStaleTemps(instanceDir, runKey);
+      const runDir = artifactDir(options.cacheRoot, instance, runKey);
+      const tmpDir = `${runDir}.tmp-${crypto.randomUUID()}`;
+      const workDir = `${runDir}.work`;
       await Deno.mkdir(tmpDir, { recursive: true });
       await Deno.mkdir(workDir, { recursive: true });
       const ctx: StageContext = {
@@ -135,32 +203,35 @@ export async function runPlan(
         workDir,
         progress: (label, total) => createProgress(`${instance} ${label}`, total, options.progressSink),
         log: (m) => log(`${instance}: ${m}`),
+        shard,
       };
       const t0 = performance.now();
       let summary: unknown;
       try {
-        summary = await stage.run(ctx);
+        summary = parts ? await stage.shards!.merge(ctx, parts) : await stage.run(ctx);
       } catch (error) {
         await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
         throw error;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const artifact = await commitArtifact(tmpDir, finalDir, {
+      const artifact = await commitArtifact(tmpDir, runDir, {
         stage: stage.name,
         setup: setup?.name ?? null,
-        key,
+        key: runKey,
         version: stage.version,
-        settings,
+        settings: shard ? { ...(settings as object), shard: `${shard.index}/${shard.count}` } : settings,
         inputs: inputDigests,
         seconds,
         createdAt: new Date().toISOString(),
         summary: summary ?? null,
       });
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
-      const last: LastRun = { key, version: stage.version, settings, inputs: inputDigests };
-      await atomicWrite(join(instanceDir, "last.json"), JSON.stringify(last, null, 2) + "\n");
-      artifacts.set(instance, artifact);
-      entries.push({ ...entry(stage, setup, instance, "ran", reason, key), seconds });
+      if (!shard) {
+        const last: LastRun = { key, version: stage.version, settings, inputs: inputDigests };
+        await atomicWrite(join(instanceDir, "last.json"), JSON.stringify(last, null, 2) + "\n");
+        artifacts.set(instance, artifact);
+      }
+      entries.push({ ...entry(stage, setup, instance, "ran", reason, runKey), seconds });
       log(`${instance}: done in ${seconds.toFixed(2)} s`);
     }
   }

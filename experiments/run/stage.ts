@@ -49,6 +49,8 @@ export interface StageContext {
   progress(label: string, total: number): Progress;
   /** Prints a line of log. */
   log(message: string): void;
+  /** The slice this instance computes (1-based index of count), for a shardable stage run with --shard. */
+  shard?: { index: number; count: number };
 }
 
 /**
@@ -67,4 +69,12 @@ export interface StageDef {
   settings(manifest: ResolvedManifest, setup: ResolvedSetup | null): unknown | Promise<unknown>;
   /** Computes the outputs into `ctx.outDir`; may return a small JSON summary. */
   run(ctx: StageContext): Promise<unknown>;
+  /**
+   * Present when the stage can run as N shards (`--shard I/N`: `run` sees `ctx.shard` and computes one
+   * slice) whose artifacts `merge` combines into exactly the unsharded outputs (`--merge-shards N`).
+   */
+  shards?: {
+    /** Writes the full outputs into `ctx.outDir` from the N shard artifacts (in shard order). */
+    merge(ctx: StageContext, parts: Artifact[]): Promise<unknown>;
+  };
 }

@@ -7,12 +7,13 @@ import { DocumentScorer, tokenScoresGpu } from "../../engine/influence/gpu/mod.t
 import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
 import { Tensor } from "../../engine/tensor.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
-import type { StageDef } from "../run/stage.ts";
+import type { StageContext, StageDef } from "../run/stage.ts";
+import type { Gpu } from "../../engine/gpu.ts";
 import { documentIds, uploadSequences } from "../influence/device_batch.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
-import { readTokenizedCorpus } from "./tokenize_stage.ts";
+import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
 import {
   joinChunks,
   type ScoreChunk,
@@ -31,7 +32,9 @@ type ChunkResult = ScoreChunk;
  * chunks of `scoreChunkDocuments` (forward/backward batches of {@linkcode SCORE_BATCH_DOCUMENTS}); each
  * document's loss is its summed next-token cross-entropy (real labels, weight 1), its gradient is formed
  * once and dotted with all preconditioned queries (`DocumentScorer`). Each finished chunk is saved in the
- * work folder, so a killed run resumes at the first missing chunk with byte-identical results.
+ * work folder, so a killed run resumes at the first missing chunk with byte-identical results. With
+ * `--shard I/N` the stage scores only its slice of whole chunks and writes them as `chunk-NNNNNN.safetensors`;
+ * `merge` joins the N slices and finishes as an unsharded run would (bit-identical outputs).
  *
  * Writes `scores.safetensors`: `scores` F32 [Q, D] raw (nats of log p(completion); positive: adding the
  * document raises it), `per_nat` (÷ the query's nats), `norm_normalised` (÷ the document-gradient norm),
@@ -42,165 +45,266 @@ type ChunkResult = ScoreChunk;
  */
 export const scoresStage: StageDef = {
   name: "scores",
-  version: 2,
+  version: 3,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
   settings: (_m, setup) => ({ influence: setup!.influence, batchDocuments: SCORE_BATCH_DOCUMENTS }),
   async run(ctx) {
-    const influence = ctx.setup!.influence as InfluenceSettings & { seed: number };
-    const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
-    const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
-    const qdir = ctx.inputs.query_gradients.dir;
-    const queries = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
-    const qfile = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors")));
-    const nq = queries.ids.length, nd = corpus.documentIds.length, nl = model.layers.length;
-    const chunk = influence.scoreChunkDocuments, chunks = Math.ceil(nd / chunk);
-    const results: ChunkResult[] = [];
-    const chunkPath = (c: number) => join(ctx.workDir, `chunk-${String(c).padStart(6, "0")}.safetensors`);
-    let resumed = 0;
-    let scores: Float64Array = new Float64Array(0);
-    let tokens: TopTokenScores = { pairs: [], values: new Float64Array(0), maxSumDeviation: 0 };
-    const gpu = await acquireDevice();
-    try {
-      const llama = new GpuLlama(gpu, model.config, model.params);
-      const p = new Map(model.layers.map((l) => {
-        const t = qfile.tensors.get(l.name);
-        if (t?.dtype !== "F32") throw new Error(`${qdir}: queries.safetensors lacks F32 "${l.name}"`);
-        return [l.name, Tensor.from(gpu, t.data, t.shape)];
-      }));
-      const scorer = new DocumentScorer(gpu, model.layers, p, { maxDocuments: SCORE_BATCH_DOCUMENTS });
-      const progress = ctx.progress("documents", nd);
-      for (let c = 0; c < chunks; c++) {
-        const first = c * chunk, count = Math.min(chunk, nd - first);
-        const saved = await readChunk(chunkPath(c), nq, count, nl);
-        if (saved !== null) {
-          results.push(saved);
-          resumed++;
-          progress.tick(count);
-          continue;
-        }
-        const result: ChunkResult = {
-          scores: new Float64Array(nq * count),
-          perLayer: model.layers.map(() => new Float64Array(nq * count)),
-          norms: new Float64Array(count),
-        };
-        for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-          const docs = Array.from(
-            { length: Math.min(SCORE_BATCH_DOCUMENTS, count - b) },
-            (_, i) => first + b + i,
-          );
-          const rows = docs.map((d) => documentIds(corpus.documents, d));
-          const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
-          const out = llama.lossAndGradWithRecords(batch.batch, {
-            layers: model.layers.map((l) => l.name),
-            paramGrads: false,
-          });
-          const part = await scorer.score({ records: out.records, sequences: batch.sequences });
-          batch.destroy();
-          const place = (target: Float64Array, source: Float64Array) => {
-            for (let q = 0; q < nq; q++) {
-              for (let d = 0; d < docs.length; d++) target[q * count + b + d] = source[q * docs.length + d];
-            }
-          };
-          place(result.scores, part.scores);
-          model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
-          // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
-          result.norms.set(part.norms.map(Math.fround), b);
-          progress.tick(docs.length);
-        }
-        await atomicWrite(chunkPath(c), encodeChunk(result, nq, count));
-        results.push(result);
+    const env = await openScoring(ctx);
+    if (ctx.shard) {
+      // One slice of whole chunks: the same batches as an unsharded run, so merged scores are bit-identical.
+      const [first, last] = shardRange(env.chunks, ctx.shard.index, ctx.shard.count);
+      const { results, resumed } = await computeChunks(ctx, env, first, last);
+      for (const [i, r] of results.entries()) {
+        await Deno.writeFile(join(ctx.outDir, chunkFile(first + i)), encodeChunk(r, env.nq, r.norms.length));
       }
-      progress.done();
-      if (resumed > 0) ctx.log(`resumed ${resumed} of ${chunks} chunks from the work folder`);
-      scores = joinChunks(results, nq, nd, (r) => r.scores);
-      tokens = await scoreTopTokens(scores, nq, nd, influence.perTokenTopDocuments, (docs, pairs) => {
-        const rows = docs.map((d) => documentIds(corpus.documents, d));
-        const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
-        const out = llama.lossAndGradWithRecords(batch.batch, {
-          layers: model.layers.map((l) => l.name),
-          paramGrads: false,
-        });
-        const records = { records: out.records, sequences: batch.sequences };
-        return tokenScoresGpu(
-          gpu,
-          model.layers,
-          p,
-          records,
-          pairs.map(({ query, slot }) => ({
-            query,
-            document: batch.sequences[slot],
-          })),
-        ).finally(() => batch.destroy());
-      }, SCORE_BATCH_DOCUMENTS);
-      scorer.destroy();
-      for (const t of p.values()) t.destroy();
-      llama.destroy();
-    } finally {
-      await gpu.destroy();
+      return {
+        shard: `${ctx.shard.index}/${ctx.shard.count}`,
+        chunks: [first, last],
+        resumedChunks: resumed,
+      };
     }
-    const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
-    const norms = new Float64Array(nd);
-    let offset = 0;
-    for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
-    const f32 = (shape: number[], data: Float64Array): SafetensorsTensor => ({
-      dtype: "F32",
-      shape,
-      data: Float32Array.from(data),
-    });
-    const tensors: Record<string, SafetensorsTensor> = {
-      scores: f32([nq, nd], scores),
-      per_nat: f32([nq, nd], perNatScores(scores, Float64Array.from(queries.nats))),
-      norm_normalised: f32([nq, nd], gradientNormalisedScores(scores, norms)),
-      norms: f32([nd], norms),
-    };
-    model.layers.forEach((
-      l,
-      i,
-    ) => (tensors[`per_layer.${l.name}`] = f32([nq, nd], join2((r) => r.perLayer[i]))));
-    await Deno.writeFile(join(ctx.outDir, "scores.safetensors"), writeSafetensors(tensors));
-    const meta = {
-      queries: queries.ids,
-      sets: queries.sets,
-      measurement: queries.measurement,
-      correct: queries.correct,
-      nats: queries.nats,
-      documents: corpus.documentIds,
-      influence,
-      damping: queries.damping,
-      layers: queries.layers,
-      sign: "positive: adding the document raises log p(completion | prompt); 1.0 = +1 nat",
-    };
-    await Deno.writeTextFile(join(ctx.outDir, "scores.json"), JSON.stringify(meta) + "\n");
-    await Deno.writeFile(
-      join(ctx.outDir, "token_scores.safetensors"),
-      writeSafetensors({ values: f32([tokens.values.length], tokens.values) }),
-    );
-    const tokenIndex = tokens.pairs.map((t) => ({
-      query: queries.ids[t.query],
-      document: corpus.documentIds[t.document],
-      rank: t.rank,
-      offset: t.offset,
-      length: t.length,
-    }));
-    await Deno.writeTextFile(
-      join(ctx.outDir, "token_scores.json"),
-      JSON.stringify({ pairs: tokenIndex }) + "\n",
-    );
-    let min = Infinity, max = -Infinity;
-    for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
-    return {
-      queries: nq,
-      documents: nd,
-      chunks,
-      resumedChunks: resumed,
-      scoreRange: [min, max],
-      tokenScorePairs: tokens.pairs.length,
-      // Per-token scores of a pair sum to its score; the largest deviation, relative to max |score|.
-      tokenSumDeviation: tokens.maxSumDeviation / Math.max(Math.abs(min), Math.abs(max), Number.MIN_VALUE),
-    };
+    const { results, resumed } = await computeChunks(ctx, env, 0, env.chunks);
+    return await finish(ctx, env, results, resumed);
+  },
+  shards: {
+    async merge(ctx, parts) {
+      const env = await openScoring(ctx);
+      const results: ChunkResult[] = [];
+      for (let c = 0; c < env.chunks; c++) {
+        const owner = parts.find((p) => p.meta.outputs[chunkFile(c)] !== undefined);
+        const count = Math.min(env.chunk, env.nd - c * env.chunk);
+        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.nq, count, env.nl) : null;
+        if (!chunk) throw new Error(`Cannot merge scores: no shard holds chunk ${c} of ${env.chunks}`);
+        results.push(chunk);
+      }
+      return await finish(ctx, env, results, 0);
+    },
   },
 };
+
+/** Documents of shard `index` (1-based) of `count`: a contiguous range [first, last) of whole chunks. */
+export function shardRange(chunks: number, index: number, count: number): [number, number] {
+  return [Math.floor(((index - 1) * chunks) / count), Math.floor((index * chunks) / count)];
+}
+
+const chunkFile = (c: number) => `chunk-${String(c).padStart(6, "0")}.safetensors`;
+
+/** What every part of the scores stage reads: the model, the corpus, the preconditioned queries. */
+interface ScoringInputs {
+  influence: InfluenceSettings & { seed: number };
+  model: Awaited<ReturnType<typeof readInfluenceModel>>;
+  corpus: TokenizedCorpus;
+  queries: QueriesFile;
+  qdir: string;
+  qfile: ReturnType<typeof readSafetensors>;
+  nq: number;
+  nd: number;
+  nl: number;
+  chunk: number;
+  chunks: number;
+}
+
+async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
+  const influence = ctx.setup!.influence as InfluenceSettings & { seed: number };
+  const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
+  const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+  const qdir = ctx.inputs.query_gradients.dir;
+  const queries = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
+  const qfile = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors")));
+  const nd = corpus.documentIds.length, chunk = influence.scoreChunkDocuments;
+  return {
+    influence,
+    model,
+    corpus,
+    queries,
+    qdir,
+    qfile,
+    nq: queries.ids.length,
+    nd,
+    nl: model.layers.length,
+    chunk,
+    chunks: Math.ceil(nd / chunk),
+  };
+}
+
+/** The model and the preconditioned queries on a device, for scoring. */
+function uploadScoring(gpu: Gpu, env: ScoringInputs) {
+  const llama = new GpuLlama(gpu, env.model.config, env.model.params);
+  const p = new Map(env.model.layers.map((l) => {
+    const t = env.qfile.tensors.get(l.name);
+    if (t?.dtype !== "F32") throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${l.name}"`);
+    return [l.name, Tensor.from(gpu, t.data, t.shape)];
+  }));
+  const records = (docs: number[]) => {
+    const rows = docs.map((d) => documentIds(env.corpus.documents, d));
+    const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
+    const out = llama.lossAndGradWithRecords(batch.batch, {
+      layers: env.model.layers.map((l) => l.name),
+      paramGrads: false,
+    });
+    return { batch, records: { records: out.records, sequences: batch.sequences } };
+  };
+  const destroy = () => {
+    for (const t of p.values()) t.destroy();
+    llama.destroy();
+  };
+  return { p, records, destroy };
+}
+
+/** Scores chunks [first, last), resuming from chunks saved in the work folder. */
+async function computeChunks(
+  ctx: StageContext,
+  env: ScoringInputs,
+  first: number,
+  last: number,
+): Promise<{ results: ChunkResult[]; resumed: number }> {
+  const { nq, nd, nl, chunk, model } = env;
+  const results: ChunkResult[] = [];
+  let resumed = 0;
+  const gpu = await acquireDevice();
+  try {
+    const device = uploadScoring(gpu, env);
+    const scorer = new DocumentScorer(gpu, model.layers, device.p, { maxDocuments: SCORE_BATCH_DOCUMENTS });
+    const total = Math.min(last * chunk, nd) - first * chunk;
+    const progress = ctx.progress("documents", total);
+    for (let c = first; c < last; c++) {
+      const start = c * chunk, count = Math.min(chunk, nd - start);
+      const saved = await readChunk(join(ctx.workDir, chunkFile(c)), nq, count, nl);
+      if (saved !== null) {
+        results.push(saved);
+        resumed++;
+        progress.tick(count);
+        continue;
+      }
+      const result: ChunkResult = {
+        scores: new Float64Array(nq * count),
+        perLayer: model.layers.map(() => new Float64Array(nq * count)),
+        norms: new Float64Array(count),
+      };
+      for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
+        const docs = Array.from(
+          { length: Math.min(SCORE_BATCH_DOCUMENTS, count - b) },
+          (_, i) => start + b + i,
+        );
+        const { batch, records } = device.records(docs);
+        const part = await scorer.score(records);
+        batch.destroy();
+        const place = (target: Float64Array, source: Float64Array) => {
+          for (let q = 0; q < nq; q++) {
+            for (let d = 0; d < docs.length; d++) target[q * count + b + d] = source[q * docs.length + d];
+          }
+        };
+        place(result.scores, part.scores);
+        model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
+        // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
+        result.norms.set(part.norms.map(Math.fround), b);
+        progress.tick(docs.length);
+      }
+      await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, nq, count));
+      results.push(result);
+    }
+    progress.done();
+    scorer.destroy();
+    device.destroy();
+    if (resumed > 0) ctx.log(`resumed ${resumed} of ${last - first} chunks from the work folder`);
+  } finally {
+    await gpu.destroy();
+  }
+  return { results, resumed };
+}
+
+/** From all chunks: per-token scores of the top documents, then every output file. */
+async function finish(
+  ctx: StageContext,
+  env: ScoringInputs,
+  results: ChunkResult[],
+  resumed: number,
+): Promise<unknown> {
+  const { nq, nd, model, corpus, queries, influence } = env;
+  const scores: Float64Array = joinChunks(results, nq, nd, (r) => r.scores);
+  let tokens: TopTokenScores;
+  const gpu = await acquireDevice();
+  try {
+    const device = uploadScoring(gpu, env);
+    tokens = await scoreTopTokens(scores, nq, nd, influence.perTokenTopDocuments, (docs, pairs) => {
+      const { batch, records } = device.records(docs);
+      return tokenScoresGpu(
+        gpu,
+        model.layers,
+        device.p,
+        records,
+        pairs.map(({ query, slot }) => ({
+          query,
+          document: batch.sequences[slot],
+        })),
+      ).finally(() => batch.destroy());
+    }, SCORE_BATCH_DOCUMENTS);
+    device.destroy();
+  } finally {
+    await gpu.destroy();
+  }
+  const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
+  const norms = new Float64Array(nd);
+  let offset = 0;
+  for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
+  const f32 = (shape: number[], data: Float64Array): SafetensorsTensor => ({
+    dtype: "F32",
+    shape,
+    data: Float32Array.from(data),
+  });
+  const tensors: Record<string, SafetensorsTensor> = {
+    scores: f32([nq, nd], scores),
+    per_nat: f32([nq, nd], perNatScores(scores, Float64Array.from(queries.nats))),
+    norm_normalised: f32([nq, nd], gradientNormalisedScores(scores, norms)),
+    norms: f32([nd], norms),
+  };
+  model.layers.forEach((
+    l,
+    i,
+  ) => (tensors[`per_layer.${l.name}`] = f32([nq, nd], join2((r) => r.perLayer[i]))));
+  await Deno.writeFile(join(ctx.outDir, "scores.safetensors"), writeSafetensors(tensors));
+  const meta = {
+    queries: queries.ids,
+    sets: queries.sets,
+    measurement: queries.measurement,
+    correct: queries.correct,
+    nats: queries.nats,
+    documents: corpus.documentIds,
+    influence,
+    damping: queries.damping,
+    layers: queries.layers,
+    sign: "positive: adding the document raises log p(completion | prompt); 1.0 = +1 nat",
+  };
+  await Deno.writeTextFile(join(ctx.outDir, "scores.json"), JSON.stringify(meta) + "\n");
+  await Deno.writeFile(
+    join(ctx.outDir, "token_scores.safetensors"),
+    writeSafetensors({ values: f32([tokens.values.length], tokens.values) }),
+  );
+  const tokenIndex = tokens.pairs.map((t) => ({
+    query: queries.ids[t.query],
+    document: corpus.documentIds[t.document],
+    rank: t.rank,
+    offset: t.offset,
+    length: t.length,
+  }));
+  await Deno.writeTextFile(
+    join(ctx.outDir, "token_scores.json"),
+    JSON.stringify({ pairs: tokenIndex }) + "\n",
+  );
+  let min = Infinity, max = -Infinity;
+  for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
+  return {
+    queries: nq,
+    documents: nd,
+    chunks: env.chunks,
+    resumedChunks: resumed,
+    scoreRange: [min, max],
+    tokenScorePairs: tokens.pairs.length,
+    // Per-token scores of a pair sum to its score; the largest deviation, relative to max |score|.
+    tokenSumDeviation: tokens.maxSumDeviation / Math.max(Math.abs(min), Math.abs(max), Number.MIN_VALUE),
+  };
+}
 
 function encodeChunk(r: ChunkResult, nq: number, count: number): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {
