@@ -75,7 +75,7 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
  */
 export const factorsStage: StageDef = {
   name: "factors",
-  version: 3,
+  version: 4,
   perSetup: true,
   deps: ["tokenize", "model"],
   settings: (_m, setup) => factorSettings(setup!.influence),
@@ -97,7 +97,10 @@ export const factorsStage: StageDef = {
       return empty;
     }
     const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
-    const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed);
+    // Fit documents by length, then index: batches of similar length waste few padded positions.
+    const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
+    const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed)
+      .sort((x, y) => length(x) - length(y) || x - y);
     if (influence.labels === "exact") return await fitExact(ctx, model, corpus, docs, settings, empty);
     const gpu = await acquireDevice();
     try {

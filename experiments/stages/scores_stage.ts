@@ -45,7 +45,7 @@ type ChunkResult = ScoreChunk;
  */
 export const scoresStage: StageDef = {
   name: "scores",
-  version: 3,
+  version: 4,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
   settings: (_m, setup) => ({ influence: setup!.influence, batchDocuments: SCORE_BATCH_DOCUMENTS }),
@@ -182,23 +182,28 @@ async function computeChunks(
         perLayer: model.layers.map(() => new Float64Array(nq * count)),
         norms: new Float64Array(count),
       };
+      // Batches of similar length (the chunk's documents by length, then index): a batch is padded to
+      // its longest document, so this cuts the padded positions the forward and backward pass compute.
+      const length = (d: number) => env.corpus.documents.offsets[d + 1] - env.corpus.documents.offsets[d];
+      const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
+        length(x) - length(y) || x - y
+      );
       for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-        const docs = Array.from(
-          { length: Math.min(SCORE_BATCH_DOCUMENTS, count - b) },
-          (_, i) => start + b + i,
-        );
+        const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
         const { batch, records } = device.records(docs);
         const part = await scorer.score(records);
         batch.destroy();
         const place = (target: Float64Array, source: Float64Array) => {
           for (let q = 0; q < nq; q++) {
-            for (let d = 0; d < docs.length; d++) target[q * count + b + d] = source[q * docs.length + d];
+            for (let d = 0; d < docs.length; d++) {
+              target[q * count + docs[d] - start] = source[q * docs.length + d];
+            }
           }
         };
         place(result.scores, part.scores);
         model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
         // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
-        result.norms.set(part.norms.map(Math.fround), b);
+        docs.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
         progress.tick(docs.length);
       }
       await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, nq, count));
