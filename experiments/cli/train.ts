@@ -45,15 +45,18 @@ async function main(): Promise<number> {
   const onSignal = () => abort.abort(new UserError("Interrupted; run the same command again to resume"));
   Deno.addSignalListener("SIGINT", onSignal);
   const started = new Date();
-  const earlier = await readSessions(join(out, PROXY_FILES.log));
+  // Sessions of a training on other data (another world or tokenizer) are not this training's time.
+  const previous = await readRecord(join(out, PROXY_FILES.record));
+  const sameData = previous?.data?.tokenize === command.tokenize.meta.key;
+  const earlier = sameData ? await readSessions(join(out, PROXY_FILES.log)) : [];
   const before = earlier.reduce((s, x) => s + x.wallSeconds, 0);
   let elapsed = 0;
   let recentLoss: number | null = null;
   const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
   // Accuracy per query set at each checkpoint: the learning curve of the tasks, kept across sessions.
-  const previous = await readRecord(join(out, PROXY_FILES.record));
-  const evaluations: { step: number; accuracy: Record<string, unknown> }[] =
-    previous?.data?.tokenize === command.tokenize.meta.key ? previous.evaluations ?? [] : [];
+  const evaluations: { step: number; accuracy: Record<string, unknown> }[] = sameData
+    ? previous?.evaluations ?? []
+    : [];
   const base = {
     setup: setup.name,
     steps: setup.training.steps,
