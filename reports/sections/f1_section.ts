@@ -18,12 +18,13 @@ export function f1Section(findings: Findings): Section {
       s.f1.sets.slice(0, i).filter((x) => x === s.f1.sets[i]).length < HEATMAP_QUERIES_PER_SET
     );
     const n = s.f1.ids.length;
-    return keep.flatMap((i) =>
-      keep.map((j) => ({
+    // Compact cells (positions in the shown order, r to 3 decimals): the heatmap has thousands of them.
+    return keep.flatMap((i, x) =>
+      keep.map((j, y) => ({
         setup: s.setup,
-        a: `${String(keep.indexOf(i)).padStart(3, "0")} ${s.f1.ids[i]}`,
-        b: `${String(keep.indexOf(j)).padStart(3, "0")} ${s.f1.ids[j]}`,
-        r: Number.isFinite(s.f1.matrix[i * n + j]) ? Number(s.f1.matrix[i * n + j].toFixed(3)) : null,
+        x,
+        y,
+        r: Number.isFinite(s.f1.matrix[i * n + j]) ? Math.round(s.f1.matrix[i * n + j] * 1000) / 1000 : null,
       }))
     );
   });
@@ -49,8 +50,8 @@ export function f1Section(findings: Findings): Section {
           height: 260,
           mark: { type: "rect", aria: false },
           encoding: {
-            x: { field: "a", type: "ordinal", axis: null, sort: "ascending" },
-            y: { field: "b", type: "ordinal", axis: null, sort: "ascending" },
+            x: { field: "x", type: "ordinal", axis: null },
+            y: { field: "y", type: "ordinal", axis: null },
             color: {
               field: "r",
               type: "quantitative",
