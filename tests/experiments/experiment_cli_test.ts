@@ -220,3 +220,38 @@ Deno.test("experiment: exact-expectation labels beyond the budget are refused wi
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("train: writes a trained proxy with its learning curve; sessions on other data are not counted", async () => {
+  const { dir, manifest } = await setup();
+  const out = join(dir, "proxy");
+  const cache = join(dir, "cache");
+  const first = await cli("train", [manifest, "--setup", "7B", "--out", out, "--cache", cache]);
+  assert.equal(first.code, 0, first.stderr);
+  const record = JSON.parse(await Deno.readTextFile(join(out, "training.json")));
+  assert.equal(record.status, "trained");
+  assert.equal(record.step, 2);
+  assert.deepEqual(record.evaluations.map((e: { step: number }) => e.step), [2], "graded at the end");
+  assert.deepEqual(Object.keys(record.evaluations[0].accuracy).sort(), ["arithmetic", "factual"]);
+  const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
+  assert.equal(log.length, 1);
+  assert.equal(record.wallSeconds, JSON.parse(log[0]).wallSeconds);
+  // Another world (another seed): a new training whose record keeps no session of the old one.
+  const again = await cli("train", [
+    manifest,
+    "--setup",
+    "7B",
+    "--out",
+    out,
+    "--cache",
+    cache,
+    "--set",
+    "seed=99",
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  const log2 = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
+  assert.equal(log2.length, 1, "the old session was dropped");
+  const record2 = JSON.parse(await Deno.readTextFile(join(out, "training.json")));
+  assert.notEqual(record2.data.world, record.data.world);
+  assert.equal(record2.evaluations.length, 1);
+  await Deno.remove(dir, { recursive: true });
+});
