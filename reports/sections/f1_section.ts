@@ -66,7 +66,8 @@ export function f1Section(findings: Findings): Section {
   blocks.push({
     kind: "table",
     caption: "Mean r of query pairs within each set [95% bootstrap interval over pairs], and the one-sided " +
-      "permutation p-value of that mean against rows whose document order is shuffled.",
+      "permutation p-value of that mean against rows whose document order is shuffled (at least 1/(1 + " +
+      "permutations); sets with many pairs get fewer permutations, see findings.json).",
     columns: [
       { label: "set", align: "left" },
       ...findings.setups.flatMap((s) => [
