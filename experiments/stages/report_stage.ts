@@ -92,15 +92,14 @@ function manifestSettings(m: ResolvedManifest): unknown {
 /**
  * The planted-fact check for one setup: factual queries whose fact is stated in 1-5 documents, ranked
  * by the gradient-norm-normalised scores (the paper's ranking view), measured on the model's own
- * completion or on the gold completion (rows `…#gold`).
+ * completions and on the gold completions (rows `…#gold`), from one read of the scores.
  */
 async function plantedFacts(
   ctx: StageContext,
   setup: string,
   world: Pick<World, "queries" | "facts">,
   k: number,
-  measurement: "own" | "gold",
-): Promise<PlantedFactCheck> {
+): Promise<{ own: PlantedFactCheck; gold: PlantedFactCheck }> {
   const dir = ctx.inputs[`scores@${setup}`].dir;
   const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as {
     queries: string[];
@@ -115,16 +114,14 @@ async function plantedFacts(
     if (!fact || fact.mentions < 1 || fact.mentions > 5) return [];
     return [{ queryId: q.id, factDocuments: fact.documentIds.map((d) => column.get(d)!) }];
   });
-  return plantedFactCheck(
-    scores,
-    meta.documents.length,
-    new Map(meta.queries.flatMap((id, i) => {
-      if (measurement === "own") return id.endsWith("#gold") ? [] : [[id, i] as const];
-      return id.endsWith("#gold") ? [[id.slice(0, -"#gold".length), i] as const] : [];
-    })),
-    planted.filter((p) => measurement === "own" || meta.queries.includes(`${p.queryId}#gold`)),
-    k,
+  // Rows `…#gold` measure the gold completion of the query whose id precedes the suffix.
+  const own = new Map<string, number>(), gold = new Map<string, number>();
+  meta.queries.forEach((id, i) =>
+    id.endsWith("#gold") ? gold.set(id.slice(0, -"#gold".length), i) : own.set(id, i)
   );
+  const check = (rows: Map<string, number>) =>
+    plantedFactCheck(scores, meta.documents.length, rows, planted, k);
+  return { own: check(own), gold: check(gold) };
 }
 
 async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
@@ -146,20 +143,11 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       m.report.documentsPerQuery,
     )
   ))).flat();
-  const planted = Object.fromEntries(
-    await Promise.all(
-      m.setups.map(async (
-        s,
-      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK, "own")]),
-    ),
-  ) as Record<string, PlantedFactCheck>;
-  const plantedGold = Object.fromEntries(
-    await Promise.all(
-      m.setups.map(async (
-        s,
-      ) => [s.name, await plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK, "gold")]),
-    ),
-  ) as Record<string, PlantedFactCheck>;
+  const checks = await Promise.all(
+    m.setups.map((s) => plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK)),
+  );
+  const planted = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].own]));
+  const plantedGold = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].gold]));
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
   const proxies = await Promise.all(m.setups.map((s) => proxyView(ctx, s.name, s.description)));
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {

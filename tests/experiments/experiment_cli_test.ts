@@ -4,6 +4,7 @@ import { reportJsonSchema } from "../../reports/render/mod.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import { loadCheckpoint } from "../../engine/model/mod.ts";
+import { cli } from "./cli_process.ts";
 
 const MANIFEST = `{
   "experiment": "clitest",
@@ -17,19 +18,6 @@ const MANIFEST = `{
   },
   "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 32 } } }
 }`;
-
-async function cli(
-  script: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "-A", `experiments/cli/${script}.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function setup(): Promise<{ dir: string; manifest: string; common: string[] }> {
   const dir = await Deno.makeTempDir();

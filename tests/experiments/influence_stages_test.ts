@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cli } from "./cli_process.ts";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import {
   documentGradient,
@@ -36,25 +37,16 @@ const MANIFEST = `{
 const CHECKED_DOCUMENTS = [0, 97, 211, 350, 599];
 
 async function experiment(dir: string, cache: string, ...extra: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-check",
-      "-A",
-      "experiments/cli/experiment.ts",
-      join(dir, "m.jsonc"),
-      "--cache",
-      cache,
-      "--out",
-      join(dir, "reports"),
-      ...extra,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(out.code, 0, dec.decode(out.stderr));
-  return dec.decode(out.stdout);
+  const out = await cli("experiment", [
+    join(dir, "m.jsonc"),
+    "--cache",
+    cache,
+    "--out",
+    join(dir, "reports"),
+    ...extra,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout;
 }
 
 /** The artifact folder of an instance (the single finished key). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cli } from "./cli_process.ts";
 
 // One setup, 300 documents in 5 chunks of 60: shards of 1, 2 and 2 chunks.
 const MANIFEST = `{
@@ -16,25 +17,8 @@ const MANIFEST = `{
   "setups": { "7B": {} }
 }`;
 
-async function experiment(dir: string, cache: string, ...extra: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-check",
-      "-A",
-      "experiments/cli/experiment.ts",
-      join(dir, "m.jsonc"),
-      "--cache",
-      cache,
-      "--out",
-      join(dir, "reports"),
-      ...extra,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function experiment(dir: string, cache: string, ...extra: string[]) {
+  return cli("experiment", [join(dir, "m.jsonc"), "--cache", cache, "--out", join(dir, "reports"), ...extra]);
 }
 
 /** The unsharded-key artifact of scores@7B: its key and output files (meta.json left out). */
