@@ -21,8 +21,15 @@ import {
   type TopTokenScores,
 } from "../influence/top_token_scores.ts";
 
-/** Documents per forward/backward batch inside a chunk (fixes the scorer's work buffers). */
+/** Documents per forward/backward batch inside a chunk. */
 export const SCORE_BATCH_DOCUMENTS = 16;
+
+/**
+ * Documents per query product (several forward/backward batches queued in the scorer; fixes its work
+ * buffers, L·128·out·in floats). On llvmpipe a product 16 documents wide ran at a fifth of a GFLOP/s,
+ * slower than the forward and backward passes that fed it; 128 wide fills the GEMM's tile.
+ */
+export const SCORE_PRODUCT_DOCUMENTS = 128;
 
 /** One finished chunk: documents [first, first + count), every array F64 exactly as read back. */
 type ChunkResult = ScoreChunk;
@@ -48,7 +55,11 @@ export const scoresStage: StageDef = {
   version: 4,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
-  settings: (_m, setup) => ({ influence: setup!.influence, batchDocuments: SCORE_BATCH_DOCUMENTS }),
+  settings: (_m, setup) => ({
+    influence: setup!.influence,
+    batchDocuments: SCORE_BATCH_DOCUMENTS,
+    productDocuments: SCORE_PRODUCT_DOCUMENTS,
+  }),
   async run(ctx) {
     const env = await openScoring(ctx);
     if (ctx.shard) {
@@ -165,7 +176,7 @@ async function computeChunks(
   const gpu = await acquireDevice();
   try {
     const device = uploadScoring(gpu, env);
-    const scorer = new DocumentScorer(gpu, model.layers, device.p, { maxDocuments: SCORE_BATCH_DOCUMENTS });
+    const scorer = new DocumentScorer(gpu, model.layers, device.p, { maxDocuments: SCORE_PRODUCT_DOCUMENTS });
     const total = Math.min(last * chunk, nd) - first * chunk;
     const progress = ctx.progress("documents", total);
     for (let c = first; c < last; c++) {
@@ -188,24 +199,33 @@ async function computeChunks(
       const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
         length(x) - length(y) || x - y
       );
-      for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-        const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
-        const { batch, records } = device.records(docs);
-        const part = await scorer.score(records);
-        batch.destroy();
+      // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
+      let queued: number[] = [];
+      const scoreQueued = async () => {
+        const part = await scorer.scoreQueued();
         const place = (target: Float64Array, source: Float64Array) => {
           for (let q = 0; q < nq; q++) {
-            for (let d = 0; d < docs.length; d++) {
-              target[q * count + docs[d] - start] = source[q * docs.length + d];
+            for (let d = 0; d < queued.length; d++) {
+              target[q * count + queued[d] - start] = source[q * queued.length + d];
             }
           }
         };
         place(result.scores, part.scores);
         model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
         // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
-        docs.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
-        progress.tick(docs.length);
+        queued.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
+        progress.tick(queued.length);
+        queued = [];
+      };
+      for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
+        const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
+        if (queued.length + docs.length > SCORE_PRODUCT_DOCUMENTS) await scoreQueued();
+        const { batch, records } = device.records(docs);
+        scorer.add(records);
+        batch.destroy();
+        queued.push(...docs);
       }
+      if (queued.length > 0) await scoreQueued();
       await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, nq, count));
       results.push(result);
     }

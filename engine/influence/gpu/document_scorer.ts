@@ -46,17 +46,19 @@ export interface ChunkScores {
 }
 
 /**
- * Scores chunks of documents against a fixed set of preconditioned queries. Per chunk and layer: the
- * documents' gradients DW_d = g_dᵀ a_d (batched GEMM into a [maxDocuments, out·in] buffer), every
- * query against every document at once ([Q, out·in] × [D, out·in]ᵀ → [Q, D], the query batching: the
- * split-K `multiDot` kernel or a GEMM, see {@linkcode DocumentScorerOptions.queryProduct}), and ‖DW_d‖²;
- * the layer terms are summed in layer order. Work memory is fixed by `maxDocuments`: the
- * number of chunks scored does not change it.
+ * Scores chunks of documents against a fixed set of preconditioned queries. Per layer: the documents'
+ * gradients DW_d = g_dᵀ a_d (batched GEMMs into a [maxDocuments, out·in] buffer, filled by one or more
+ * forward/backward batches through {@linkcode DocumentScorer.add}), then every query against every
+ * queued document at once ([Q, out·in] × [D, out·in]ᵀ → [Q, D], the query batching: the split-K
+ * `multiDot` kernel or a GEMM, see {@linkcode DocumentScorerOptions.queryProduct}), and ‖DW_d‖²; the
+ * layer terms are summed in layer order. Work memory is fixed by `maxDocuments` (L·maxDocuments·out·in
+ * floats for the gradients): the number of chunks scored does not change it.
  *
  * @example
  * ```ts ignore
- * const scorer = new DocumentScorer(gpu, layers, preconditioned, { maxDocuments: 32 });
- * for (const chunk of chunks) results.push(await scorer.score(chunk)); // one read-back per chunk
+ * const scorer = new DocumentScorer(gpu, layers, preconditioned, { maxDocuments: 128 });
+ * for (const batch of forwardBatches) scorer.add(batch); // up to 128 documents
+ * const { scores } = await scorer.scoreQueued(); // one read-back
  * scorer.destroy();
  * ```
  */
@@ -72,7 +74,7 @@ export class DocumentScorer {
   /** Whether the query-document products use `multiDot` (else `matmul`). */
   readonly multiDot: boolean;
   readonly #preconditioned: ReadonlyMap<string, Tensor>;
-  /** Document gradients per distinct layer shape, [maxDocuments, out·in]. */
+  /** Document gradients per tracked layer, [maxDocuments, out·in] each (the queued documents' rows). */
   readonly #gradients = new Map<string, Tensor<"f32">>();
   readonly #normScratch: Tensor<"f32">;
   /** Per-layer squared norms, [L, maxDocuments]. */
@@ -81,6 +83,9 @@ export class DocumentScorer {
   readonly #perLayer: Tensor<"f32">;
   /** Scores summed over layers, [Q·maxDocuments]. */
   readonly #scores: Tensor<"f32">;
+  /** Documents queued by `add` since the last `commit`. */
+  #queued = 0;
+  /** Documents of the last commit (−1: none yet). */
   #documents = -1;
 
   /**
@@ -111,9 +116,8 @@ export class DocumentScorer {
     this.multiDot = product === "multi-dot" ||
       (product === "auto" && multiDotPreferred(gpu, this.queries, max));
     this.#preconditioned = preconditioned;
-    for (const { outDim, inDim } of layers) {
-      const key = `${outDim}x${inDim}`;
-      if (!this.#gradients.has(key)) this.#gradients.set(key, Tensor.zeros(gpu, [max, outDim * inDim]));
+    for (const { name, outDim, inDim } of layers) {
+      this.#gradients.set(name, Tensor.zeros(gpu, [max, outDim * inDim]));
     }
     this.#normScratch = Tensor.zeros(gpu, [max]);
     this.#squaredNorms = Tensor.zeros(gpu, [layers.length, max]);
@@ -121,26 +125,50 @@ export class DocumentScorer {
     this.#scores = Tensor.zeros(gpu, [this.queries * max]);
   }
 
+  /** Documents queued by {@linkcode DocumentScorer.add} and not yet committed. */
+  get queued(): number {
+    return this.#queued;
+  }
+
   /**
-   * Records scoring one chunk: each range of `batch.sequences` is a document (all its rows; `fitted`
-   * is ignored). The results stay on the GPU until {@linkcode DocumentScorer.read}; a later `record`
-   * overwrites them.
+   * Records the gradients of a batch's documents into the next free slots, without scoring them yet:
+   * several forward/backward batches can fill one product, so that the query products run on wide
+   * matrices (software adapters lose most of their speed on a product only a few documents wide). Each
+   * range of `batch.sequences` is a document (all its rows; `fitted` is ignored). The records may be
+   * overwritten once this returns: the gradients are formed in the recorded order.
    *
    * @param batch Records of every tracked layer (document loss gradients) and the documents' row ranges.
-   * @throws {RangeError} When the batch does not match the layers or holds more than `maxDocuments`.
+   * @throws {RangeError} When the batch does not match the layers or the queue would exceed `maxDocuments`.
    */
-  record(batch: RecordBatch): void {
-    batchRows("DocumentScorer.record()", this.layers, batch);
-    const documents = batch.sequences.length, max = this.maxDocuments, queries = this.queries;
-    if (documents > max) {
-      throw new RangeError(`DocumentScorer.record(): ${documents} documents exceed maxDocuments ${max}`);
+  add(batch: RecordBatch): void {
+    batchRows("DocumentScorer.add()", this.layers, batch);
+    const documents = batch.sequences.length;
+    if (this.#queued + documents > this.maxDocuments) {
+      throw new RangeError(
+        `DocumentScorer.add(): ${this.#queued} queued + ${documents} documents exceed maxDocuments ${this.maxDocuments}`,
+      );
     }
+    for (const layer of this.layers) {
+      const dw = this.#gradients.get(layer.name)!;
+      recordSequenceGradients(layer, batch.records.get(layer.name)!, batch.sequences, dw, this.#queued);
+    }
+    this.#queued += documents;
+  }
+
+  /**
+   * Records the scores of every queued document (in the order added) against all queries, and empties
+   * the queue. A document's scores do not depend on which other documents share its product: each
+   * output element sums over the same layer in the same order. The results stay on the GPU until
+   * {@linkcode DocumentScorer.read}; a later commit overwrites them.
+   */
+  commit(): void {
+    const documents = this.#queued, max = this.maxDocuments, queries = this.queries;
+    this.#queued = 0;
     this.#documents = documents;
     if (documents === 0) return;
     this.layers.forEach((layer, l) => {
       const { name, outDim, inDim } = layer, size = outDim * inDim;
-      const dw = this.#gradients.get(`${outDim}x${inDim}`)!;
-      recordSequenceGradients(layer, batch.records.get(name)!, batch.sequences, dw);
+      const dw = this.#gradients.get(name)!;
       const product = { m: queries, n: documents, k: size, ldc: max, offsetC: l * queries * max };
       const p = this.#preconditioned.get(name)!;
       if (queries > 0 && this.multiDot && multiDotAligned(product)) {
@@ -153,6 +181,18 @@ export class DocumentScorer {
   }
 
   /**
+   * Records scoring one chunk: {@linkcode DocumentScorer.add} then {@linkcode DocumentScorer.commit}
+   * (documents still queued are scored with it, ahead of the batch's).
+   *
+   * @param batch Records of every tracked layer (document loss gradients) and the documents' row ranges.
+   * @throws {RangeError} When the batch does not match the layers or holds more than `maxDocuments`.
+   */
+  record(batch: RecordBatch): void {
+    this.add(batch);
+    this.commit();
+  }
+
+  /**
    * Reads the last recorded chunk's results (one round trip).
    *
    * @returns Scores, per-layer terms and document-gradient norms of the chunk's documents.
@@ -160,7 +200,7 @@ export class DocumentScorer {
    */
   async read(): Promise<ChunkScores> {
     const documents = this.#documents, queries = this.queries, max = this.maxDocuments;
-    if (documents < 0) throw new RangeError("DocumentScorer.read(): no chunk was recorded");
+    if (documents < 0) throw new RangeError("DocumentScorer.read(): no chunk was committed");
     const [perLayer, scores, squaredNorms] = documents === 0
       ? [new Float32Array(0), new Float32Array(0), new Float32Array(0)]
       : await readTensors(this.#perLayer, this.#scores, this.#squaredNorms);
@@ -183,6 +223,16 @@ export class DocumentScorer {
       perLayer: new Map(this.layers.map(({ name }, l) => [name, view(perLayer, l * queries * max)])),
       norms,
     };
+  }
+
+  /**
+   * Commits the queued documents and reads their results.
+   *
+   * @returns As {@linkcode DocumentScorer.read}, in the order the documents were added.
+   */
+  scoreQueued(): Promise<ChunkScores> {
+    this.commit();
+    return this.read();
   }
 
   /**

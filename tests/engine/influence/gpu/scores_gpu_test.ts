@@ -207,6 +207,21 @@ Deno.test({
       assert.equal(chunked.length, 3);
       assert.deepEqual(assemble(chunked), oneShot.scores, product);
       assert.deepEqual(Float64Array.from(chunked.flatMap((c) => [...c.norms])), oneShot.norms);
+      // Documents queued from several batches and scored in one product: the same bits.
+      const queue: DocumentScorer = new DocumentScorer(gpu!, layers, runs[0].p, {
+        maxDocuments: documents.length,
+        queryProduct: product,
+      });
+      for (let d = 0; d < batch.sequences.length; d += 3) {
+        queue.add({ ...batch, sequences: batch.sequences.slice(d, d + 3) });
+      }
+      assert.equal(queue.queued, batch.sequences.length);
+      const queued = await queue.scoreQueued();
+      assert.equal(queue.queued, 0);
+      assert.deepEqual(queued.scores, oneShot.scores, product);
+      assert.deepEqual(queued.norms, oneShot.norms, product);
+      for (const [name, terms] of oneShot.perLayer) assert.deepEqual(queued.perLayer.get(name), terms, name);
+      queue.destroy();
       assertClose(oneShot.scores, runs[0].oneShot[0].scores, {
         atol: 1e-6 * Math.max(...oneShot.scores.map(Math.abs)),
         rtol: 1e-5,
@@ -274,6 +289,13 @@ Deno.test({
     const batch = uploadBatch(gpu!, docHost);
     assert.throws(() => scorer.record(batch), /exceed maxDocuments 2/);
     await assert.rejects(() => scorer.read(), /no chunk/);
+    scorer.add({ ...batch, sequences: batch.sequences.slice(0, 1) });
+    assert.throws(
+      () => scorer.add({ ...batch, sequences: batch.sequences.slice(1, 3) }),
+      /1 queued \+ 2 documents exceed maxDocuments 2/,
+    );
+    assert.equal(scorer.queued, 1);
+    scorer.commit();
     const empty = await scorer.score({ ...batch, sequences: [] });
     assert.deepEqual([empty.documents, empty.scores.length], [0, 0]);
     const identity = await scorer.score({ ...batch, sequences: batch.sequences.slice(0, 2) });
