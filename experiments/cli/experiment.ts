@@ -21,10 +21,14 @@ Runs an experiment manifest's stages (cached ones are skipped) and writes a vers
   --force[=STAGE]       recompute every stage, or only STAGE (repeatable)
   --set PATH=VALUE      override a manifest field, e.g. --set influence.strategy=kfac (repeatable)
   --setup NAME          run per-setup stages only for this setup (repeatable)
-  --shard I/N           run the shardable stages (document scoring) for slice I of N only; stages
-                        that need every slice wait (run each shard, e.g. as CI jobs, then merge)
-  --merge-shards N      build the sharded stages' outputs from their N finished shards, then go on
-  --shards N            run N shards as local processes, then merge (same result as no sharding)
+  --shard I/N           run the shardable stages (the fit's two passes, document scoring) for slice
+                        I of N only; stages that need every slice wait (run each shard, e.g. as CI
+                        jobs, then merge)
+  --merge-shards N      build the sharded stages' outputs from their N finished shards, then go on;
+                        a sharded stage that needs those outputs waits for the next round of shards
+                        (three rounds: covariances, factors, scores)
+  --shards N            run N shards as local processes and merge, round after round (same result
+                        as no sharding)
   --out DIR             reports root (default reports)
   --cache DIR           stage cache root (default .cache)
   -h, --help            show this help
@@ -83,18 +87,30 @@ async function main(): Promise<number> {
   if ([shard, mergeShards, local].filter((x) => x !== undefined).length > 1) {
     throw new UserError("--shard, --merge-shards and --shards exclude each other");
   }
+  const plan = (round: number) =>
+    runPlan(manifest, STAGES, {
+      cacheRoot: join(values.cache, manifest.experiment),
+      dryRun: values["dry-run"],
+      // Later rounds of --shards reuse what the first computed.
+      force: round > 1 ? undefined : values.force ? true : values["force-stage"],
+      setups: values.setup,
+      shard,
+      mergeShards,
+    });
+  let result: Awaited<ReturnType<typeof plan>>;
   if (local !== undefined && !values["dry-run"]) {
-    await runLocalShards(local);
+    // Rounds: shards, then merge, until no sharded stage waits (a chain of sharded stages, such as the
+    // fit's covariances and Λ passes and then document scoring, takes one round per link).
     mergeShards = local;
-  }
-  const result = await runPlan(manifest, STAGES, {
-    cacheRoot: join(values.cache, manifest.experiment),
-    dryRun: values["dry-run"],
-    force: values.force ? true : values["force-stage"],
-    setups: values.setup,
-    shard,
-    mergeShards,
-  });
+    for (let round = 1;; round++) {
+      await runLocalShards(local, round > 1);
+      result = await plan(round);
+      if (!result.entries.some((e) => e.status === "waiting")) break;
+      if (round >= MAX_SHARD_ROUNDS) {
+        throw new Error(`--shards ${local}: stages still wait after ${round} rounds`);
+      }
+    }
+  } else result = await plan(1);
   const width = Math.max(...result.entries.map((e) => e.instance.length));
   for (const e of result.entries) {
     const status = e.status === "ran" ? `ran ${formatSeconds(e.seconds)}` : e.status;
@@ -108,6 +124,9 @@ async function main(): Promise<number> {
   }
   return 0;
 }
+
+/** Most rounds of shards and merges `--shards N` runs (the stage graph needs three). */
+const MAX_SHARD_ROUNDS = 5;
 
 /** Parses `I/N` (1 ≤ I ≤ N). */
 function parseShard(text: string): { index: number; count: number } {
@@ -123,9 +142,10 @@ function parseShard(text: string): { index: number; count: number } {
  * first (it also computes every stage before the sharded ones); the others then run at once, finding
  * those stages cached, so no two processes write the same artifact.
  */
-async function runLocalShards(n: number): Promise<void> {
+async function runLocalShards(n: number, dropForce: boolean): Promise<void> {
   const rest = Deno.args.filter((a, i, all) =>
-    a !== "--shards" && all[i - 1] !== "--shards" && !a.startsWith("--shards=")
+    a !== "--shards" && all[i - 1] !== "--shards" && !a.startsWith("--shards=") &&
+    !(dropForce && (a === "--force" || a.startsWith("--force=")))
   );
   const spawn = (i: number) =>
     new Deno.Command(Deno.execPath(), {

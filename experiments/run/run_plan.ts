@@ -86,6 +86,11 @@ export async function runPlan(
   const entries: PlanEntry[] = [];
   const pending = new Set<string>();
   const sharded = new Set<string>();
+  /**
+   * Instances merged from their shards in this invocation, or computed here from such outputs: a
+   * sharded stage downstream of them has its shards in the next round.
+   */
+  const merged = new Set<string>();
 
   for (const stage of stages) {
     for (const setup of stage.perSetup ? setups : [null]) {
@@ -167,6 +172,25 @@ export async function runPlan(
           keys.map((k) => readArtifact(artifactDir(options.cacheRoot, instance, k))),
         );
         const missing = found.flatMap((a, i) => (a ? [] : [`${i + 1}/${n}`]));
+        if (
+          missing.length === n && [...inputs.values()].some((i) => merged.has(i))
+        ) {
+          // A chain of sharded stages (e.g. covariances, then factors): this one's shards need the
+          // outputs just merged, so they run in the next round.
+          sharded.add(instance);
+          pending.add(instance);
+          entries.push(
+            entry(
+              stage,
+              setup,
+              instance,
+              "waiting",
+              `next round: run the shards again (--shard I/${n}), then --merge-shards ${n}`,
+              null,
+            ),
+          );
+          continue;
+        }
         if (missing.length > 0 && !options.dryRun) {
           throw new UserError(
             `Cannot merge ${instance}: shard${missing.length > 1 ? "s" : ""} ${
@@ -226,6 +250,7 @@ export async function runPlan(
         summary: summary ?? null,
       });
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
+      if (parts || [...inputs.values()].some((i) => merged.has(i))) merged.add(instance);
       if (!shard) {
         const last: LastRun = { key, version: stage.version, settings, inputs: inputDigests };
         await atomicWrite(join(instanceDir, "last.json"), JSON.stringify(last, null, 2) + "\n");

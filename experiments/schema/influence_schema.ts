@@ -45,6 +45,10 @@ export const influenceSchema = z.object({
   eigensolver: z.enum(["cpu-f64", "gpu-jacobi"]).default("cpu-f64").describe(
     "Eigendecomposition of A and S: float64 on the CPU, or the WGSL parallel Jacobi solver.",
   ),
+  fitPartDocuments: z.number().int().positive().multipleOf(8).default(128).describe(
+    "Fit documents per part (a multiple of the 8 per batch): each part's sums are read back on their own, " +
+      "summed in float64 in fit order, and sharded whole, so a sharded fit equals an unsharded one.",
+  ),
   queryRank: z.number().int().positive().nullable().default(null).describe(
     "Keep a rank-k SVD of each preconditioned query gradient; null keeps full rank.",
   ),

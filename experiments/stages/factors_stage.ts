@@ -6,30 +6,45 @@ import {
   eigendecomposeCovariances,
   fitCovariances,
   fitLambda,
+  type LayerCovariance,
+  type LayerEigenbasis,
+  type LayerLambda,
   trackedLayerNames,
 } from "../../engine/influence/mod.ts";
 import { castParams } from "../../engine/model/mod.ts";
 import {
   CovarianceAccumulator,
+  type CovarianceSums,
   eigendecomposeCovariancesGpu,
+  finishCovariances,
+  finishLambda,
   LambdaAccumulator,
-  type RecordBatch,
+  type LambdaSums,
 } from "../../engine/influence/gpu/mod.ts";
-import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
-import { readTensors } from "../../engine/tensor.ts";
-import type { StageContext, StageDef } from "../run/stage.ts";
+import type { Gpu } from "../../engine/gpu.ts";
+import type { Artifact, StageContext, StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
-import { documentIds, uploadSequences } from "../influence/device_batch.ts";
+import { documentIds } from "../influence/device_batch.ts";
 import { encodeFactors } from "../influence/factors_file.ts";
 import { fitDocuments } from "../influence/fit_documents.ts";
+import {
+  decodeParts,
+  encodeParts,
+  FIT_BATCH_DOCUMENTS,
+  type FitPlan,
+  joinParts,
+  planFit,
+  runFitPass,
+  type StoredParts,
+} from "../influence/fit_parts.ts";
 import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
 import type { ModelSummary } from "./model_stage.ts";
 import { sha256Hex } from "../run/hash.ts";
+import { shardRange } from "./scores_stage.ts";
 
-/** Fit documents per forward/backward batch (part of the stage's settings: sampled labels depend on it). */
-export const FIT_BATCH_DOCUMENTS = 8;
+export { FIT_BATCH_DOCUMENTS };
 
 /** What the factors stage records about a setup's fit. */
 export interface FactorsSummary {
@@ -43,8 +58,19 @@ export interface FactorsSummary {
   eigen: { solver: string; maxOrthogonalityError: number; maxReconstructionError: number; maxSweeps: number };
   /** Tracked layers: name and [out, in]. */
   layers: { name: string; outDim: number; inDim: number }[];
-  /** Seconds of each phase. */
+  /** Seconds of each phase (pass 1 as the covariances stage took it, summed over its shards). */
   seconds: { pass1: number; eigen: number; pass2: number };
+}
+
+/** What the covariances stage records (per run or shard). */
+export interface CovariancesSummary {
+  /** False when nothing was fitted here (identity strategy, or exact labels: fitted by `factors`). */
+  fitted: boolean;
+  /** Parts [first, last) of the fit this artifact holds, of `parts`. */
+  range: [number, number];
+  parts: number;
+  /** Seconds of pass 1 over these parts. */
+  seconds: number;
 }
 
 /** The factor-relevant part of a setup's influence settings. */
@@ -58,134 +84,317 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
     eigensolver: influence.eigensolver,
     seed: influence.seed,
     batchDocuments: FIT_BATCH_DOCUMENTS,
+    partDocuments: influence.fitPartDocuments,
   };
 }
 
+/** The pass-1 settings (the eigensolver does not enter pass 1). */
+function covarianceSettings(influence: InfluenceSettings & { seed: number }) {
+  const { eigensolver: _, ...rest } = factorSettings(influence);
+  return rest;
+}
+
+/** Inputs both fit stages read. */
+async function openFit(ctx: StageContext) {
+  const influence = ctx.setup!.influence;
+  const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
+  const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+  // Fit documents by length, then index: batches of similar length waste few padded positions.
+  const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
+  const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed)
+    .sort((x, y) => length(x) - length(y) || x - y);
+  return { influence, model, corpus, docs, plan: planFit(corpus, docs, influence.fitPartDocuments) };
+}
+
+/** The parts [first, last) a run computes: all of them, or its shard's slice of whole parts. */
+function partRange(ctx: StageContext, plan: FitPlan): [number, number] {
+  return ctx.shard ? shardRange(plan.parts.length, ctx.shard.index, ctx.shard.count) : [0, plan.parts.length];
+}
+
+/** Runs `work` with the model on a fresh device. */
+async function withModel<T>(
+  model: InfluenceModel,
+  work: (gpu: Gpu, llama: GpuLlama) => Promise<T>,
+): Promise<T> {
+  const gpu = await acquireDevice();
+  try {
+    const llama = new GpuLlama(gpu, model.config, model.params);
+    try {
+      return await work(gpu, llama);
+    } finally {
+      llama.destroy();
+    }
+  } finally {
+    await gpu.destroy();
+  }
+}
+
+const PARTS_FILE = "parts.safetensors";
+
 /**
- * Stage `factors` (per setup): EK-FAC's curvature (SCIENCE.md, steps 1-3). Pass 1 over the fit documents
+ * Stage `covariances` (per setup): pass 1 of EK-FAC's fit (SCIENCE.md, step 1). Over the fit documents
  * with labels sampled from the model (Philox draw 0 with the influence seed; `empirical`: the documents'
- * next tokens) accumulates A and S (per-token averages, `blocks` diagonal blocks); they are
+ * next tokens) it accumulates Σ a aᵀ and Σ g gᵀ per tracked layer (`blocks` diagonal blocks), read back
+ * per part of `influence.fitPartDocuments` documents. Writes `parts.safetensors` (`encodeParts`: every part's raw f32
+ * sums, counts and the labels used); `factors` sums the parts in float64 and finishes A and S. Shardable:
+ * `--shard I/N` computes a slice of whole parts, and the merge joins the shards' parts, so a sharded
+ * fit equals an unsharded one bit for bit. With exact-expectation labels or the identity strategy the
+ * stage writes no parts (the `factors` stage fits exactly on the CPU, or fits nothing).
+ */
+export const covariancesStage: StageDef = {
+  name: "covariances",
+  version: 1,
+  perSetup: true,
+  deps: ["tokenize", "model"],
+  settings: (_m, setup) => covarianceSettings(setup!.influence),
+  async run(ctx) {
+    const { influence, model, corpus, plan } = await openFit(ctx);
+    const layers = model.layers.map((l) => l.name);
+    if (influence.strategy === "identity" || influence.labels === "exact") {
+      await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: 0, sums: [], labels: [] }));
+      return { fitted: false, range: [0, 0], parts: 0, seconds: 0 } satisfies CovariancesSummary;
+    }
+    const range = partRange(ctx, plan);
+    const t0 = performance.now();
+    const parts = await withModel(model, async (gpu, llama) => {
+      const pass1 = new CovarianceAccumulator(gpu, model.layers, { blocks: influence.blocks });
+      const documents = docsIn(plan, range);
+      const progress = ctx.progress("pass 1 (A, S)", documents);
+      const labels = influence.labels === "sampled" ? { seed: influence.seed, draw: 0 } : null;
+      try {
+        return await runFitPass(gpu, llama, layers, corpus, plan, range, labels, pass1, progress);
+      } finally {
+        progress.done();
+        pass1.destroy();
+      }
+    });
+    await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: range[0], ...parts }));
+    const seconds = (performance.now() - t0) / 1000;
+    return { fitted: true, range, parts: plan.parts.length, seconds } satisfies CovariancesSummary;
+  },
+  shards: {
+    async merge(ctx, shards) {
+      const { model, plan } = await openFit(ctx);
+      const layers = model.layers.map((l) => l.name);
+      const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
+      const fitted = shards.some((a) => (a.meta.summary as CovariancesSummary).fitted);
+      const joined = fitted
+        ? joinParts(stored, plan.parts.length, "covariances merge")
+        : { first: 0, sums: [], labels: [] };
+      await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts(joined));
+      const seconds = shards.reduce((t, a) => t + (a.meta.summary as CovariancesSummary).seconds, 0);
+      return {
+        fitted,
+        range: [0, fitted ? plan.parts.length : 0],
+        parts: fitted ? plan.parts.length : 0,
+        seconds,
+      } satisfies CovariancesSummary;
+    },
+  },
+};
+
+/** Fit documents in parts [first, last). */
+function docsIn(plan: FitPlan, [first, last]: [number, number]): number {
+  let n = 0;
+  for (let p = first; p < last; p++) {
+    for (let b = plan.parts[p][0]; b < plan.parts[p][1]; b++) n += plan.batches[b].documents.length;
+  }
+  return n;
+}
+
+async function readParts(
+  artifact: Artifact,
+  layers: string[],
+): Promise<StoredParts<CovarianceSums | LambdaSums>> {
+  const path = join(artifact.dir, PARTS_FILE);
+  return decodeParts(await Deno.readFile(path), layers, path);
+}
+
+/** Covariances (finished from every part) and their eigendecomposition, as every factors run needs them. */
+async function fitBases(
+  ctx: StageContext,
+  gpu: Gpu,
+  model: InfluenceModel,
+): Promise<
+  {
+    pass1: StoredParts<CovarianceSums>;
+    covariances: Map<string, LayerCovariance>;
+    eigen: Map<string, LayerEigenbasis>;
+    seconds: number;
+  }
+> {
+  const pass1 = await readParts(ctx.inputs.covariances, model.layers.map((l) => l.name)) as StoredParts<
+    CovarianceSums
+  >;
+  const covariances = finishCovariances(model.layers, pass1.sums);
+  const t0 = performance.now();
+  const eigen = ctx.setup!.influence.eigensolver === "cpu-f64"
+    ? eigendecomposeCovariances(covariances)
+    : await eigendecomposeCovariancesGpu(gpu, covariances);
+  return { pass1, covariances, eigen, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Stage `factors` (per setup): the rest of EK-FAC's curvature (SCIENCE.md, steps 2-3). A and S are
+ * finished from the `covariances` parts (float64 sum over parts, then per-token averages) and
  * eigendecomposed in float64 on the CPU or by GPU Jacobi; pass 2 with fresh labels (draw 1) fits Λ and D
- * (per-sequence averages). Writes `factors.safetensors` (see `encodeFactors`) and `fit_labels.safetensors`
- * (`documents` I32 [F] fit-document indices, `offsets` I32 [F + 1], `pass1` and `pass2` I32 [tokens]: the
- * labels each pass used per document position, −1 at the last), so that any reference can be fed the same
- * labels. `labels: "exact"` fits with the exact expectation over the vocabulary on the float64 CPU
- * reference instead (micro models; see `fitExact`). The identity strategy needs no curvature: the stage
- * then writes an empty factors file.
+ * (per-sequence averages), part by part as pass 1. Writes `factors.safetensors` (see `encodeFactors`)
+ * and `fit_labels.safetensors` (`documents` I32 [F] fit-document indices, `offsets` I32 [F + 1], `pass1`
+ * and `pass2` I32 [tokens]: the labels each pass used per document position, −1 at the last), so that
+ * any reference can be fed the same labels. Shardable like `covariances`: a shard writes its parts of
+ * pass 2 (`parts.safetensors`) and the merge finishes Λ from all of them, bit-identical to an unsharded
+ * run. `labels: "exact"` fits with the exact expectation over the vocabulary on the float64 CPU
+ * reference instead (micro models, one piece: not shardable; see `fitExact`). The identity strategy
+ * needs no curvature: the stage then writes an empty factors file.
  */
 export const factorsStage: StageDef = {
   name: "factors",
-  version: 4,
+  version: 5,
   perSetup: true,
-  deps: ["tokenize", "model"],
+  deps: ["tokenize", "model", "covariances"],
   settings: (_m, setup) => factorSettings(setup!.influence),
   async run(ctx) {
-    const influence = ctx.setup!.influence;
+    const { influence, model, corpus, docs, plan } = await openFit(ctx);
     const settings = factorSettings(influence);
-    const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
-    const layers = model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim }));
-    const empty: FactorsSummary = {
-      fitted: false,
-      tokens: 0,
-      sequences: 0,
-      eigen: { solver: "none", maxOrthogonalityError: 0, maxReconstructionError: 0, maxSweeps: 0 },
-      layers,
-      seconds: { pass1: 0, eigen: 0, pass2: 0 },
-    };
+    const empty = emptySummary(model);
     if (!settings.needed) {
       await Deno.writeFile(join(ctx.outDir, "factors.safetensors"), writeSafetensors({}));
       return empty;
     }
-    const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
-    // Fit documents by length, then index: batches of similar length waste few padded positions.
-    const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
-    const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed)
-      .sort((x, y) => length(x) - length(y) || x - y);
-    if (influence.labels === "exact") return await fitExact(ctx, model, corpus, docs, settings, empty);
-    const gpu = await acquireDevice();
-    try {
-      const llama = new GpuLlama(gpu, model.config, model.params);
-      const names = model.layers.map((l) => l.name);
-      const sampled = influence.labels === "sampled";
-      const pass = async (draw: number, add: (batch: RecordBatch) => void, label: string) => {
-        const progress = ctx.progress(label, docs.length);
-        const used: Int32Array[] = [];
-        let rowOffset = 0;
-        for (let first = 0; first < docs.length; first += FIT_BATCH_DOCUMENTS) {
-          const rows = docs.slice(first, first + FIT_BATCH_DOCUMENTS).map((d) =>
-            documentIds(corpus.documents, d)
-          );
-          const batch = uploadSequences(gpu, rows, (b) => nextTokenLabels(rows[b], 1, rows[b].length));
-          const out = llama.lossAndGradWithRecords(batch.batch, {
-            layers: names,
-            paramGrads: false,
-            sample: sampled ? { seed: influence.seed, draw, rowOffset } : undefined,
-          });
-          add({ records: out.records, sequences: batch.sequences });
-          const [labels] = await readTensors(out.labels);
-          for (const { start, rows: length } of batch.sequences) {
-            used.push((labels as Int32Array).slice(start, start + length));
-          }
-          rowOffset += batch.batch.batch * batch.batch.seqLen;
-          batch.destroy();
-          progress.tick(rows.length);
-        }
-        progress.done();
-        return used;
-      };
-      let t0 = performance.now();
-      const pass1 = new CovarianceAccumulator(gpu, model.layers, { blocks: influence.blocks });
-      const labels1 = await pass(0, (b) => pass1.add(b), "pass 1 (A, S)");
-      const covariances = await pass1.read();
-      pass1.destroy();
-      const seconds = { pass1: (performance.now() - t0) / 1000, eigen: 0, pass2: 0 };
-      t0 = performance.now();
-      const eigen = influence.eigensolver === "cpu-f64"
-        ? eigendecomposeCovariances(covariances)
-        : await eigendecomposeCovariancesGpu(gpu, covariances);
-      seconds.eigen = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const pass2 = new LambdaAccumulator(gpu, model.layers, { bases: eigen });
-      const labels2 = await pass(1, (b) => pass2.add(b), "pass 2 (Λ)");
-      const lambda = await pass2.read();
-      pass2.destroy();
-      seconds.pass2 = (performance.now() - t0) / 1000;
-      llama.destroy();
-      await Deno.writeFile(
-        join(ctx.outDir, "factors.safetensors"),
-        encodeFactors({ covariances, eigen, lambda }, {
-          modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
-          tokenizerSha256: await sha256Hex(
-            await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
-          ),
-          settings: JSON.stringify(settings),
-        }),
-      );
-      await Deno.writeFile(
-        join(ctx.outDir, "fit_labels.safetensors"),
-        fitLabelsFile(corpus, docs, labels1, labels2),
-      );
-      const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
-      const first = covariances.values().next().value!;
-      const summary: FactorsSummary = {
-        ...empty,
-        fitted: true,
-        tokens: first.tokens,
-        sequences: first.sequences,
-        eigen: {
-          solver: influence.eigensolver,
-          maxOrthogonalityError: Math.max(...accuracies.map((a) => a.orthogonalityError)),
-          maxReconstructionError: Math.max(...accuracies.map((a) => a.reconstructionError)),
-          maxSweeps: Math.max(...accuracies.map((a) => a.sweeps)),
-        },
-        seconds,
-      };
-      return summary;
-    } finally {
-      await gpu.destroy();
+    if (influence.labels === "exact") {
+      if (ctx.shard) {
+        throw new UserError(
+          `Setup ${ctx.setup!.name}: influence.labels "exact" is fitted on the CPU in one piece and cannot ` +
+            `be sharded; run it without --shard (or use "sampled")`,
+        );
+      }
+      return await fitExact(ctx, model, corpus, docs, settings, empty);
     }
+    const range = partRange(ctx, plan);
+    return await withModel(model, async (gpu, llama) => {
+      const bases = await fitBases(ctx, gpu, model);
+      const t0 = performance.now();
+      const pass2 = new LambdaAccumulator(gpu, model.layers, { bases: bases.eigen });
+      const progress = ctx.progress("pass 2 (Λ)", docsIn(plan, range));
+      const labels = influence.labels === "sampled" ? { seed: influence.seed, draw: 1 } : null;
+      const layers = model.layers.map((l) => l.name);
+      let result;
+      try {
+        result = await runFitPass(gpu, llama, layers, corpus, plan, range, labels, pass2, progress);
+      } finally {
+        progress.done();
+        pass2.destroy();
+      }
+      const pass2Seconds = (performance.now() - t0) / 1000;
+      if (ctx.shard) {
+        await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: range[0], ...result }));
+        return { ...empty, fitted: true, seconds: { pass1: 0, eigen: bases.seconds, pass2: pass2Seconds } };
+      }
+      return await writeFactors(
+        ctx,
+        corpus,
+        plan,
+        bases,
+        result.labels,
+        finishLambda(model.layers, result.sums),
+        {
+          pass1: pass1Seconds(ctx),
+          eigen: bases.seconds,
+          pass2: pass2Seconds,
+        },
+      );
+    });
+  },
+  shards: {
+    async merge(ctx, shards) {
+      const { influence, model, corpus, plan } = await openFit(ctx);
+      const settings = factorSettings(influence);
+      // Identity (nothing fitted) and exact labels (refused for shards) have no parts to join.
+      if (!settings.needed || influence.labels === "exact") return await factorsStage.run(ctx);
+      const layers = model.layers.map((l) => l.name);
+      const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
+      const pass2 = joinParts(stored, plan.parts.length, "factors merge") as StoredParts<LambdaSums>;
+      const pass2Seconds = shards.reduce((t, a) => t + (a.meta.summary as FactorsSummary).seconds.pass2, 0);
+      return await withModel(model, async (gpu) => {
+        const bases = await fitBases(ctx, gpu, model);
+        return await writeFactors(
+          ctx,
+          corpus,
+          plan,
+          bases,
+          pass2.labels,
+          finishLambda(model.layers, pass2.sums),
+          {
+            pass1: pass1Seconds(ctx),
+            eigen: bases.seconds,
+            pass2: pass2Seconds,
+          },
+        );
+      });
+    },
   },
 };
+
+function emptySummary(model: InfluenceModel): FactorsSummary {
+  return {
+    fitted: false,
+    tokens: 0,
+    sequences: 0,
+    eigen: { solver: "none", maxOrthogonalityError: 0, maxReconstructionError: 0, maxSweeps: 0 },
+    layers: model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim })),
+    seconds: { pass1: 0, eigen: 0, pass2: 0 },
+  };
+}
+
+function pass1Seconds(ctx: StageContext): number {
+  return (ctx.inputs.covariances.meta.summary as CovariancesSummary).seconds;
+}
+
+/** Writes the finished factors and both passes' labels; returns the stage summary. */
+async function writeFactors(
+  ctx: StageContext,
+  corpus: TokenizedCorpus,
+  plan: FitPlan,
+  bases: {
+    pass1: StoredParts<CovarianceSums>;
+    covariances: Map<string, LayerCovariance>;
+    eigen: Map<string, LayerEigenbasis>;
+  },
+  labels2: Int32Array[],
+  lambda: Map<string, LayerLambda>,
+  seconds: FactorsSummary["seconds"],
+): Promise<FactorsSummary> {
+  const influence = ctx.setup!.influence;
+  const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
+  const { covariances, eigen } = bases;
+  await Deno.writeFile(
+    join(ctx.outDir, "factors.safetensors"),
+    encodeFactors({ covariances, eigen, lambda }, {
+      modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+      tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
+      settings: JSON.stringify(factorSettings(influence)),
+    }),
+  );
+  await Deno.writeFile(
+    join(ctx.outDir, "fit_labels.safetensors"),
+    fitLabelsFile(corpus, plan.documents, bases.pass1.labels, labels2),
+  );
+  const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
+  const first = covariances.values().next().value!;
+  return {
+    ...emptySummary(model),
+    fitted: true,
+    tokens: first.tokens,
+    sequences: first.sequences,
+    eigen: {
+      solver: influence.eigensolver,
+      maxOrthogonalityError: Math.max(...accuracies.map((a) => a.orthogonalityError)),
+      maxReconstructionError: Math.max(...accuracies.map((a) => a.reconstructionError)),
+      maxSweeps: Math.max(...accuracies.map((a) => a.sweeps)),
+    },
+    seconds,
+  };
+}
 
 function fitLabelsFile(
   corpus: TokenizedCorpus,

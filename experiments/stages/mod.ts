@@ -9,7 +9,7 @@ import { tokenizeStage } from "./tokenize_stage.ts";
 import { worldStage } from "./world_stage.ts";
 import { modelStage } from "./model_stage.ts";
 import { completeStage } from "./complete_stage.ts";
-import { factorsStage } from "./factors_stage.ts";
+import { covariancesStage, factorsStage } from "./factors_stage.ts";
 import { queryGradientsStage } from "./query_gradients_stage.ts";
 import { scoresStage } from "./scores_stage.ts";
 import { analysesStage } from "./analyses_stage.ts";
@@ -21,6 +21,7 @@ export const STAGES: StageDef[] = [
   tokenizeStage,
   modelStage,
   completeStage,
+  covariancesStage,
   factorsStage,
   queryGradientsStage,
   scoresStage,
@@ -32,6 +33,7 @@ export const STAGES: StageDef[] = [
 export {
   analysesStage,
   completeStage,
+  covariancesStage,
   factorsStage,
   modelStage,
   queryGradientsStage,

@@ -72,14 +72,27 @@ Deno.test("workflow: plain YAML, no tabs, triggered by workflow_dispatch and pul
   assert.deepEqual(JSON.parse(String(inputs["runner-labels"].default)), ["self-hosted", "gpu"]);
 });
 
+/** The three rounds: sharded job, its merge job, the artifact each shard uploads, what the merge uploads. */
+const ROUNDS = [
+  {
+    shard: "covariances",
+    merge: "covariances-merge",
+    artifact: "covariances-shard",
+    merged: "covariances-merged",
+  },
+  { shard: "factors", merge: "factors-merge", artifact: "factors-shard", merged: "factors-merged" },
+  { shard: "shard", merge: "merge", artifact: "shard", merged: null },
+];
+
 Deno.test("workflow: jobs, their triggers, runners and steps", async () => {
   const { jobs } = (await workflow()).doc;
-  assert.deepEqual(Object.keys(jobs).sort(), ["cpu", "merge", "plan", "shard"]);
+  const gpuJobs = ROUNDS.flatMap((r) => [r.shard, r.merge]);
+  assert.deepEqual(Object.keys(jobs).sort(), ["cpu", "plan", ...gpuJobs].sort());
   for (const [name, job] of Object.entries(jobs)) {
     assert.ok(job["runs-on"], `${name} has no runs-on`);
     assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${name} has no steps`);
   }
-  for (const name of ["plan", "shard", "merge"]) {
+  for (const name of ["plan", ...gpuJobs]) {
     assert.equal(
       jobs[name].if,
       "github.event_name == 'workflow_dispatch'",
@@ -87,25 +100,80 @@ Deno.test("workflow: jobs, their triggers, runners and steps", async () => {
     );
   }
   assert.equal(jobs.cpu.if, "github.event_name == 'pull_request'");
-  for (const name of ["shard", "merge"]) {
+  for (const name of gpuJobs) {
     assert.equal(
       jobs[name]["runs-on"],
       "${{ fromJSON(inputs.runner-labels) }}",
       `${name} runs on the GPU labels`,
     );
+    const steps = jobs[name].steps!;
+    assert.equal(steps[0].uses, "actions/checkout@v4", `${name} checks out first`);
+    assert.equal(steps[1].uses, "./.github/actions/deno-webgpu", `${name} then sets up Deno and the adapter`);
   }
 });
 
-Deno.test("workflow: shard matrix from plan, --shard I/N, shard-<i> artifacts of .cache/", async () => {
-  const { plan, shard } = (await workflow()).doc.jobs;
-  assert.match(String(plan.outputs?.shards), /^\$\{\{ steps\.\w+\.outputs\.shards \}\}$/);
-  assert.deepEqual([shard.needs].flat(), ["plan"]);
-  assert.equal(shard.strategy?.matrix?.shard, "${{ fromJSON(needs.plan.outputs.shards) }}");
-  assert.match(step(shard, /--shard /).run!, /deno task experiment .*--shard \$\{\{ matrix\.shard \}\}\/\S+/);
-  const upload = step(shard, /^actions\/upload-artifact@/);
-  assert.equal(upload.with?.name, "shard-${{ matrix.shard }}");
-  assert.match(String(upload.with?.path), /^\.cache\/?$/);
-  assert.equal(upload.with?.["include-hidden-files"], true);
+Deno.test("workflow: rounds of shard matrices from plan, --shard I/N, each from the previous merge's .cache/", async () => {
+  const { jobs } = (await workflow()).doc;
+  assert.match(String(jobs.plan.outputs?.shards), /^\$\{\{ steps\.\w+\.outputs\.shards \}\}$/);
+  ROUNDS.forEach((round, r) => {
+    const shard = jobs[round.shard], merge = jobs[round.merge];
+    assert.deepEqual([shard.needs].flat(), r === 0 ? ["plan"] : ["plan", ROUNDS[r - 1].merge], round.shard);
+    assert.deepEqual([merge.needs].flat(), ["plan", round.shard], round.merge);
+    assert.equal(shard.strategy?.matrix?.shard, "${{ fromJSON(needs.plan.outputs.shards) }}");
+    const run = step(shard, /--shard /);
+    assert.match(run.run!, /deno task experiment .*--shard \$\{\{ matrix\.shard \}\}\/\S+/);
+    const steps = shard.steps!;
+    if (r > 0) {
+      const download = step(shard, /^actions\/download-artifact@/);
+      assert.deepEqual(download.with, { name: ROUNDS[r - 1].merged, path: ".cache" }, round.shard);
+      assert.ok(steps.indexOf(download) < steps.indexOf(run), `${round.shard}: the cache is restored first`);
+    } else assert.ok(!steps.some((s) => /download-artifact/.test(s.uses ?? "")), "round 1 starts afresh");
+    const upload = step(shard, /^actions\/upload-artifact@/);
+    assert.equal(upload.with?.name, `${round.artifact}-\${{ matrix.shard }}`);
+    assert.match(String(upload.with?.path), /^\.cache\/?$/);
+    assert.equal(upload.with?.["include-hidden-files"], true);
+
+    const download = step(merge, /^actions\/download-artifact@/);
+    assert.equal(download.with?.pattern, `${round.artifact}-*`);
+    assert.equal(download.with?.["merge-multiple"], true);
+    assert.equal(download.with?.path, ".cache");
+    const merged = step(merge, /--merge-shards /);
+    assert.match(
+      merged.run!,
+      /deno task experiment .*--merge-shards \$\{\{ needs\.plan\.outputs\.count \}\}/,
+    );
+    assert.ok(
+      merge.steps!.indexOf(download) < merge.steps!.indexOf(merged),
+      "the shards are downloaded first",
+    );
+    if (round.merged) {
+      const up = step(merge, /^actions\/upload-artifact@/);
+      assert.deepEqual([up.with?.name, up.with?.path, up.with?.["include-hidden-files"]], [
+        round.merged,
+        ".cache/",
+        true,
+      ]);
+    }
+  });
+});
+
+Deno.test("workflow: the set-up action installs Deno from npm and the Vulkan loader, and checks the adapter", async () => {
+  const text = await Deno.readTextFile(new URL(".github/actions/deno-webgpu/action.yml", root));
+  assert.ok(!text.includes("\t"), "the action contains a tab");
+  const action = parse(text, { strict: true, uniqueKeys: true }) as {
+    inputs: Record<string, { default?: string }>;
+    runs: { using: string; steps: (Step & { shell?: string })[] };
+  };
+  assert.equal(action.runs.using, "composite");
+  assert.equal(String(action.inputs["deno-version"].default), "2.9.6");
+  const steps = action.runs.steps;
+  assert.equal(steps[0].uses, "actions/setup-node@v4");
+  for (const s of steps.slice(1)) {
+    assert.equal(s.shell, "bash", `${s.name} names its shell (composite steps must)`);
+  }
+  assert.match(steps[1].run!, /npm install .*"deno@\$DENO_VERSION"/);
+  assert.match(steps[2].run!, /apt-get install -y -qq libvulkan1/);
+  assert.match(steps[2].run!, /navigator\.gpu\.requestAdapter\(\)/);
 });
 
 Deno.test("workflow: merge restores every shard into .cache, merges, uploads report-<experiment>-<runId>", async () => {
@@ -142,7 +210,11 @@ Deno.test("workflow: actions pinned to a major version, expressions read only kn
   const { doc } = await workflow();
   const uses = [...strings(doc as unknown as Json)].filter(([k]) => k === "uses").map(([, v]) => v);
   assert.ok(uses.length >= 8);
-  for (const u of uses) assert.match(u, /^[\w.-]+\/[\w.\/-]+@v\d+$/, `unpinned action: ${u}`);
+  for (const u of uses) {
+    // Actions of other repositories pinned to a major version, or this repository's own.
+    if (u.startsWith("./")) assert.match(u, /^\.\/\.github\/actions\/[\w-]+$/, `local action: ${u}`);
+    else assert.match(u, /^[\w.-]+\/[\w.\/-]+@v\d+$/, `unpinned action: ${u}`);
+  }
 
   let expressions = 0;
   for (const [key, value] of strings(doc as unknown as Json)) {

@@ -46,7 +46,7 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   const stage = await cli("experiment", [manifest, "--force=wrld", ...common]);
   assert.equal(
     stage.stderr,
-    "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, factors, " +
+    "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, covariances, factors, " +
       "query_gradients, scores, validate, analyses, report\n",
   );
   const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
@@ -84,6 +84,8 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
       "analyses",
       "complete@35B",
       "complete@7B",
+      "covariances@35B",
+      "covariances@7B",
       "factors@35B",
       "factors@7B",
       "model@35B",

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli } from "./cli_process.ts";
 
-// One setup, 300 documents in 5 chunks of 60: shards of 1, 2 and 2 chunks.
+// One setup, 300 documents in 5 chunks of 60 and 40 fit documents in 5 parts of 8: shards of 1, 2 and
+// 2 chunks or parts.
 const MANIFEST = `{
   "experiment": "shardtest",
   "world": { "documents": 300, "facts": { "count": 10 } },
@@ -12,7 +13,7 @@ const MANIFEST = `{
     "training": { "steps": 2, "batchSize": 2, "warmupSteps": 1 },
     "maxCompletionTokens": 4,
     "querySets": ["factual", "arithmetic"],
-    "influence": { "scoreChunkDocuments": 60, "fitDocuments": 16 }
+    "influence": { "scoreChunkDocuments": 60, "fitDocuments": 40, "fitPartDocuments": 8 }
   },
   "setups": { "7B": {} }
 }`;
@@ -21,9 +22,12 @@ function experiment(dir: string, cache: string, ...extra: string[]) {
   return cli("experiment", [join(dir, "m.jsonc"), "--cache", cache, "--out", join(dir, "reports"), ...extra]);
 }
 
-/** The unsharded-key artifact of scores@7B: its key and output files (meta.json left out). */
-async function mergedScores(cache: string): Promise<{ key: string; files: Map<string, Uint8Array> }> {
-  const root = join(cache, "shardtest", "scores@7B");
+/** The unsharded-key artifact of an instance: its key and output files (meta.json left out). */
+async function mergedArtifact(
+  cache: string,
+  instance: string,
+): Promise<{ key: string; files: Map<string, Uint8Array> }> {
+  const root = join(cache, "shardtest", instance);
   const last = JSON.parse(await Deno.readTextFile(join(root, "last.json")));
   const files = new Map<string, Uint8Array>();
   for await (const e of Deno.readDir(join(root, last.key))) {
@@ -34,8 +38,10 @@ async function mergedScores(cache: string): Promise<{ key: string; files: Map<st
   return { key: last.key, files };
 }
 
+const SHARDED = ["covariances@7B", "factors@7B", "scores@7B"];
+
 Deno.test({
-  name: "experiment: 3 shards + merge give the unsharded run's scores, bit for bit",
+  name: "experiment: 3 shards + merge, round by round, give the unsharded run's fit and scores, bit for bit",
   sanitizeResources: false,
   async fn(t) {
     const dir = await Deno.makeTempDir();
@@ -43,40 +49,65 @@ Deno.test({
     const whole = join(dir, "whole"), parts = join(dir, "parts");
     const plain = await experiment(dir, whole);
     assert.equal(plain.code, 0, plain.stderr);
-    const expected = await mergedScores(whole);
+    const expected = new Map(
+      await Promise.all(SHARDED.map(async (i) => [i, await mergedArtifact(whole, i)] as const)),
+    );
 
-    await t.step("each shard scores its slice; stages that need all of them wait", async () => {
-      for (const i of [1, 2, 3]) {
-        const r = await experiment(dir, parts, "--shard", `${i}/3`);
+    // Round r: every shard computes its slice of SHARDED[r]; the merge joins them and the next sharded
+    // stage waits for its own round.
+    for (const [round, instance] of SHARDED.entries()) {
+      await t.step(
+        `round ${round + 1}: each shard computes its slice of ${instance}; later stages wait`,
+        async () => {
+          for (const i of [1, 2, 3]) {
+            const r = await experiment(dir, parts, "--shard", `${i}/3`);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, new RegExp(`^${instance}\\s+ran .*shard ${i}/3`, "m"));
+            assert.match(r.stdout, /^report\s+waiting\s+needs every shard/m);
+          }
+        },
+      );
+      if (round === 0) {
+        await t.step("a merge with a shard missing is refused, naming it", async () => {
+          const r = await experiment(dir, parts, "--merge-shards", "4");
+          assert.equal(r.code, 1);
+          assert.match(
+            r.stderr,
+            /^error: Cannot merge covariances@7B: shards 1\/4, 2\/4, 3\/4, 4\/4 not found under/,
+          );
+        });
+      }
+      await t.step(`round ${round + 1}: the merge builds ${instance}`, async () => {
+        const r = await experiment(dir, parts, "--merge-shards", "3");
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, new RegExp(`^scores@7B\\s+ran .*shard ${i}/3`, "m"));
-        assert.match(r.stdout, /^report\s+waiting\s+needs every shard/m);
+        assert.match(r.stdout, new RegExp(`^${instance}\\s+ran .*merge 3 shards`, "m"));
+        const next = SHARDED[round + 1];
+        if (next) assert.match(r.stdout, new RegExp(`^${next}\\s+waiting\\s+next round`, "m"));
+        else assert.match(r.stdout, /^report\s+ran/m);
+      });
+    }
+
+    await t.step("the merged fit and scores equal the unsharded run's", async () => {
+      for (const instance of SHARDED) {
+        const merged = await mergedArtifact(parts, instance), want = expected.get(instance)!;
+        assert.equal(merged.key, want.key, `${instance}: the merged artifact has the unsharded key`);
+        assert.deepEqual([...merged.files.keys()].sort(), [...want.files.keys()].sort());
+        for (const [name, bytes] of want.files) {
+          assert.deepEqual(merged.files.get(name), bytes, `${instance} ${name}`);
+        }
       }
     });
 
-    await t.step("a merge with a shard missing is refused, naming it", async () => {
-      const r = await experiment(dir, parts, "--merge-shards", "4");
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /^error: Cannot merge scores@7B: shards 1\/4, 2\/4, 3\/4, 4\/4 not found under/);
-    });
-
-    await t.step("the merge equals the unsharded run and the report is built", async () => {
-      const r = await experiment(dir, parts, "--merge-shards", "3");
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^scores@7B\s+ran .*merge 3 shards/m);
-      assert.match(r.stdout, /^report\s+ran/m);
-      const merged = await mergedScores(parts);
-      assert.equal(merged.key, expected.key, "the merged artifact has the unsharded key");
-      assert.deepEqual([...merged.files.keys()].sort(), [...expected.files.keys()].sort());
-      for (const [name, bytes] of expected.files) assert.deepEqual(merged.files.get(name), bytes, name);
-    });
-
-    await t.step("--shards 2 runs the shards as local processes and merges", async () => {
+    await t.step("--shards 2 runs the rounds as local processes and merges", async () => {
       const local = join(dir, "local");
       const r = await experiment(dir, local, "--shards", "2");
       assert.equal(r.code, 0, r.stderr);
-      const merged = await mergedScores(local);
-      for (const [name, bytes] of expected.files) assert.deepEqual(merged.files.get(name), bytes, name);
+      for (const instance of SHARDED) {
+        const merged = await mergedArtifact(local, instance);
+        for (const [name, bytes] of expected.get(instance)!.files) {
+          assert.deepEqual(merged.files.get(name), bytes, `${instance} ${name}`);
+        }
+      }
     });
     await Deno.remove(dir, { recursive: true });
   },

@@ -20,6 +20,22 @@ export interface CovarianceAccumulatorOptions {
   blocks?: 1 | 2 | 4;
 }
 
+/**
+ * The raw sums of one accumulation as read back ({@linkcode CovarianceAccumulator.readSums}): Σ a aᵀ and
+ * Σ g gᵀ exactly as the GPU summed them in f32 (only the diagonal blocks are meaningful), with counts.
+ * Parts over disjoint fit batches combine exactly with {@linkcode finishCovariances}.
+ */
+export interface CovarianceSums {
+  /** T of the part. */
+  tokens: number;
+  /** N_seq of the part. */
+  sequences: number;
+  /** Diagonal blocks kept. */
+  blocks: 1 | 2 | 4;
+  /** Per tracked weight name: a [in, in] and s [out, out] sums, row-major. */
+  sums: Map<string, { a: Float32Array; s: Float32Array }>;
+}
+
 /** Which factors {@linkcode CovarianceAccumulator.add} accumulates from a batch. */
 export type CovarianceFactors = "both" | "a" | "s";
 
@@ -120,20 +136,33 @@ export class CovarianceAccumulator {
    */
   async read(): Promise<Map<string, LayerCovariance>> {
     if (this.#tokens === 0) throw new RangeError("CovarianceAccumulator.read(): no fit token was added");
+    return finishCovariances(this.layers, [await this.readSums()]);
+  }
+
+  /**
+   * Reads the raw f32 sums and counts back (one round trip), e.g. one part of a fit split into parts
+   * (see {@linkcode finishCovariances}).
+   *
+   * @returns The sums accumulated since construction or the last {@linkcode CovarianceAccumulator.reset}.
+   */
+  async readSums(): Promise<CovarianceSums> {
     const tensors = this.layers.flatMap(({ name }) => [this.#sums.get(name)!.a, this.#sums.get(name)!.s]);
-    const host = await readTensors(...tensors);
-    const result = new Map<string, LayerCovariance>();
-    this.layers.forEach((layer, l) => {
-      result.set(layer.name, {
-        ...layer,
-        a: finish(host[2 * l], layer.inDim, this.#tokens, this.blocks),
-        s: finish(host[2 * l + 1], layer.outDim, this.#tokens, this.blocks),
-        tokens: this.#tokens,
-        sequences: this.#sequences,
-        blocks: this.blocks,
-      });
-    });
-    return result;
+    const host = tensors.length > 0 ? await readTensors(...tensors) : [];
+    return {
+      tokens: this.#tokens,
+      sequences: this.#sequences,
+      blocks: this.blocks,
+      sums: new Map(this.layers.map(({ name }, l) => [name, { a: host[2 * l], s: host[2 * l + 1] }])),
+    };
+  }
+
+  /** Records zeroing the sums and resets the counts, to accumulate the next part in the same buffers. */
+  reset(): void {
+    for (const { a, s } of this.#sums.values()) {
+      this.gpu.clearBuffer(a.buffer), this.gpu.clearBuffer(s.buffer);
+    }
+    this.#tokens = 0;
+    this.#sequences = 0;
   }
 
   /** Releases the sums and work tensors (after the work recorded so far). */
@@ -189,8 +218,52 @@ export class CovarianceAccumulator {
   }
 }
 
+/**
+ * A and S from the sums of one or more parts over disjoint fit batches, finalised in float64 as the
+ * reference does: m = Σ_parts sums (float64, in the given order), then (m_ij + m_ji) / (2T) inside the
+ * diagonal blocks and zero outside, with T = Σ tokens. The result depends only on the parts and their
+ * order, so a fit split into the same parts gives the same bits however the parts were computed
+ * (one process or shards).
+ *
+ * @param layers Tracked layers, in the order of the result.
+ * @param parts The parts' sums, in fit order.
+ * @returns The factors of every layer, keyed by name in layer order.
+ * @throws {RangeError} When there is no fit token, or the parts disagree on blocks or lack a layer.
+ */
+export function finishCovariances(
+  layers: readonly TrackedLayer[],
+  parts: readonly CovarianceSums[],
+): Map<string, LayerCovariance> {
+  const tokens = parts.reduce((n, p) => n + p.tokens, 0);
+  const sequences = parts.reduce((n, p) => n + p.sequences, 0);
+  if (tokens === 0) throw new RangeError("finishCovariances(): no fit token in the parts");
+  const blocks = parts[0].blocks;
+  if (parts.some((p) => p.blocks !== blocks)) {
+    throw new RangeError("finishCovariances(): the parts were accumulated with different blocks");
+  }
+  const total = (name: string, which: "a" | "s", n: number) => {
+    const m = new Float64Array(n * n);
+    for (const part of parts) {
+      const sum = part.sums.get(name)?.[which];
+      if (sum === undefined || sum.length !== n * n) {
+        throw new RangeError(`finishCovariances(): a part lacks the ${which} sum [${n}, ${n}] of ${name}`);
+      }
+      for (let i = 0; i < m.length; i++) m[i] += sum[i];
+    }
+    return m;
+  };
+  return new Map(layers.map((layer) => [layer.name, {
+    ...layer,
+    a: finish(total(layer.name, "a", layer.inDim), layer.inDim, tokens, blocks),
+    s: finish(total(layer.name, "s", layer.outDim), layer.outDim, tokens, blocks),
+    tokens,
+    sequences,
+    blocks,
+  }]));
+}
+
 /** (m + mᵀ) / (2T) inside the diagonal blocks, zero outside, in float64. */
-function finish(m: Float32Array, n: number, tokens: number, blocks: number): Float64Array {
+function finish(m: Float64Array, n: number, tokens: number, blocks: number): Float64Array {
   const out = new Float64Array(n * n), size = n / blocks;
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {

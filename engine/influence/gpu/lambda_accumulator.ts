@@ -150,21 +150,38 @@ export class LambdaAccumulator {
    */
   async read(): Promise<Map<string, LayerLambda>> {
     if (this.#sequences === 0) throw new RangeError("LambdaAccumulator.read(): no fit sequence was added");
+    return finishLambda(this.layers, [await this.readSums()]);
+  }
+
+  /**
+   * Reads the raw f32 sums and the count back (one round trip), e.g. one part of a fit split into parts
+   * (see {@linkcode finishLambda}).
+   *
+   * @returns The sums accumulated since construction or the last {@linkcode LambdaAccumulator.reset}.
+   */
+  async readSums(): Promise<LambdaSums> {
     const tensors = this.layers.flatMap(({ name }) => {
       const { lambda, diagonal } = this.#sums.get(name)!;
       return lambda === null ? [diagonal] : [diagonal, lambda];
     });
-    const host = await readTensors(...tensors);
-    const n = this.#sequences, per = this.#bases === null ? 1 : 2;
-    return new Map(this.layers.map((layer, l) => {
-      const entry: LayerLambda = {
-        ...layer,
-        diagonal: Float64Array.from(host[per * l], (v) => v / n),
-        sequences: n,
-      };
-      if (per === 2) entry.lambda = Float64Array.from(host[2 * l + 1], (v) => v / n);
-      return [layer.name, entry];
-    }));
+    const host = tensors.length > 0 ? await readTensors(...tensors) : [];
+    const per = this.#bases === null ? 1 : 2;
+    return {
+      sequences: this.#sequences,
+      sums: new Map(this.layers.map(({ name }, l) => [
+        name,
+        per === 2 ? { diagonal: host[2 * l], lambda: host[2 * l + 1] } : { diagonal: host[l] },
+      ])),
+    };
+  }
+
+  /** Records zeroing the sums and resets the count, to accumulate the next part in the same buffers. */
+  reset(): void {
+    for (const { lambda, diagonal } of this.#sums.values()) {
+      this.gpu.clearBuffer(diagonal.buffer);
+      if (lambda !== null) this.gpu.clearBuffer(lambda.buffer);
+    }
+    this.#sequences = 0;
   }
 
   /** Releases the sums, bases and work tensors (after the work recorded so far). */
@@ -174,4 +191,53 @@ export class LambdaAccumulator {
     for (const { qa, qs } of this.#bases?.values() ?? []) qa.destroy(), qs.destroy();
     this.#scratch.destroy();
   }
+}
+
+/**
+ * The raw sums of one accumulation as read back ({@linkcode LambdaAccumulator.readSums}): Σ DW² and
+ * Σ (Q_Sᵀ DW Q_A)² exactly as the GPU summed them in f32, with the count. Parts over disjoint fit
+ * batches combine exactly with {@linkcode finishLambda}.
+ */
+export interface LambdaSums {
+  /** N_seq of the part. */
+  sequences: number;
+  /** Per tracked weight name: the diagonal sum and (when fitted in eigenbases) the Λ sum, [out, in]. */
+  sums: Map<string, { diagonal: Float32Array; lambda?: Float32Array }>;
+}
+
+/**
+ * Λ and D from the sums of one or more parts over disjoint fit batches: Σ_parts sums in float64 in the
+ * given order, divided by N_seq = Σ sequences. The result depends only on the parts and their order
+ * (one process or shards give the same bits).
+ *
+ * @param layers Tracked layers, in the order of the result.
+ * @param parts The parts' sums, in fit order.
+ * @returns Λ (when the parts hold it) and D per layer, keyed by name in layer order.
+ * @throws {RangeError} When no sequence was counted or a part lacks or misshapes a layer's sums.
+ */
+export function finishLambda(
+  layers: readonly TrackedLayer[],
+  parts: readonly LambdaSums[],
+): Map<string, LayerLambda> {
+  const n = parts.reduce((k, p) => k + p.sequences, 0);
+  if (n === 0) throw new RangeError("finishLambda(): no fit sequence in the parts");
+  const withLambda = parts[0].sums.get(layers[0]?.name)?.lambda !== undefined;
+  const total = (name: string, which: "diagonal" | "lambda", size: number) => {
+    const m = new Float64Array(size);
+    for (const part of parts) {
+      const sum = part.sums.get(name)?.[which];
+      if (sum === undefined || sum.length !== size) {
+        throw new RangeError(`finishLambda(): a part lacks the ${which} sum of ${name} (${size} entries)`);
+      }
+      for (let i = 0; i < size; i++) m[i] += sum[i];
+    }
+    for (let i = 0; i < size; i++) m[i] /= n;
+    return m;
+  };
+  return new Map(layers.map((layer) => {
+    const size = layer.outDim * layer.inDim;
+    const entry: LayerLambda = { ...layer, diagonal: total(layer.name, "diagonal", size), sequences: n };
+    if (withLambda) entry.lambda = total(layer.name, "lambda", size);
+    return [layer.name, entry];
+  }));
 }

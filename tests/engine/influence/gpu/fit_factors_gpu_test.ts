@@ -11,6 +11,8 @@ import { llamaLossAndGradients } from "../../../../engine/reference/llama_loss.t
 import {
   CovarianceAccumulator,
   eigendecomposeCovariancesGpu,
+  finishCovariances,
+  finishLambda,
   LambdaAccumulator,
   sequenceGradientTensors,
 } from "../../../../engine/influence/gpu/mod.ts";
@@ -216,5 +218,70 @@ Deno.test({
       );
       assert.ok(relativeMaxError(l.get(name)!.lambda!, reference.get(name)!.lambda!) <= 1e-5, `Λ of ${name}`);
     }
+  },
+});
+
+Deno.test({
+  name: "A fit in parts (readSums, reset, finish*) equals the one-piece fit and matches the reference",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const reference = fitCovariances(model, fit, labels, tracked, { blocks: 2 });
+    const first = uploadBatch(gpu!, concatRecords(records.slice(0, 4), layers, fitted.slice(0, 4)), true);
+    const second = uploadBatch(gpu!, concatRecords(records.slice(4), layers, fitted.slice(4)), true);
+    const covariance = new CovarianceAccumulator(gpu!, layers, { blocks: 2 });
+    covariance.add(first);
+    const oneBatch = await covariance.readSums();
+    // One part finishes to exactly what read() returns.
+    assert.deepEqual(finishCovariances(layers, [oneBatch]), await covariance.read());
+    covariance.reset();
+    const empty = await covariance.readSums();
+    assert.deepEqual([empty.tokens, empty.sequences], [0, 0]);
+    assert.ok(
+      [...empty.sums.values()].every(({ a, s }) => a.every((v) => v === 0) && s.every((v) => v === 0)),
+    );
+    covariance.add(second);
+    const parts = [oneBatch, await covariance.readSums()];
+    const joined = finishCovariances(layers, parts);
+    for (const [name, ref] of reference) {
+      const c = joined.get(name)!;
+      assert.deepEqual([c.tokens, c.sequences], [ref.tokens, ref.sequences]);
+      assert.ok(relativeMaxError(c.a, ref.a) <= 2e-6, `A of ${name}`);
+      assert.ok(relativeMaxError(c.s, ref.s) <= 2e-6, `S of ${name}`);
+    }
+    // The float64 sum over parts depends only on the parts: recomputing them gives the same bits.
+    assert.deepEqual(finishCovariances(layers, parts), joined);
+    assert.throws(() => finishCovariances(layers, [empty]), /no fit token/);
+    assert.throws(
+      () => finishCovariances(layers, [oneBatch, { ...parts[1], blocks: 1 }]),
+      /different blocks/,
+    );
+    assert.throws(
+      () => finishCovariances(layers, [{ ...oneBatch, sums: new Map() }]),
+      new RegExp(`lacks the a sum \\[${layers[0].inDim}, ${layers[0].inDim}\\] of ${layers[0].name}`),
+    );
+    covariance.destroy();
+
+    const eigen = eigendecomposeCovariances(reference);
+    const lambdaRef = fitLambda(model, fit, fresh, tracked, eigen);
+    const pass2 = concatRecords(fitRecords(model, fit, fresh, layers), layers);
+    const lambda = new LambdaAccumulator(gpu!, layers, { bases: eigen });
+    const half = { ...pass2, sequences: pass2.sequences.slice(0, 3) };
+    const rest = { ...pass2, sequences: pass2.sequences.slice(3) };
+    lambda.add(uploadBatch(gpu!, half));
+    const p1 = await lambda.readSums();
+    assert.deepEqual(finishLambda(layers, [p1]), await lambda.read());
+    lambda.reset();
+    lambda.add(uploadBatch(gpu!, rest));
+    const p2 = await lambda.readSums();
+    assert.equal(p1.sequences + p2.sequences, fit.length);
+    const got = finishLambda(layers, [p1, p2]);
+    for (const [name, ref] of lambdaRef) {
+      const l = got.get(name)!;
+      assert.equal(l.sequences, fit.length);
+      assert.ok(relativeMaxError(l.lambda!, ref.lambda!) <= 2e-6, `Λ of ${name}`);
+      assert.ok(relativeMaxError(l.diagonal, ref.diagonal) <= 2e-6, `D of ${name}`);
+    }
+    assert.throws(() => finishLambda(layers, [{ sequences: 0, sums: p1.sums }]), /no fit sequence/);
+    lambda.destroy();
   },
 });
