@@ -1,6 +1,7 @@
 /**
  * RMSNorm forward (HF `LlamaRMSNorm`): `y = x · inv · w` per row with
- * `inv = 1/sqrt(mean(x²) + eps)`.
+ * `inv = 1/sqrt(mean(x²) + eps)`; `rmsnorm_vec4.wgsl` when dim is a multiple of 4 (see
+ * {@linkcode rmsNormVec4Aligned}), `rmsnorm.wgsl` otherwise, with bit-identical results.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 import { linearGrid } from "./grid.ts";
 import source from "./rmsnorm.wgsl" with { type: "text" };
+import vec4Source from "./rmsnorm_vec4.wgsl" with { type: "text" };
 
 /** RMSNorm forward, one row per invocation. */
 export const rmsNormKernel: Kernel = {
@@ -16,6 +18,24 @@ export const rmsNormKernel: Kernel = {
   source,
   bindings: ["uniform", "read", "read", "read_write", "read_write"],
 };
+
+/** RMSNorm forward, one row per invocation read and written as vec4. */
+export const rmsNormVec4Kernel: Kernel = {
+  name: "rmsnorm_vec4",
+  source: vec4Source,
+  bindings: ["uniform", "read", "read", "read_write", "read_write"],
+};
+
+/**
+ * Whether RMSNorm ({@linkcode rmsNorm} and `rmsNormBackward`'s input gradient) takes the vec4
+ * kernels: dim is a multiple of 4, so every row starts on a vec4 boundary.
+ *
+ * @param dim Row width (the gain's size).
+ * @returns True when the vec4 kernels apply.
+ */
+export function rmsNormVec4Aligned(dim: number): boolean {
+  return dim % 4 === 0;
+}
 
 /**
  * Checks the tensors of an RMSNorm call: rows·dim inputs, a [dim] gain, [rows] inverse RMS.
@@ -53,13 +73,31 @@ export function rmsNormDims(op: string, x: Tensor, w: Tensor, inv: Tensor): [num
  * @throws {TypeError} On dtypes other than f32 or aliased outputs.
  */
 export function rmsNorm(x: Tensor, w: Tensor, eps: number, y: Tensor, inv: Tensor): void {
+  record(x, w, eps, y, inv, true);
+}
+
+/**
+ * {@linkcode rmsNorm} always on the scalar kernel, the fallback for unaligned widths: only for tests
+ * and benchmarks that compare the two kernels on aligned shapes. Same checks and errors.
+ *
+ * @param x Inputs, [rows, dim] row-major.
+ * @param w Gain, [dim].
+ * @param eps Added to mean(x²).
+ * @param y Output, [rows, dim].
+ * @param inv Receives the inverse RMS per row, [rows].
+ */
+export function rmsNormScalar(x: Tensor, w: Tensor, eps: number, y: Tensor, inv: Tensor): void {
+  record(x, w, eps, y, inv, false);
+}
+
+function record(x: Tensor, w: Tensor, eps: number, y: Tensor, inv: Tensor, vec4: boolean): void {
   const [rows, dim] = rmsNormDims("rmsNorm", x, w, inv);
   if (y.size !== x.size) throw new RangeError(`rmsNorm: y must have ${x.size} elements, got ${y.size}`);
   if ([x.buffer, w.buffer].includes(y.buffer) || [x.buffer, w.buffer, y.buffer].includes(inv.buffer)) {
     throw new TypeError("rmsNorm: y and inv must not share a buffer with an input or each other");
   }
   if (rows === 0) return;
-  x.gpu.dispatch(rmsNormKernel, {
+  x.gpu.dispatch(vec4 && rmsNormVec4Aligned(dim) ? rmsNormVec4Kernel : rmsNormKernel, {
     params: new Params().u32(rows, dim).f32(eps),
     resources: [x.buffer, w.buffer, y.buffer, inv.buffer],
     workgroups: linearGrid(x.gpu, rows),

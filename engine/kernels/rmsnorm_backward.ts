@@ -1,7 +1,8 @@
 /**
  * RMSNorm backward: the input gradient (`rmsnorm_backward.wgsl`, optionally accumulated into a
- * residual gradient) and the gain gradient as deterministic column sums (`rmsnorm_weight_grad.wgsl`
- * partials over fixed row chunks, then `reduce.wgsl` over the partials).
+ * residual gradient; `rmsnorm_backward_vec4.wgsl`, bit-identical, when dim is a multiple of 4, see
+ * {@linkcode rmsNormVec4Aligned}) and the gain gradient as deterministic column sums
+ * (`rmsnorm_weight_grad.wgsl` partials over fixed row chunks, then `reduce.wgsl` over the partials).
  *
  * @module
  */
@@ -10,14 +11,22 @@ import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 import { linearGrid } from "./grid.ts";
 import { reduceKernel } from "./reduce.ts";
-import { rmsNormDims } from "./rmsnorm.ts";
+import { rmsNormDims, rmsNormVec4Aligned } from "./rmsnorm.ts";
 import source from "./rmsnorm_backward.wgsl" with { type: "text" };
+import vec4Source from "./rmsnorm_backward_vec4.wgsl" with { type: "text" };
 import weightSource from "./rmsnorm_weight_grad.wgsl" with { type: "text" };
 
 /** Input gradient, one row per invocation (constant `ACCUMULATE`). */
 export const rmsNormBackwardKernel: Kernel = {
   name: "rmsnorm_backward",
   source,
+  bindings: ["uniform", "read", "read", "read", "read", "read_write"],
+};
+
+/** Input gradient, one row per invocation read and written as vec4 (constant `ACCUMULATE`). */
+export const rmsNormBackwardVec4Kernel: Kernel = {
+  name: "rmsnorm_backward_vec4",
+  source: vec4Source,
   bindings: ["uniform", "read", "read", "read", "read", "read_write"],
 };
 
@@ -60,6 +69,41 @@ export function rmsNormBackward(
   dx: Tensor,
   options: RmsNormBackwardOptions = {},
 ): void {
+  record(x, w, inv, dy, dx, options, true);
+}
+
+/**
+ * {@linkcode rmsNormBackward} with the input gradient always on the scalar kernel, the fallback for
+ * unaligned widths: only for tests and benchmarks that compare the two kernels on aligned shapes.
+ * Same checks, errors and gain gradient.
+ *
+ * @param x Forward inputs, [rows, dim].
+ * @param w Gain, [dim].
+ * @param inv Forward inverse RMS, [rows].
+ * @param dy Gradient with respect to the output, [rows, dim].
+ * @param dx Receives (or accumulates) the input gradient, [rows, dim].
+ * @param options Accumulation and gain gradient.
+ */
+export function rmsNormBackwardScalar(
+  x: Tensor,
+  w: Tensor,
+  inv: Tensor,
+  dy: Tensor,
+  dx: Tensor,
+  options: RmsNormBackwardOptions = {},
+): void {
+  record(x, w, inv, dy, dx, options, false);
+}
+
+function record(
+  x: Tensor,
+  w: Tensor,
+  inv: Tensor,
+  dy: Tensor,
+  dx: Tensor,
+  options: RmsNormBackwardOptions,
+  vec4: boolean,
+): void {
   const [rows, dim] = rmsNormDims("rmsNormBackward", x, w, inv);
   const { dw, accumulate = false } = options;
   if (dy.size !== x.size || dx.size !== x.size) {
@@ -74,7 +118,7 @@ export function rmsNormBackward(
   }
   const gpu = x.gpu;
   if (rows > 0) {
-    gpu.dispatch(rmsNormBackwardKernel, {
+    gpu.dispatch(vec4 && rmsNormVec4Aligned(dim) ? rmsNormBackwardVec4Kernel : rmsNormBackwardKernel, {
       constants: { ACCUMULATE: accumulate },
       params: new Params().u32(rows, dim),
       resources: [x.buffer, w.buffer, inv.buffer, dy.buffer, dx.buffer],

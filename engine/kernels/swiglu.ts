@@ -1,5 +1,8 @@
 /**
- * SwiGLU activation `silu(gate) · up` on the fused gate/up projection output, and its gradient.
+ * SwiGLU activation `silu(gate) · up` on the fused gate/up projection output, and its gradient:
+ * `swiglu_vec4.wgsl` / `swiglu_backward_vec4.wgsl` when inter is a multiple of 4 (see
+ * {@linkcode swigluVec4Aligned}), `swiglu.wgsl` / `swiglu_backward.wgsl` otherwise; both give
+ * bit-identical results.
  *
  * @module
  */
@@ -9,6 +12,8 @@ import type { Tensor } from "../tensor.ts";
 import { linearGrid } from "./grid.ts";
 import source from "./swiglu.wgsl" with { type: "text" };
 import backwardSource from "./swiglu_backward.wgsl" with { type: "text" };
+import backwardVec4Source from "./swiglu_backward_vec4.wgsl" with { type: "text" };
+import vec4Source from "./swiglu_vec4.wgsl" with { type: "text" };
 
 /** SwiGLU forward, one element per invocation. */
 export const swigluKernel: Kernel = { name: "swiglu", source, bindings: ["uniform", "read", "read_write"] };
@@ -19,6 +24,31 @@ export const swigluBackwardKernel: Kernel = {
   source: backwardSource,
   bindings: ["uniform", "read", "read", "read_write"],
 };
+
+/** SwiGLU forward, four consecutive columns (one vec4) per invocation. */
+export const swigluVec4Kernel: Kernel = {
+  name: "swiglu_vec4",
+  source: vec4Source,
+  bindings: ["uniform", "read", "read_write"],
+};
+
+/** SwiGLU backward, four consecutive columns (one vec4) per invocation. */
+export const swigluBackwardVec4Kernel: Kernel = {
+  name: "swiglu_backward_vec4",
+  source: backwardVec4Source,
+  bindings: ["uniform", "read", "read", "read_write"],
+};
+
+/**
+ * Whether {@linkcode swiglu} and {@linkcode swigluBackward} take the vec4 kernels: inter (the
+ * activation's last dimension) is a multiple of 4, so every half-row of gu starts on a vec4 boundary.
+ *
+ * @param inter Intermediate width.
+ * @returns True when the vec4 kernels apply.
+ */
+export function swigluVec4Aligned(inter: number): boolean {
+  return inter % 4 === 0;
+}
 
 function dims(op: string, gu: Tensor, act: Tensor): number {
   for (const t of [gu, act]) {
@@ -45,9 +75,32 @@ function dims(op: string, gu: Tensor, act: Tensor): number {
  * @throws {TypeError} On dtypes other than f32 or aliasing.
  */
 export function swiglu(gu: Tensor, act: Tensor): void {
+  recordForward(gu, act, true);
+}
+
+/**
+ * {@linkcode swiglu} always on the scalar kernel, the fallback for unaligned widths: only for tests
+ * and benchmarks that compare the two kernels on aligned shapes. Same checks and errors.
+ *
+ * @param gu Fused gate/up outputs, [rows, 2·inter].
+ * @param act Output, [rows, inter].
+ */
+export function swigluScalar(gu: Tensor, act: Tensor): void {
+  recordForward(gu, act, false);
+}
+
+function recordForward(gu: Tensor, act: Tensor, vec4: boolean): void {
   const inter = dims("swiglu", gu, act);
   if (gu.buffer === act.buffer) throw new TypeError("swiglu: act must not share gu's buffer");
   if (act.size === 0) return;
+  if (vec4 && swigluVec4Aligned(inter)) {
+    gu.gpu.dispatch(swigluVec4Kernel, {
+      params: new Params().u32(act.size / 4, inter / 4),
+      resources: [gu.buffer, act.buffer],
+      workgroups: linearGrid(gu.gpu, act.size / 4),
+    });
+    return;
+  }
   gu.gpu.dispatch(swigluKernel, {
     params: new Params().u32(act.size, inter),
     resources: [gu.buffer, act.buffer],
@@ -65,12 +118,36 @@ export function swiglu(gu: Tensor, act: Tensor): void {
  * @throws {TypeError} On dtypes other than f32 or aliasing.
  */
 export function swigluBackward(gu: Tensor, dAct: Tensor, dGu: Tensor): void {
+  recordBackward(gu, dAct, dGu, true);
+}
+
+/**
+ * {@linkcode swigluBackward} always on the scalar kernel, the fallback for unaligned widths: only for
+ * tests and benchmarks that compare the two kernels on aligned shapes. Same checks and errors.
+ *
+ * @param gu Forward input, [rows, 2·inter].
+ * @param dAct Gradient with respect to the activation, [rows, inter].
+ * @param dGu Output, [rows, 2·inter].
+ */
+export function swigluBackwardScalar(gu: Tensor, dAct: Tensor, dGu: Tensor): void {
+  recordBackward(gu, dAct, dGu, false);
+}
+
+function recordBackward(gu: Tensor, dAct: Tensor, dGu: Tensor, vec4: boolean): void {
   const inter = dims("swigluBackward", gu, dAct);
   if (dGu.size !== gu.size) throw new RangeError(`swigluBackward: dGu must have ${gu.size} elements`);
   if (dGu.buffer === gu.buffer || dGu.buffer === dAct.buffer) {
     throw new TypeError("swigluBackward: dGu must not share a buffer with an input");
   }
   if (dAct.size === 0) return;
+  if (vec4 && swigluVec4Aligned(inter)) {
+    gu.gpu.dispatch(swigluBackwardVec4Kernel, {
+      params: new Params().u32(dAct.size / 4, inter / 4),
+      resources: [gu.buffer, dAct.buffer, dGu.buffer],
+      workgroups: linearGrid(gu.gpu, dAct.size / 4),
+    });
+    return;
+  }
   gu.gpu.dispatch(swigluBackwardKernel, {
     params: new Params().u32(dAct.size, inter),
     resources: [gu.buffer, dAct.buffer, dGu.buffer],

@@ -1,6 +1,7 @@
+import assert from "node:assert/strict";
 import { readTensors, Tensor } from "../../engine/mod.ts";
-import { rmsNorm } from "../../engine/kernels/rmsnorm.ts";
-import { rmsNormBackward } from "../../engine/kernels/rmsnorm_backward.ts";
+import { rmsNorm, rmsNormScalar, rmsNormVec4Aligned } from "../../engine/kernels/rmsnorm.ts";
+import { rmsNormBackward, rmsNormBackwardScalar } from "../../engine/kernels/rmsnorm_backward.ts";
 import { rmsNormBackward as backwardRef, rmsNormForward } from "../../engine/reference/rmsnorm.ts";
 import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
 
@@ -55,6 +56,82 @@ Deno.test({
       assertClose(gdx, expected.dx, TOL, `dx ${rows}×${dim}`);
       assertClose(gacc, expected.dx.map((v, i) => v + base[i]), TOL, `accumulated dx ${rows}×${dim}`);
       assertClose(gdw, expected.dw, { atol: 1e-6 * Math.sqrt(rows) * 10, rtol: 1e-5 }, `dw ${rows}×${dim}`);
+    }
+  },
+});
+
+/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
+function dispatched(record: () => void): string[] {
+  const names: string[] = [], original = gpu!.dispatch;
+  gpu!.dispatch = function (kernel, request) {
+    names.push(kernel.name);
+    original.call(this, kernel, request);
+  };
+  try {
+    record();
+  } finally {
+    gpu!.dispatch = original;
+  }
+  return names;
+}
+
+/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+Deno.test({
+  name: "rmsNorm() and rmsNormBackward() take the vec4 kernels when dim is a multiple of 4, bit-identical",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // Rows off the 64-wide workgroup; aligned widths (incl. the proxy's 128), then unaligned ones.
+    for (const [rows, dim] of [[70, 128], [130, 12], [1, 4], [70, 7], [65, 6]]) {
+      const x = randomArray(rows * dim, 7), w = randomArray(dim, 8), dy = randomArray(rows * dim, 9);
+      const base = randomArray(rows * dim, 10);
+      const tx = Tensor.from(gpu!, x, [rows, dim]),
+        tw = Tensor.from(gpu!, w),
+        tdy = Tensor.from(gpu!, dy, [rows, dim]);
+      const [y, inv, ys, invs] = [[rows, dim], [rows], [rows, dim], [rows]].map((s) => Tensor.zeros(gpu!, s));
+      const [dx, dxs, dw, dws] = [[rows, dim], [rows, dim], [dim], [dim]].map((s) => Tensor.zeros(gpu!, s));
+      const [acc, accs] = [0, 1].map(() => Tensor.from(gpu!, base, [rows, dim]));
+      const vec4 = rmsNormVec4Aligned(dim);
+      assert.equal(vec4, dim % 4 === 0);
+      const forward = vec4 ? "rmsnorm_vec4" : "rmsnorm",
+        backward = vec4 ? "rmsnorm_backward_vec4" : "rmsnorm_backward";
+      assert.deepEqual(dispatched(() => rmsNorm(tx, tw, 1e-5, y, inv)), [forward]);
+      assert.deepEqual(dispatched(() => rmsNormScalar(tx, tw, 1e-5, ys, invs)), ["rmsnorm"]);
+      // The backward pass reads the inverse RMS of the (checked) forward pass.
+      assert.deepEqual(dispatched(() => rmsNormBackward(tx, tw, inv, tdy, dx, { dw })), [
+        backward,
+        "rmsnorm_weight_grad",
+        "reduce",
+      ]);
+      assert.deepEqual(dispatched(() => rmsNormBackward(tx, tw, inv, tdy, acc, { accumulate: true })), [
+        backward,
+      ]);
+      rmsNormBackwardScalar(tx, tw, inv, tdy, dxs, { dw: dws });
+      assert.deepEqual(
+        dispatched(() => rmsNormBackwardScalar(tx, tw, inv, tdy, accs, { accumulate: true })),
+        ["rmsnorm_backward"],
+      );
+      const got = await readTensors(y, inv, dx, acc, dw);
+      const scalar = await readTensors(ys, invs, dxs, accs, dws);
+      const what = `${rows}×${dim}`;
+      const ref = rmsNormForward(Float64Array.from(x), Float64Array.from(w), rows, dim, 1e-5);
+      assertClose(got[0], ref.y, TOL, `y ${what}`);
+      assertClose(got[1], ref.invRms, TOL, `invRms ${what}`);
+      const expected = backwardRef(
+        Float64Array.from(x),
+        Float64Array.from(w),
+        ref.invRms,
+        Float64Array.from(dy),
+        rows,
+        dim,
+      );
+      assertClose(got[2], expected.dx, TOL, `dx ${what}`);
+      assertClose(got[3], expected.dx.map((v, i) => v + base[i]), TOL, `accumulated dx ${what}`);
+      assertClose(got[4], expected.dw, { atol: 1e-6 * Math.sqrt(rows) * 10, rtol: 1e-5 }, `dw ${what}`);
+      ["y", "inv", "dx", "accumulated dx", "dw"].forEach((name, i) => {
+        assert.deepEqual(bits(got[i]), bits(scalar[i]), `${name} ${what}`);
+      });
     }
   },
 });

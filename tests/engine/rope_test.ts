@@ -1,5 +1,6 @@
-import { Tensor } from "../../engine/mod.ts";
-import { rope } from "../../engine/kernels/rope.ts";
+import assert from "node:assert/strict";
+import { readTensors, Tensor } from "../../engine/mod.ts";
+import { rope, ropeScalar, ropeVec4Aligned } from "../../engine/kernels/rope.ts";
 import { ropeTable } from "../../engine/kernels/rope_table.ts";
 import { ropeBackward, ropeForward, ropeTables } from "../../engine/reference/rope.ts";
 import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
@@ -75,5 +76,80 @@ Deno.test({
     const step = Tensor.from(gpu!, full.slice(pos0 * heads * hd, (pos0 + 1) * heads * hd), [1, heads * hd]);
     rope(step, table, { rows: 1, stride: heads * hd, offset: 0, heads, headDim: hd, tq: 1, pos0 });
     assertClose(await step.read(), expected.slice(pos0 * heads * hd, (pos0 + 1) * heads * hd), TOL, "step");
+  },
+});
+
+/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
+function dispatched(record: () => void): string[] {
+  const names: string[] = [], original = gpu!.dispatch;
+  gpu!.dispatch = function (kernel, request) {
+    names.push(kernel.name);
+    original.call(this, kernel, request);
+  };
+  try {
+    record();
+  } finally {
+    gpu!.dispatch = original;
+  }
+  return names;
+}
+
+/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+Deno.test({
+  name: "rope() takes the vec4 kernel when headDim/2, stride and offset are multiples of 4, bit-identical",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // (batch, seqLen, heads, headDim, columns before and after the heads): rows off the 64-wide
+    // workgroup; aligned layouts (incl. the proxy's 32-wide heads in 384-wide qkv rows), then each of
+    // half, offset and stride unaligned.
+    for (
+      const [batch, seqLen, heads, hd, before, after] of [
+        [2, 35, 3, 8, 4, 4],
+        [1, 67, 8, 32, 0, 128],
+        [1, 1, 1, 8, 0, 0],
+        [3, 5, 2, 12, 4, 4],
+        [2, 35, 3, 8, 2, 2],
+        [2, 35, 3, 8, 4, 2],
+      ]
+    ) {
+      const stride = before + heads * hd + after, rows = batch * seqLen;
+      const host = randomArray(rows * stride, seqLen + hd);
+      const table = Tensor.from(gpu!, ropeTable(seqLen + 3, hd, 100));
+      const { cos, sin } = ropeTables(seqLen, hd, 100);
+      const dims = { batch, seqLen, heads, headDim: hd };
+      const layout = { rows, stride, offset: before, heads, headDim: hd, tq: seqLen };
+      const vec4 = ropeVec4Aligned(layout);
+      assert.equal(vec4, (hd / 2) % 4 === 0 && stride % 4 === 0 && before % 4 === 0);
+      const what = `${batch}×${seqLen}×${heads}×${hd} in ${stride} at ${before}`;
+      for (const direction of ["forward", "backward"] as const) {
+        for (const pos0 of [0, 3]) {
+          const x = Tensor.from(gpu!, host, [rows, stride]), xs = Tensor.from(gpu!, host, [rows, stride]);
+          const o = { ...layout, pos0, direction };
+          assert.deepEqual(dispatched(() => rope(x, table, o)), [vec4 ? "rope_vec4" : "rope"]);
+          assert.deepEqual(dispatched(() => ropeScalar(xs, table, o)), ["rope"]);
+          const [got, scalar] = await readTensors(x, xs);
+          assert.deepEqual(bits(got), bits(scalar), `${direction} pos0 ${pos0} ${what}`);
+          if (pos0 !== 0) continue;
+          const input = columns(host, stride, before, heads * hd);
+          assertClose(
+            columns(got, stride, before, heads * hd),
+            direction === "forward"
+              ? ropeForward(input, cos, sin, dims)
+              : ropeBackward(input, cos, sin, dims),
+            TOL,
+            `${direction} ${what}`,
+          );
+          for (const [from, width] of [[0, before], [before + heads * hd, after]]) {
+            assert.deepEqual(
+              bits(Float32Array.from(columns(got, stride, from, width))),
+              bits(Float32Array.from(columns(host, stride, from, width))),
+              `untouched ${what}`,
+            );
+          }
+        }
+      }
+    }
   },
 });

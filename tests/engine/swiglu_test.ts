@@ -1,5 +1,12 @@
+import assert from "node:assert/strict";
 import { readTensors, Tensor } from "../../engine/mod.ts";
-import { swiglu, swigluBackward } from "../../engine/kernels/swiglu.ts";
+import {
+  swiglu,
+  swigluBackward,
+  swigluBackwardScalar,
+  swigluScalar,
+  swigluVec4Aligned,
+} from "../../engine/kernels/swiglu.ts";
 import { swigluBackward as backwardRef, swigluForward } from "../../engine/reference/swiglu.ts";
 import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
 
@@ -39,6 +46,57 @@ Deno.test({
       const [dGate, dUp] = split(gdgu, rows, inter);
       assertClose(dGate, ref.dGate, TOL, `dGate ${rows}×${inter}`);
       assertClose(dUp, ref.dUp, TOL, `dUp ${rows}×${inter}`);
+    }
+  },
+});
+
+/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
+function dispatched(record: () => void): string[] {
+  const names: string[] = [], original = gpu!.dispatch;
+  gpu!.dispatch = function (kernel, request) {
+    names.push(kernel.name);
+    original.call(this, kernel, request);
+  };
+  try {
+    record();
+  } finally {
+    gpu!.dispatch = original;
+  }
+  return names;
+}
+
+/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+Deno.test({
+  name: "swiglu() and swigluBackward() take the vec4 kernels when inter is a multiple of 4, bit-identical",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // Rows off the 64-wide workgroup; aligned widths (incl. the proxy's 288), then unaligned ones.
+    for (const [rows, inter] of [[70, 12], [67, 288], [1, 4], [70, 6], [3, 13]]) {
+      const gu = randomArray(rows * 2 * inter, rows + inter).map((v) => v * 6);
+      const dAct = randomArray(rows * inter, inter);
+      const tgu = Tensor.from(gpu!, gu, [rows, 2 * inter]), tdAct = Tensor.from(gpu!, dAct, [rows, inter]);
+      const act = Tensor.zeros(gpu!, [rows, inter]), dgu = Tensor.zeros(gpu!, [rows, 2 * inter]);
+      const actScalar = Tensor.zeros(gpu!, [rows, inter]), dguScalar = Tensor.zeros(gpu!, [rows, 2 * inter]);
+      const vec4 = swigluVec4Aligned(inter);
+      assert.equal(vec4, inter % 4 === 0);
+      assert.deepEqual(dispatched(() => swiglu(tgu, act)), [vec4 ? "swiglu_vec4" : "swiglu"]);
+      assert.deepEqual(dispatched(() => swigluBackward(tgu, tdAct, dgu)), [
+        vec4 ? "swiglu_backward_vec4" : "swiglu_backward",
+      ]);
+      assert.deepEqual(dispatched(() => swigluScalar(tgu, actScalar)), ["swiglu"]);
+      assert.deepEqual(dispatched(() => swigluBackwardScalar(tgu, tdAct, dguScalar)), ["swiglu_backward"]);
+      const [gact, gdgu, sact, sdgu] = await readTensors(act, dgu, actScalar, dguScalar);
+      const [gate, up] = split(gu, rows, inter);
+      const ref = backwardRef(gate, up, Float64Array.from(dAct));
+      const what = `${rows}×${inter}`;
+      assertClose(gact, swigluForward(gate, up), TOL, `act ${what}`);
+      const [dGate, dUp] = split(gdgu, rows, inter);
+      assertClose(dGate, ref.dGate, TOL, `dGate ${what}`);
+      assertClose(dUp, ref.dUp, TOL, `dUp ${what}`);
+      assert.deepEqual(bits(gact), bits(sact), `act ${what}`);
+      assert.deepEqual(bits(gdgu), bits(sdgu), `dgu ${what}`);
     }
   },
 });
