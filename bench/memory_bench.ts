@@ -6,12 +6,14 @@
  * token) and the score matrices kept (f64 chunks and f32 outputs: [rows × documents] for the raw, per-nat,
  * norm-normalised scores and each tracked layer's part, plus norms).
  *
- * Run: `deno bench -A bench/memory_bench.ts` (a few minutes on llvmpipe). Prints a table and writes
+ * Run: `deno bench -A bench/memory_bench.ts` (a few minutes on llvmpipe; `MEMBENCH_SIZES=1000,10000,30000`
+ * for more sizes, smallest first). Prints a table and writes
  * `bench/out/memory.json`.
  */
 import { join } from "node:path";
 
-const SIZES = [1000, 10000];
+/** Corpus sizes, smallest first (`MEMBENCH_SIZES=1000,10000,30000` to add a size). */
+const SIZES = (Deno.env.get("MEMBENCH_SIZES") ?? "1000,10000").split(",").map(Number);
 const manifest = (documents: number) =>
   `{
   "experiment": "membench",
@@ -70,7 +72,7 @@ const rows: {
   tokenBytes: number;
 }[] = [];
 Deno.bench({
-  name: "scores stage peak RSS at 1k and 10k documents",
+  name: `scores stage peak RSS at ${SIZES.join(", ")} documents`,
   n: 1,
   warmup: 0,
   async fn() {
@@ -109,11 +111,13 @@ globalThis.addEventListener("unload", () => {
       } ${mb(r.scoreBytes).padEnd(18)} ${mb(r.tokenBytes)}`,
     );
   }
-  const [a, b] = rows;
-  console.log(
-    `growth of the lowest peak ${mb(low(b) - low(a))} MB for ${b.documents / a.documents}× documents; ` +
-      `score matrices + tokens grew ${mb(b.scoreBytes + b.tokenBytes - a.scoreBytes - a.tokenBytes)} MB`,
-  );
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[0], rows[i]];
+    console.log(
+      `${a.documents} -> ${b.documents} documents: the lowest peak grew ${mb(low(b) - low(a))} MB; ` +
+        `score matrices + tokens grew ${mb(b.scoreBytes + b.tokenBytes - a.scoreBytes - a.tokenBytes)} MB`,
+    );
+  }
   Deno.mkdirSync("bench/out", { recursive: true });
   Deno.writeTextFileSync("bench/out/memory.json", JSON.stringify(rows, null, 2) + "\n");
 });

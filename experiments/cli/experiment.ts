@@ -140,16 +140,30 @@ function parseShard(text: string): { index: number; count: number } {
 /**
  * Runs this command once per shard as child processes, failing if any shard fails. Shard 1 runs alone
  * first (it also computes every stage before the sharded ones); the others then run at once, finding
- * those stages cached, so no two processes write the same artifact.
+ * those stages cached, so no two processes write the same artifact: they are forced (when `--force`
+ * was given) only for the shardable stages, whose artifacts are their own.
  */
 async function runLocalShards(n: number, dropForce: boolean): Promise<void> {
-  const rest = Deno.args.filter((a, i, all) =>
-    a !== "--shards" && all[i - 1] !== "--shards" && !a.startsWith("--shards=") &&
-    !(dropForce && (a === "--force" || a.startsWith("--force=")))
+  const isForce = (a: string) => a === "--force" || a.startsWith("--force=");
+  const base = Deno.args.filter((a, i, all) =>
+    a !== "--shards" && all[i - 1] !== "--shards" && !a.startsWith("--shards=") && !isForce(a)
+  );
+  const forced = dropForce ? [] : Deno.args.filter(isForce);
+  const shardable = STAGES.filter((s) => s.shards).map((s) => s.name);
+  const othersForced = forced.flatMap((a) =>
+    a === "--force" ? shardable.map((s) => `--force=${s}`) : shardable.includes(a.slice(8)) ? [a] : []
   );
   const spawn = (i: number) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", import.meta.filename!, ...rest, "--shard", `${i}/${n}`],
+      args: [
+        "run",
+        "-A",
+        import.meta.filename!,
+        ...base,
+        ...(i === 1 ? forced : othersForced),
+        "--shard",
+        `${i}/${n}`,
+      ],
       stdout: "null",
       stderr: "inherit",
     }).spawn().status.then((s) => (s.code === 0 ? [] : [`${i}/${n}`]));
