@@ -292,6 +292,7 @@ export const factorsStage: StageDef = {
       }
       return await writeFactors(
         ctx,
+        model,
         corpus,
         plan,
         bases,
@@ -319,6 +320,7 @@ export const factorsStage: StageDef = {
         const bases = await fitBases(ctx, gpu, model);
         return await writeFactors(
           ctx,
+          model,
           corpus,
           plan,
           bases,
@@ -346,6 +348,31 @@ function emptySummary(model: InfluenceModel): FactorsSummary {
   };
 }
 
+/** The summary of a finished fit: counts and the worst eigendecomposition accuracy over all A and S. */
+function fittedSummary(
+  empty: FactorsSummary,
+  covariances: Map<string, LayerCovariance>,
+  eigen: Map<string, LayerEigenbasis>,
+  solver: string,
+  seconds: FactorsSummary["seconds"],
+): FactorsSummary {
+  const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
+  const first = covariances.values().next().value!;
+  return {
+    ...empty,
+    fitted: true,
+    tokens: first.tokens,
+    sequences: first.sequences,
+    eigen: {
+      solver,
+      maxOrthogonalityError: Math.max(...accuracies.map((a) => a.orthogonalityError)),
+      maxReconstructionError: Math.max(...accuracies.map((a) => a.reconstructionError)),
+      maxSweeps: Math.max(...accuracies.map((a) => a.sweeps)),
+    },
+    seconds,
+  };
+}
+
 function pass1Seconds(ctx: StageContext): number {
   return (ctx.inputs.covariances.meta.summary as CovariancesSummary).seconds;
 }
@@ -353,6 +380,7 @@ function pass1Seconds(ctx: StageContext): number {
 /** Writes the finished factors and both passes' labels; returns the stage summary. */
 async function writeFactors(
   ctx: StageContext,
+  model: InfluenceModel,
   corpus: TokenizedCorpus,
   plan: FitPlan,
   bases: {
@@ -365,7 +393,6 @@ async function writeFactors(
   seconds: FactorsSummary["seconds"],
 ): Promise<FactorsSummary> {
   const influence = ctx.setup!.influence;
-  const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
   const { covariances, eigen } = bases;
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
@@ -379,21 +406,7 @@ async function writeFactors(
     join(ctx.outDir, "fit_labels.safetensors"),
     fitLabelsFile(corpus, plan.documents, bases.pass1.labels, labels2),
   );
-  const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
-  const first = covariances.values().next().value!;
-  return {
-    ...emptySummary(model),
-    fitted: true,
-    tokens: first.tokens,
-    sequences: first.sequences,
-    eigen: {
-      solver: influence.eigensolver,
-      maxOrthogonalityError: Math.max(...accuracies.map((a) => a.orthogonalityError)),
-      maxReconstructionError: Math.max(...accuracies.map((a) => a.reconstructionError)),
-      maxSweeps: Math.max(...accuracies.map((a) => a.sweeps)),
-    },
-    seconds,
-  };
+  return fittedSummary(emptySummary(model), covariances, eigen, influence.eigensolver, seconds);
 }
 
 function fitLabelsFile(
@@ -471,19 +484,5 @@ async function fitExact(
   // No labels were drawn: every position is −1 in both passes.
   const none = sequences.map((s) => new Int32Array(s.length).fill(-1));
   await Deno.writeFile(join(ctx.outDir, "fit_labels.safetensors"), fitLabelsFile(corpus, docs, none, none));
-  const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
-  const first = covariances.values().next().value!;
-  return {
-    ...empty,
-    fitted: true,
-    tokens: first.tokens,
-    sequences: first.sequences,
-    eigen: {
-      solver: "cpu-f64",
-      maxOrthogonalityError: Math.max(...accuracies.map((a) => a.orthogonalityError)),
-      maxReconstructionError: Math.max(...accuracies.map((a) => a.reconstructionError)),
-      maxSweeps: Math.max(...accuracies.map((a) => a.sweeps)),
-    },
-    seconds,
-  };
+  return fittedSummary(empty, covariances, eigen, "cpu-f64", seconds);
 }

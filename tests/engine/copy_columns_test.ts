@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readTensors, Tensor } from "../../engine/mod.ts";
 import { copyColumnsCpu } from "../../engine/cpu/copy_columns.ts";
 import { copyColumns, copyColumnsScalar, copyColumnsVec4Aligned } from "../../engine/kernels/copy_columns.ts";
-import { hasAdapter, randomArray, testGpu } from "./support.ts";
+import { bits, dispatched, hasAdapter, randomArray, testGpu } from "./support.ts";
 
 // Needs only the engine's default limits.
 const gpu = hasAdapter ? await testGpu() : null;
@@ -18,24 +18,6 @@ Deno.test({
     assert.throws(() => copyColumns(Tensor.zeros(gpu!, [67, 11]), 7, out), /exceed/);
   },
 });
-
-/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
-function dispatched(record: () => void): string[] {
-  const names: string[] = [], original = gpu!.dispatch;
-  gpu!.dispatch = function (kernel, request) {
-    names.push(kernel.name);
-    original.call(this, kernel, request);
-  };
-  try {
-    record();
-  } finally {
-    gpu!.dispatch = original;
-  }
-  return names;
-}
-
-/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
-const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 Deno.test({
   name: "copyColumns() takes the vec4 kernel when cols, stride and offset are multiples of 4, bit-identical",
@@ -57,10 +39,10 @@ Deno.test({
       const out = Tensor.zeros(gpu!, [rows, cols]), scalar = Tensor.zeros(gpu!, [rows, cols]);
       const vec4 = copyColumnsVec4Aligned(cols, stride, offset);
       assert.equal(vec4, cols % 4 === 0 && stride % 4 === 0 && offset % 4 === 0);
-      assert.deepEqual(dispatched(() => copyColumns(tsrc, offset, out)), [
+      assert.deepEqual(dispatched(gpu!, () => copyColumns(tsrc, offset, out)), [
         vec4 ? "copy_columns_vec4" : "copy_columns",
       ]);
-      assert.deepEqual(dispatched(() => copyColumnsScalar(tsrc, offset, scalar)), ["copy_columns"]);
+      assert.deepEqual(dispatched(gpu!, () => copyColumnsScalar(tsrc, offset, scalar)), ["copy_columns"]);
       const [got, ref] = await readTensors(out, scalar);
       const what = `${rows}×${stride} at ${offset} + ${cols}`;
       assert.deepEqual(bits(got), bits(copyColumnsCpu(src, stride, offset, cols)), what);

@@ -3,7 +3,7 @@ import { readTensors, Tensor } from "../../engine/mod.ts";
 import { rmsNorm, rmsNormScalar, rmsNormVec4Aligned } from "../../engine/kernels/rmsnorm.ts";
 import { rmsNormBackward, rmsNormBackwardScalar } from "../../engine/kernels/rmsnorm_backward.ts";
 import { rmsNormBackward as backwardRef, rmsNormForward } from "../../engine/reference/rmsnorm.ts";
-import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
+import { assertClose, bits, dispatched, hasAdapter, randomArray, testGpu } from "./support.ts";
 
 // Needs only the engine's default limits.
 const gpu = hasAdapter ? await testGpu() : null;
@@ -60,24 +60,6 @@ Deno.test({
   },
 });
 
-/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
-function dispatched(record: () => void): string[] {
-  const names: string[] = [], original = gpu!.dispatch;
-  gpu!.dispatch = function (kernel, request) {
-    names.push(kernel.name);
-    original.call(this, kernel, request);
-  };
-  try {
-    record();
-  } finally {
-    gpu!.dispatch = original;
-  }
-  return names;
-}
-
-/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
-const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-
 Deno.test({
   name: "rmsNorm() and rmsNormBackward() take the vec4 kernels when dim is a multiple of 4, bit-identical",
   ignore: !hasAdapter,
@@ -96,20 +78,20 @@ Deno.test({
       assert.equal(vec4, dim % 4 === 0);
       const forward = vec4 ? "rmsnorm_vec4" : "rmsnorm",
         backward = vec4 ? "rmsnorm_backward_vec4" : "rmsnorm_backward";
-      assert.deepEqual(dispatched(() => rmsNorm(tx, tw, 1e-5, y, inv)), [forward]);
-      assert.deepEqual(dispatched(() => rmsNormScalar(tx, tw, 1e-5, ys, invs)), ["rmsnorm"]);
+      assert.deepEqual(dispatched(gpu!, () => rmsNorm(tx, tw, 1e-5, y, inv)), [forward]);
+      assert.deepEqual(dispatched(gpu!, () => rmsNormScalar(tx, tw, 1e-5, ys, invs)), ["rmsnorm"]);
       // The backward pass reads the inverse RMS of the (checked) forward pass.
-      assert.deepEqual(dispatched(() => rmsNormBackward(tx, tw, inv, tdy, dx, { dw })), [
+      assert.deepEqual(dispatched(gpu!, () => rmsNormBackward(tx, tw, inv, tdy, dx, { dw })), [
         backward,
         "rmsnorm_weight_grad",
         "reduce",
       ]);
-      assert.deepEqual(dispatched(() => rmsNormBackward(tx, tw, inv, tdy, acc, { accumulate: true })), [
+      assert.deepEqual(dispatched(gpu!, () => rmsNormBackward(tx, tw, inv, tdy, acc, { accumulate: true })), [
         backward,
       ]);
       rmsNormBackwardScalar(tx, tw, inv, tdy, dxs, { dw: dws });
       assert.deepEqual(
-        dispatched(() => rmsNormBackwardScalar(tx, tw, inv, tdy, accs, { accumulate: true })),
+        dispatched(gpu!, () => rmsNormBackwardScalar(tx, tw, inv, tdy, accs, { accumulate: true })),
         ["rmsnorm_backward"],
       );
       const got = await readTensors(y, inv, dx, acc, dw);

@@ -3,7 +3,7 @@ import { readTensors, Tensor } from "../../engine/mod.ts";
 import { rope, ropeScalar, ropeVec4Aligned } from "../../engine/kernels/rope.ts";
 import { ropeTable } from "../../engine/kernels/rope_table.ts";
 import { ropeBackward, ropeForward, ropeTables } from "../../engine/reference/rope.ts";
-import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
+import { assertClose, bits, dispatched, hasAdapter, randomArray, testGpu } from "./support.ts";
 
 // Needs only the engine's default limits.
 const gpu = hasAdapter ? await testGpu() : null;
@@ -79,24 +79,6 @@ Deno.test({
   },
 });
 
-/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
-function dispatched(record: () => void): string[] {
-  const names: string[] = [], original = gpu!.dispatch;
-  gpu!.dispatch = function (kernel, request) {
-    names.push(kernel.name);
-    original.call(this, kernel, request);
-  };
-  try {
-    record();
-  } finally {
-    gpu!.dispatch = original;
-  }
-  return names;
-}
-
-/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
-const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-
 Deno.test({
   name: "rope() takes the vec4 kernel when headDim/2, stride and offset are multiples of 4, bit-identical",
   ignore: !hasAdapter,
@@ -127,8 +109,8 @@ Deno.test({
         for (const pos0 of [0, 3]) {
           const x = Tensor.from(gpu!, host, [rows, stride]), xs = Tensor.from(gpu!, host, [rows, stride]);
           const o = { ...layout, pos0, direction };
-          assert.deepEqual(dispatched(() => rope(x, table, o)), [vec4 ? "rope_vec4" : "rope"]);
-          assert.deepEqual(dispatched(() => ropeScalar(xs, table, o)), ["rope"]);
+          assert.deepEqual(dispatched(gpu!, () => rope(x, table, o)), [vec4 ? "rope_vec4" : "rope"]);
+          assert.deepEqual(dispatched(gpu!, () => ropeScalar(xs, table, o)), ["rope"]);
           const [got, scalar] = await readTensors(x, xs);
           assert.deepEqual(bits(got), bits(scalar), `${direction} pos0 ${pos0} ${what}`);
           if (pos0 !== 0) continue;

@@ -94,3 +94,24 @@ export function assertClose(
     );
   }
 }
+
+/**
+ * Names of the kernels that `record` dispatches on `gpu`, in order (wraps `gpu.dispatch` meanwhile), e.g.
+ * to check which of two kernel variants a wrapper chose.
+ */
+export function dispatched(gpu: Gpu, record: () => void): string[] {
+  const names: string[] = [], original = gpu.dispatch;
+  gpu.dispatch = function (kernel, request) {
+    names.push(kernel.name);
+    original.call(this, kernel, request);
+  };
+  try {
+    record();
+  } finally {
+    gpu.dispatch = original;
+  }
+  return names;
+}
+
+/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
+export const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);

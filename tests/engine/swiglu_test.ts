@@ -8,7 +8,7 @@ import {
   swigluVec4Aligned,
 } from "../../engine/kernels/swiglu.ts";
 import { swigluBackward as backwardRef, swigluForward } from "../../engine/reference/swiglu.ts";
-import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
+import { assertClose, bits, dispatched, hasAdapter, randomArray, testGpu } from "./support.ts";
 
 // Needs only the engine's default limits.
 const gpu = hasAdapter ? await testGpu() : null;
@@ -50,24 +50,6 @@ Deno.test({
   },
 });
 
-/** Names of the kernels that `record` dispatches on the test device (wraps `gpu.dispatch` meanwhile). */
-function dispatched(record: () => void): string[] {
-  const names: string[] = [], original = gpu!.dispatch;
-  gpu!.dispatch = function (kernel, request) {
-    names.push(kernel.name);
-    original.call(this, kernel, request);
-  };
-  try {
-    record();
-  } finally {
-    gpu!.dispatch = original;
-  }
-  return names;
-}
-
-/** The bits of f32 values, so that comparisons are exact (signed zeros included). */
-const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-
 Deno.test({
   name: "swiglu() and swigluBackward() take the vec4 kernels when inter is a multiple of 4, bit-identical",
   ignore: !hasAdapter,
@@ -81,12 +63,14 @@ Deno.test({
       const actScalar = Tensor.zeros(gpu!, [rows, inter]), dguScalar = Tensor.zeros(gpu!, [rows, 2 * inter]);
       const vec4 = swigluVec4Aligned(inter);
       assert.equal(vec4, inter % 4 === 0);
-      assert.deepEqual(dispatched(() => swiglu(tgu, act)), [vec4 ? "swiglu_vec4" : "swiglu"]);
-      assert.deepEqual(dispatched(() => swigluBackward(tgu, tdAct, dgu)), [
+      assert.deepEqual(dispatched(gpu!, () => swiglu(tgu, act)), [vec4 ? "swiglu_vec4" : "swiglu"]);
+      assert.deepEqual(dispatched(gpu!, () => swigluBackward(tgu, tdAct, dgu)), [
         vec4 ? "swiglu_backward_vec4" : "swiglu_backward",
       ]);
-      assert.deepEqual(dispatched(() => swigluScalar(tgu, actScalar)), ["swiglu"]);
-      assert.deepEqual(dispatched(() => swigluBackwardScalar(tgu, tdAct, dguScalar)), ["swiglu_backward"]);
+      assert.deepEqual(dispatched(gpu!, () => swigluScalar(tgu, actScalar)), ["swiglu"]);
+      assert.deepEqual(dispatched(gpu!, () => swigluBackwardScalar(tgu, tdAct, dguScalar)), [
+        "swiglu_backward",
+      ]);
       const [gact, gdgu, sact, sdgu] = await readTensors(act, dgu, actScalar, dguScalar);
       const [gate, up] = split(gu, rows, inter);
       const ref = backwardRef(gate, up, Float64Array.from(dAct));
