@@ -7,7 +7,7 @@
  * Run: `deno bench -A bench/matmul_bench.ts`. After the run a GFLOP/s table is printed and written to
  * `bench/out/matmul.json` with the adapter identity and the kernel configuration.
  */
-import { acquireDevice, DEFAULT_TILED_CONFIG, type Gpu, matmul, Tensor } from "../engine/mod.ts";
+import { acquireDevice, type Gpu, matmul, Tensor } from "../engine/mod.ts";
 
 interface Case {
   name: string;
@@ -119,7 +119,7 @@ globalThis.addEventListener("unload", () => {
     createdAt: new Date().toISOString(),
     adapter: gpu?.adapterInfo ?? null,
     family: gpu?.gemmFamily ?? null,
-    config: gpu?.gemmFamily === "tiled" ? DEFAULT_TILED_CONFIG : {
+    config: gpu?.gemmFamily === "tiled" ? gpu.tiledConfig : {
       operands: "rgba32float K-major textures",
       outputsPerInvocation: [8, 16],
       workgroup: [8, 8],

@@ -7,6 +7,7 @@
 import type { AdapterInfo } from "./adapter_info.ts";
 import { GpuDeviceError } from "./errors.ts";
 import type { Kernel, KernelConstants } from "./kernel.ts";
+import { type TiledConfig, tiledConfigFor } from "./kernels/matmul_tiled.ts";
 import type { Params } from "./params.ts";
 import { PipelineCache } from "./pipeline_cache.ts";
 import { Recorder, type RecorderStats, type Resource } from "./recorder.ts";
@@ -36,6 +37,8 @@ export interface GpuInit {
   software: boolean;
   /** GEMM family to use. */
   gemmFamily: GemmFamily;
+  /** Tile configuration of the tiled family (default: the one chosen for the adapter's vendor). */
+  tiledConfig?: TiledConfig;
 }
 
 /** Counters for tests and profiling. */
@@ -70,6 +73,8 @@ export class Gpu {
   readonly software: boolean;
   /** GEMM family `matmul()` picks by default. */
   readonly gemmFamily: GemmFamily;
+  /** Tile configuration `matmul()` gives the tiled family by default. */
+  readonly tiledConfig: TiledConfig;
   /** Device features enabled at creation (e.g. `shader-f16`, `timestamp-query`). */
   readonly features: ReadonlySet<string>;
   /** Compiled pipelines, one per kernel and constant set. */
@@ -89,6 +94,7 @@ export class Gpu {
     this.adapterInfo = init.adapterInfo;
     this.software = init.software;
     this.gemmFamily = init.gemmFamily;
+    this.tiledConfig = init.tiledConfig ?? tiledConfigFor(init.adapterInfo);
     this.features = new Set(Array.from(init.device.features as unknown as Iterable<string>));
     this.#recorder = new Recorder(init.device);
     this.pipelines = new PipelineCache(init.device, (context, scope) => this.#track(context, scope));

@@ -50,6 +50,7 @@ export {
   matmulTiled,
   matmulTiledKernel,
   type TiledConfig,
+  tiledConfigFor,
   validateTiledConfig,
 } from "./kernels/matmul_tiled.ts";
 export {

@@ -6,14 +6,14 @@
 import { type MatmulOptions, resolveGemm } from "../gemm_spec.ts";
 import type { GemmFamily } from "../gpu.ts";
 import type { Tensor } from "../tensor.ts";
-import { DEFAULT_TILED_CONFIG, matmulTiled, type TiledConfig } from "./matmul_tiled.ts";
+import { matmulTiled, type TiledConfig } from "./matmul_tiled.ts";
 import { matmulSoftware } from "./matmul_texture.ts";
 
 /** `matmul` options: the GEMM semantics of {@linkcode MatmulOptions} plus the family to use. */
 export interface MatmulCallOptions extends MatmulOptions {
   /** Kernel family (default: `gpu.gemmFamily`, chosen from the adapter). */
   family?: GemmFamily;
-  /** Tile configuration for the tiled family. */
+  /** Tile configuration for the tiled family (default: `gpu.tiledConfig`, chosen from the adapter). */
   tiled?: TiledConfig;
 }
 
@@ -50,5 +50,5 @@ export function matmul(a: Tensor, b: Tensor, c: Tensor, options: MatmulCallOptio
   const spec = resolveGemm(a, b, c, options);
   const family = options.family ?? c.gpu.gemmFamily;
   if (family === "software") matmulSoftware(c.gpu, a.buffer, b.buffer, c.buffer, spec);
-  else matmulTiled(c.gpu, a.buffer, b.buffer, c.buffer, spec, options.tiled ?? DEFAULT_TILED_CONFIG);
+  else matmulTiled(c.gpu, a.buffer, b.buffer, c.buffer, spec, options.tiled ?? c.gpu.tiledConfig);
 }

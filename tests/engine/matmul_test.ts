@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import {
+  DEFAULT_TILED_CONFIG,
   type GemmFamily,
   matmul,
   matmulCpu,
   type MatmulOptions,
+  readTensors,
   resolveGemm,
   Tensor,
+  type TiledConfig,
+  tiledConfigFor,
 } from "../../engine/mod.ts";
 import { assertClose, hasAdapter, randomArray, testGpu } from "./support.ts";
 
@@ -151,6 +155,63 @@ Deno.test({
     // k = 4100 spans two K chunks (4096 + 4): the second accumulates with β = 1.
     await check("software", plain(9, 20, 4100, false, true, 1, 0.5), "9×20×4100 NT");
   },
+});
+
+Deno.test({
+  name: "matmul() tiled tile configurations give bit-identical results (each output sums over k in order)",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // The per-vendor choice (tiledConfigFor) changes speed only: every configuration, including the
+    // one chosen for NVIDIA, must reproduce the default's bits off the tile grid and across K steps.
+    const nvidia = tiledConfigFor({
+      vendor: "4318",
+      architecture: "",
+      device: "",
+      description: "",
+      isFallbackAdapter: false,
+    });
+    const configs: TiledConfig[] = [
+      nvidia,
+      { tileM: 32, tileN: 64, tileK: 16, threadM: 2, threadN: 4 },
+      { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4 },
+    ];
+    const [m, n, k] = [77, 133, 101];
+    for (const [transA, transB] of [[false, false], [false, true], [true, false]]) {
+      const a = Tensor.from(gpu!, randomArray(m * k, 1), transA ? [k, m] : [m, k]);
+      const b = Tensor.from(gpu!, randomArray(k * n, 2), transB ? [n, k] : [k, n]);
+      const outputs = [DEFAULT_TILED_CONFIG, ...configs].map((tiled) => {
+        const c = Tensor.zeros(gpu!, [m, n]);
+        matmul(a, b, c, { transA, transB, family: "tiled", tiled });
+        return c;
+      });
+      const [first, ...rest] = await readTensors(...outputs);
+      for (const [i, other] of rest.entries()) {
+        assert.deepEqual(
+          new Uint32Array(other.buffer),
+          new Uint32Array(first.buffer),
+          `config ${JSON.stringify(configs[i])} trans ${transA}/${transB}`,
+        );
+      }
+      for (const t of [a, b, ...outputs]) t.destroy();
+    }
+  },
+});
+
+Deno.test("tiledConfigFor() picks the measured configuration by vendor name or PCI id, else the default", () => {
+  const info = (vendor: string) => ({
+    vendor,
+    architecture: "",
+    device: "",
+    description: "",
+    isFallbackAdapter: false,
+  });
+  const nvidia = tiledConfigFor(info("nvidia"));
+  assert.notDeepEqual(nvidia, DEFAULT_TILED_CONFIG);
+  assert.deepEqual(tiledConfigFor(info("4318")), nvidia);
+  assert.deepEqual(tiledConfigFor(info("0x10DE")), nvidia);
+  assert.deepEqual(tiledConfigFor(info("amd")), DEFAULT_TILED_CONFIG);
+  assert.deepEqual(tiledConfigFor(info("")), DEFAULT_TILED_CONFIG);
+  if (gpu) assert.deepEqual(gpu.tiledConfig, tiledConfigFor(gpu.adapterInfo));
 });
 
 Deno.test({
