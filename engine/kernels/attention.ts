@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Gpu } from "../gpu.ts";
 import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
@@ -33,6 +34,8 @@ export interface AttentionLayout {
   kColumn: number;
   /** Column of value head 0. */
   vColumn: number;
+  /** Rows per workgroup instead of {@linkcode attentionRows}'s choice for the adapter (tests). */
+  rowsPerWorkgroup?: number;
 }
 
 /** Shapes of an {@linkcode attention} call. */
@@ -86,6 +89,21 @@ export function assertAttentionLayout(
 }
 
 /**
+ * Query rows (keys, for the key/value backward) per workgroup of the attention kernels. A workgroup
+ * loops over keys up to its last row and masks the rest, so its cost grows with its row count times
+ * its last position: on a software adapter, which runs a workgroup's invocations as CPU SIMD batches,
+ * 16-row blocks skip most of the masked causal half that 64-row blocks pay for (a 35B-proxy forward
+ * and backward of 16 documents of ~129 tokens: 1022 → 876 ms on llvmpipe; 8 rows: 963 ms, 32: 980 ms);
+ * a real GPU wants full warps. Results do not depend on it: a masked key adds exactly zero.
+ *
+ * @param gpu Device context.
+ * @returns Rows per workgroup.
+ */
+export function attentionRows(gpu: Gpu): number {
+  return gpu.software ? 16 : 64;
+}
+
+/**
  * Records causal attention of B·tq query rows against the keys and values in `qkv`.
  *
  * @param qkv Texture holding rotated queries, keys and values (rows 0 … pos0 + tq − 1 valid).
@@ -106,12 +124,13 @@ export function attention(qkv: AttentionTexture, out: Tensor, lse: Tensor, o: At
   }
   if (out.buffer === lse.buffer) throw new TypeError("attention: out and lse must not share a buffer");
   if (batch === 0 || tq === 0) return;
+  const rows = o.rowsPerWorkgroup ?? attentionRows(out.gpu);
   out.gpu.dispatch(attentionKernel, {
-    constants: { HD: headDim, HEADS: heads, GROUP: heads / kvHeads },
+    constants: { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ROWS: rows },
     params: new Params().u32(tq, pos0, o.qColumn / 4, o.kColumn / 4, o.vColumn / 4).f32(
       1 / Math.sqrt(headDim),
     ),
     resources: [qkv.view, out.buffer, lse.buffer],
-    workgroups: [Math.ceil(tq / 64), heads, batch],
+    workgroups: [Math.ceil(tq / rows), heads, batch],
   });
 }

@@ -6,10 +6,11 @@
 // qkv: texture, layer b, row = position, holding rotated query heads at texels q_x + h·HD4 + c,
 // key heads at k_x + kvh·HD4 + c and value heads at v_x + kvh·HD4 + c (HD4 = HD / 4 texels per head).
 // out: [B·tq, HEADS·HD] row-major; lse: [B, HEADS, tq].
-// Online softmax in f32 over keys in increasing order (deterministic). A workgroup covers 64
+// Online softmax in f32 over keys in increasing order (deterministic). A workgroup covers ROWS
 // consecutive query rows of one (b, h) and loops over keys up to its last row, so texture coordinates
 // are the same across the workgroup; each row masks keys past its position.
-// Constants: HD (head width, a multiple of 4), HEADS, GROUP (query heads per key/value head).
+// Constants: HD (head width, a multiple of 4), HEADS, GROUP (query heads per key/value head), ROWS
+// (query rows per workgroup, see attentionRows()).
 
 struct Params {
   tq: u32,
@@ -27,13 +28,13 @@ struct Params {
 
 const HD4 = HD / 4;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let h = wg.y;
   let b = wg.z;
-  let i = wg.x * 64u + li;
+  let i = wg.x * ROWS + li;
   let mine = p.pos0 + min(i, p.tq - 1u);
-  let last = p.pos0 + min(wg.x * 64u + 63u, p.tq - 1u);
+  let last = p.pos0 + min(wg.x * ROWS + ROWS - 1u, p.tq - 1u);
   let q_x = p.q_x + h * HD4;
   let k_x = p.k_x + (h / GROUP) * HD4;
   let v_x = p.v_x + (h / GROUP) * HD4;

@@ -8,7 +8,7 @@
 import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
-import { assertAttentionLayout, type AttentionLayout } from "./attention.ts";
+import { assertAttentionLayout, type AttentionLayout, attentionRows } from "./attention.ts";
 import type { AttentionTexture } from "./attention_texture.ts";
 import keySource from "./attention_backward_key.wgsl" with { type: "text" };
 import querySource from "./attention_backward_query.wgsl" with { type: "text" };
@@ -102,7 +102,8 @@ export function attentionBackward(
   }
   if (rows === 0) return;
   const gpu = dqkv.gpu;
-  const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads };
+  const block = o.rowsPerWorkgroup ?? attentionRows(gpu);
+  const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ROWS: block };
   const scale = 1 / Math.sqrt(headDim);
   packRows(dOut, grad, { layers: batch, tq: t, stride: width });
   gpu.dispatch(attentionStatsKernel, {
@@ -116,12 +117,12 @@ export function attentionBackward(
     constants,
     params: new Params().u32(t, stride, o.qColumn, qx, kx, vx, statsX).f32(scale),
     resources: [qkv.view, grad.view, dqkv.buffer],
-    workgroups: [Math.ceil(t / 64), heads, batch],
+    workgroups: [Math.ceil(t / block), heads, batch],
   });
   gpu.dispatch(attentionBackwardKeyKernel, {
     constants,
     params: new Params().u32(t, stride, o.kColumn, o.vColumn, qx, kx, vx, statsX).f32(scale),
     resources: [qkv.view, grad.view, dqkv.buffer],
-    workgroups: [Math.ceil(t / 64), kvHeads, batch],
+    workgroups: [Math.ceil(t / block), kvHeads, batch],
   });
 }

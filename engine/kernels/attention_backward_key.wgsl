@@ -4,8 +4,8 @@
 // with P_ij = exp(scale · q_i·k_j − lse_i) and dP_ij = dout_i · v_j; written to columns
 // k_col + kvh·HD … and v_col + kvh·HD … of row b·T + j of dqkv (row stride `stride`).
 // Textures as in attention_backward_query.wgsl. Heads, then rows in increasing order
-// (deterministic); a workgroup covers 64 keys of one (b, kvh) and starts at its first key, so texture
-// coordinates are uniform. Constants: HD, HEADS, GROUP.
+// (deterministic); a workgroup covers ROWS keys of one (b, kvh) and starts at its first key, so texture
+// coordinates are uniform. Constants: HD, HEADS, GROUP, ROWS (rows per workgroup, see attentionRows()).
 
 struct Params {
   t: u32,
@@ -26,13 +26,13 @@ struct Params {
 
 const HD4 = HD / 4;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let kvh = wg.y;
   let b = wg.z;
-  let j = wg.x * 64u + li;
+  let j = wg.x * ROWS + li;
   let mine = min(j, p.t - 1u);
-  let first = wg.x * 64u;
+  let first = wg.x * ROWS;
   var ks: array<vec4<f32>, HD4>;
   var v: array<vec4<f32>, HD4>;
   var dk: array<vec4<f32>, HD4>;

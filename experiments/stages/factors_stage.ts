@@ -24,7 +24,7 @@ import {
 import type { Gpu } from "../../engine/gpu.ts";
 import type { Artifact, StageContext, StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
-import { documentIds } from "../influence/device_batch.ts";
+import { documentIds, SEQ_LEN_MULTIPLE } from "../influence/device_batch.ts";
 import { encodeFactors } from "../influence/factors_file.ts";
 import { fitDocuments } from "../influence/fit_documents.ts";
 import {
@@ -85,6 +85,8 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
     seed: influence.seed,
     batchDocuments: FIT_BATCH_DOCUMENTS,
     partDocuments: influence.fitPartDocuments,
+    // Sampled labels are drawn per padded row, so the padding step shapes the fit.
+    seqLenMultiple: SEQ_LEN_MULTIPLE,
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readTensors, Tensor } from "../../engine/mod.ts";
-import { attention } from "../../engine/kernels/attention.ts";
+import { attention, attentionRows } from "../../engine/kernels/attention.ts";
 import { attentionBackward, gradTextureTexels } from "../../engine/kernels/attention_backward.ts";
 import { createAttentionTexture } from "../../engine/kernels/attention_texture.ts";
 import { packRows } from "../../engine/kernels/texture_pack.ts";
@@ -49,7 +49,7 @@ function split({ batch, seqLen, heads, kvHeads, headDim }: Case, qkv: ArrayLike<
   };
 }
 
-async function run(c: Case, seed: number) {
+async function run(c: Case, seed: number, rowsPerWorkgroup?: number) {
   const { batch, seqLen, heads, kvHeads, headDim } = c;
   const width = (heads + 2 * kvHeads) * headDim, rows = batch * seqLen;
   const host = randomArray(rows * width, seed), dOutHost = randomArray(rows * heads * headDim, seed + 1);
@@ -66,6 +66,7 @@ async function run(c: Case, seed: number) {
     qColumn: 0,
     kColumn: heads * headDim,
     vColumn: (heads + kvHeads) * headDim,
+    rowsPerWorkgroup,
   };
   packRows(qkv, texture, { layers: batch, tq: seqLen });
   attention(texture, out, lse, { ...layout, tq: seqLen });
@@ -137,6 +138,31 @@ Deno.test({
       );
     }
     assertClose(await out.read(), expected, TOL, "cached rows");
+  },
+});
+
+Deno.test({
+  name: "attention kernels give bit-identical results for every rows-per-workgroup block",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // attentionRows() picks 16 on software adapters and 64 elsewhere; masked keys add exactly zero,
+    // so the block only changes the work done. Both choices are checked here on any adapter.
+    assert.equal(attentionRows(gpu!), gpu!.software ? 16 : 64);
+    const c = { batch: 2, seqLen: 130, heads: 4, kvHeads: 2, headDim: 8 };
+    const base = await run(c, 5, 64);
+    for (const rows of [16, 8, 1]) {
+      const other = await run(c, 5, rows);
+      assert.deepEqual(
+        new Uint32Array(other.gotOut.buffer),
+        new Uint32Array(base.gotOut.buffer),
+        `out, ${rows} rows`,
+      );
+      assert.deepEqual(
+        new Uint32Array(other.gotDqkv.buffer),
+        new Uint32Array(base.gotDqkv.buffer),
+        `dqkv, ${rows} rows`,
+      );
+    }
   },
 });
 

@@ -23,9 +23,9 @@ Deno.test("planFit() batches the fit documents in order, with padded row offsets
   assert.equal(FIT_BATCH_DOCUMENTS, 8);
   assert.deepEqual(plan.batches.map((b) => b.documents.length), [8, 8, 5]);
   assert.deepEqual(plan.batches.flatMap((b) => b.documents), documents);
-  // Each batch is padded to its longest document, rounded up to SEQ_LEN_MULTIPLE (32): 45 → 64, 85 → 96.
-  assert.equal(SEQ_LEN_MULTIPLE, 32);
-  assert.deepEqual(plan.batches.map((b) => b.rowOffset), [0, 8 * 64, 8 * 64 + 8 * 96]);
+  // Each batch is padded to its longest document, rounded up to SEQ_LEN_MULTIPLE (8): 45 → 48, 85 → 88.
+  assert.equal(SEQ_LEN_MULTIPLE, 8);
+  assert.deepEqual(plan.batches.map((b) => b.rowOffset), [0, 8 * 48, 8 * 48 + 8 * 88]);
   assert.deepEqual(plan.parts, [[0, 2], [2, 3]]);
   assert.deepEqual(planFit(corpus(lengths), documents, 8).parts, [[0, 1], [1, 2], [2, 3]]);
   assert.deepEqual(planFit(corpus([]), [], 8), { documents: [], batches: [], parts: [] });
