@@ -31,6 +31,13 @@ export interface BackwardOptions {
   paramGrads?: boolean;
   /** Called for each linear layer, lm_head first, then blocks from last to first. */
   capture?: CaptureLinear;
+  /**
+   * Without weight gradients (`paramGrads: false`), the linear layers whose records are wanted: the
+   * pass stops once all of them have been captured, since nothing below the lowest one is needed
+   * (with the default MLP-only tracking, layer 0's attention backward and the input norms are
+   * skipped). Ignored when weight gradients are produced.
+   */
+  needed?: ReadonlySet<string>;
 }
 
 /**
@@ -55,12 +62,21 @@ export function recordBackward(
 ): void {
   const { dims } = w;
   const paramGrads = options.paramGrads ?? true;
-  const capture = options.capture ?? (() => {});
+  const given = options.capture ?? (() => {});
+  const needed = paramGrads ? undefined : options.needed;
+  let missing = needed?.size ?? Infinity;
+  const capture: CaptureLinear = (name, a, grad, column, outDim) => {
+    if (needed?.has(name)) missing--;
+    given(name, a, grad, column, outDim);
+  };
+  /** Whether every needed record is captured (so the rest of the pass can be skipped). */
+  const done = () => missing <= 0;
   const { batch, tq: seqLen, rows } = f;
   const layout = attentionLayout(dims, batch);
   const ropeHeads = { rows, stride: dims.qkv, offset: 0, heads: dims.heads + dims.kvHeads, headDim: dims.hd };
 
   capture(LM_HEAD, f.nf, g.dLogits, 0, dims.vocab);
+  if (done()) return;
   if (paramGrads) matmul(g.dLogits, f.nf, w.headGrad, { transA: true });
   matmul(g.dLogits, w.head, g.dn);
   const finalDw = paramGrads ? w.grads.get(FINAL_NORM)! : undefined;
@@ -77,6 +93,7 @@ export function recordBackward(
     swigluBackward(a.gu, g.dAct, g.dGu);
     capture(name("gate_proj"), a.n2, g.dGu, 0, dims.inter);
     capture(name("up_proj"), a.n2, g.dGu, dims.inter, dims.inter);
+    if (done()) return;
     if (paramGrads) {
       matmul(g.dGu, a.n2, g.gradGu, { transA: true });
       w.unstack(g.gradGu, [grads.gate, grads.up]);
@@ -99,6 +116,7 @@ export function recordBackward(
     capture(name("q_proj"), a.n1, g.dQkv, 0, dims.qWidth);
     capture(name("k_proj"), a.n1, g.dQkv, dims.qWidth, dims.kvWidth);
     capture(name("v_proj"), a.n1, g.dQkv, dims.qWidth + dims.kvWidth, dims.kvWidth);
+    if (done()) return;
     if (paramGrads) {
       matmul(g.dQkv, a.n1, g.gradQkv, { transA: true });
       w.unstack(g.gradQkv, [grads.q, grads.k, grads.v]);

@@ -211,6 +211,7 @@ export class GpuLlama implements TrainableModel {
     recordBackward(this.#weights, this.#ropeTable(b.seqLen), b.ids, f, textures, g, {
       paramGrads: options.paramGrads ?? true,
       capture,
+      needed: wanted,
     });
     const records = new Map(options.layers.map((name) => [name, captured.get(name)!]));
     return { loss: g.loss, logProbs: g.logProbs, labels, records };

@@ -103,3 +103,32 @@ Deno.test({
     model.destroy();
   },
 });
+
+Deno.test({
+  name:
+    "lossAndGradWithRecords() without weight gradients stops below the lowest recorded layer, records unchanged",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const config = midConfig();
+    const { p32 } = paramsFor(config, 7);
+    const host = randomBatch(config.vocabSize, 2, 33, 4);
+    const model = new GpuLlama(gpu!, config, p32);
+    const b = deviceBatch(gpu!, host);
+    const top = config.numHiddenLayers - 1;
+    const mlp = [linearName(top, "gate_proj"), linearName(top, "up_proj"), linearName(top, "down_proj")];
+    const run = async (layers: string[]) => {
+      const before = gpu!.stats.dispatches;
+      const { records } = model.lossAndGradWithRecords(b, { layers, paramGrads: false });
+      const dispatches = gpu!.stats.dispatches - before;
+      const read = await readTensors(...mlp.flatMap((n) => [records.get(n)!.a, records.get(n)!.g]));
+      return { dispatches, bits: read.map((t) => [...new Uint32Array(t.buffer)]) };
+    };
+    // The top layer's MLP alone: the pass ends after its gate/up records. With layer 0's q_proj as
+    // well it runs through every block's attention, and the top MLP's records must not change.
+    const short = await run(mlp);
+    const full = await run([...mlp, linearName(0, "q_proj")]);
+    assert.deepEqual(short.bits, full.bits);
+    assert.ok(short.dispatches < full.dispatches, `${short.dispatches} vs ${full.dispatches} dispatches`);
+    model.destroy();
+  },
+});
