@@ -3,10 +3,45 @@
  *
  * @module
  */
-import { describeAdapter, isSoftwareAdapter } from "./adapter_info.ts";
+import { type AdapterInfo, describeAdapter, isSoftwareAdapter } from "./adapter_info.ts";
 import { ENGINE_MIN_LIMITS, ENGINE_OPTIONAL_FEATURES, type EngineLimitName } from "./engine_limits.ts";
 import { GpuUnavailableError } from "./errors.ts";
 import { type GemmFamily, Gpu } from "./gpu.ts";
+import { attentionRowsFor } from "./kernels/attention.ts";
+import { type TiledConfig, tiledConfigFor } from "./kernels/matmul_tiled.ts";
+
+/** The kernel variants the engine uses on an adapter, as reports record them. */
+export interface KernelChoices {
+  /** GEMM family: "software" (texture kernels for CPU rasterisers) or "tiled" (workgroup memory). */
+  gemmFamily: GemmFamily;
+  /** Tile configuration of the tiled family on this adapter (used only when the family is tiled). */
+  tiledConfig: TiledConfig;
+  /** Query rows per workgroup of the attention kernels. */
+  attentionRows: number;
+}
+
+/**
+ * The kernel variants chosen for an adapter, without creating a device.
+ *
+ * @param info The adapter's identity.
+ * @param texturesReadable Whether WGSL read-only/read-write storage textures are available (needed by
+ * the software GEMM family).
+ * @returns The choices {@linkcode acquireDevice} makes for that adapter.
+ */
+export function kernelChoices(info: AdapterInfo, texturesReadable: boolean): KernelChoices {
+  const software = isSoftwareAdapter(info);
+  return {
+    gemmFamily: software && texturesReadable ? "software" : "tiled",
+    tiledConfig: tiledConfigFor(info),
+    attentionRows: attentionRowsFor(software),
+  };
+}
+
+/** Whether the WebGPU entry point offers storage textures readable in WGSL. */
+export function texturesReadable(entry: GPU): boolean {
+  const features = (entry as { wgslLanguageFeatures?: ReadonlySet<string> }).wgslLanguageFeatures;
+  return features?.has("readonly_and_readwrite_storage_textures") ?? false;
+}
 
 /** Options for {@linkcode acquireDevice}. */
 export interface AcquireOptions {
@@ -92,8 +127,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Gpu> 
     throw new GpuUnavailableError(`Adapter ${name} refused to create a device: ${(error as Error).message}`);
   }
   const software = isSoftwareAdapter(adapterInfo);
-  const languageFeatures = (entry as { wgslLanguageFeatures?: ReadonlySet<string> }).wgslLanguageFeatures;
-  const texturesReadable = languageFeatures?.has("readonly_and_readwrite_storage_textures") ?? false;
-  const gemmFamily = options.gemmFamily ?? (software && texturesReadable ? "software" : "tiled");
-  return new Gpu({ device, adapterInfo, software, gemmFamily });
+  const chosen = kernelChoices(adapterInfo, texturesReadable(entry));
+  const gemmFamily = options.gemmFamily ?? chosen.gemmFamily;
+  return new Gpu({ device, adapterInfo, software, gemmFamily, tiledConfig: chosen.tiledConfig });
 }

@@ -17,7 +17,13 @@
  * @module
  */
 export { type AdapterInfo, describeAdapter, isSoftwareAdapter } from "./adapter_info.ts";
-export { acquireDevice, type AcquireOptions } from "./device.ts";
+export {
+  acquireDevice,
+  type AcquireOptions,
+  type KernelChoices,
+  kernelChoices,
+  texturesReadable,
+} from "./device.ts";
 export { ENGINE_MIN_LIMITS, ENGINE_OPTIONAL_FEATURES, type EngineLimitName } from "./engine_limits.ts";
 export { GpuDeviceError, GpuUnavailableError } from "./errors.ts";
 export { type GemmOperand, type GemmSpec, type MatmulOptions, resolveGemm } from "./gemm_spec.ts";

@@ -100,7 +100,17 @@ export function assertAttentionLayout(
  * @returns Rows per workgroup.
  */
 export function attentionRows(gpu: Gpu): number {
-  return gpu.software ? 16 : 64;
+  return attentionRowsFor(gpu.software);
+}
+
+/**
+ * {@linkcode attentionRows} before a device exists (e.g. to record the choice for an adapter).
+ *
+ * @param software Whether the adapter is a software rasteriser.
+ * @returns Rows per workgroup.
+ */
+export function attentionRowsFor(software: boolean): number {
+  return software ? 16 : 64;
 }
 
 /**

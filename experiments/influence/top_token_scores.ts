@@ -63,8 +63,9 @@ export type TokenScoreRunner = (
 
 /**
  * Per-token scores of the `k` top-scoring documents of every query. Documents are visited in ascending
- * column order, `batchDocuments` per call of `run`, each document once however many queries rank it
- * top-k; ties in a row are broken by lower document index.
+ * column order (or by `length`, then column, so that a batch pads little), `batchDocuments` per call of
+ * `run`, each document once however many queries rank it top-k; ties in a row are broken by lower
+ * document index. The result does not depend on the visiting order.
  *
  * @param scores Row-major [queries × documents] raw scores.
  * @param queries Rows.
@@ -72,6 +73,7 @@ export type TokenScoreRunner = (
  * @param k Top documents per query (capped at `documents`; 0: none).
  * @param run Computes per-token scores for a batch.
  * @param batchDocuments Most documents per call.
+ * @param length A document's token count, to visit documents by length (default: column order).
  * @returns Pairs sorted by query then rank, with their values.
  */
 export async function scoreTopTokens(
@@ -81,6 +83,7 @@ export async function scoreTopTokens(
   k: number,
   run: TokenScoreRunner,
   batchDocuments = 16,
+  length?: (document: number) => number,
 ): Promise<TopTokenScores> {
   const wanted = new Map<number, { query: number; rank: number }[]>();
   const take = Math.min(k, documents);
@@ -92,7 +95,7 @@ export async function scoreTopTokens(
       wanted.get(d)!.push({ query: q, rank: r + 1 });
     });
   }
-  const docs = [...wanted.keys()].sort((a, b) => a - b);
+  const docs = [...wanted.keys()].sort((a, b) => (length ? length(a) - length(b) : 0) || a - b);
   const found: { pair: Omit<TopTokenPair, "offset" | "length">; values: Float64Array }[] = [];
   let maxSumDeviation = 0;
   for (let i = 0; i < docs.length; i += batchDocuments) {

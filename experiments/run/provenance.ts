@@ -1,3 +1,4 @@
+import { describeAdapter, type KernelChoices, kernelChoices, texturesReadable } from "../../engine/mod.ts";
 import { hashJson, sha256Hex } from "./hash.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 
@@ -8,6 +9,8 @@ export interface AdapterRecord {
   device: string;
   description: string;
   isFallbackAdapter: boolean;
+  /** The kernel variants the engine chose for this adapter (GEMM family and tiles, attention blocks). */
+  kernels?: KernelChoices;
 }
 
 /** Where and from what a run was made (DESIGN.md, "Reports"). */
@@ -63,14 +66,8 @@ export async function probeAdapter(): Promise<AdapterRecord | null> {
   const gpu = (navigator as { gpu?: GPU }).gpu;
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   if (!adapter) return null;
-  const i = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return {
-    vendor: i.vendor,
-    architecture: i.architecture,
-    device: i.device,
-    description: i.description,
-    isFallbackAdapter: Boolean(i.isFallbackAdapter),
-  };
+  const info = describeAdapter(adapter.info);
+  return { ...info, kernels: kernelChoices(info, texturesReadable(gpu!)) };
 }
 
 /**

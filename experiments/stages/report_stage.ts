@@ -11,6 +11,7 @@ import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
+import type { KernelChoices } from "../../engine/mod.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { ModelSummary } from "./model_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
@@ -243,12 +244,23 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
             { key: "OS", value: provenance.os },
             { key: "CPUs", value: provenance.cpuCount },
             { key: "WebGPU adapter", value: provenance.adapter?.description ?? "none" },
+            { key: "kernels", value: describeKernels(provenance.adapter?.kernels) },
             { key: "root seed", value: provenance.rootSeed },
           ],
         }],
       },
     ],
   };
+}
+
+/** "tiled GEMM 64×64×32/4×4, attention blocks of 64 rows", or "software GEMM, …". */
+function describeKernels(k: KernelChoices | undefined): string {
+  if (k === undefined) return "not recorded";
+  const t = k.tiledConfig;
+  const gemm = k.gemmFamily === "tiled"
+    ? `tiled GEMM ${t.tileM}×${t.tileN}×${t.tileK}/${t.threadM}×${t.threadN}`
+    : "software (texture) GEMM";
+  return `${gemm}, attention blocks of ${k.attentionRows} rows`;
 }
 
 async function proxyView(ctx: StageContext, name: string, description: string): Promise<ProxyView> {

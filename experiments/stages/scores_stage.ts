@@ -154,7 +154,9 @@ function uploadScoring(gpu: Gpu, env: ScoringInputs) {
       layers: env.model.layers.map((l) => l.name),
       paramGrads: false,
     });
-    return { batch, records: { records: out.records, sequences: batch.sequences } };
+    // Padded rows carry no loss term and follow their document: their g is exactly zero.
+    const recordBatch = { records: out.records, sequences: batch.sequences, slotRows: batch.batch.seqLen };
+    return { batch, records: recordBatch };
   };
   const destroy = () => {
     for (const t of p.values()) t.destroy();
@@ -252,19 +254,27 @@ async function finish(
   const gpu = await acquireDevice();
   try {
     const device = uploadScoring(gpu, env);
-    tokens = await scoreTopTokens(scores, nq, nd, influence.perTokenTopDocuments, (docs, pairs) => {
-      const { batch, records } = device.records(docs);
-      return tokenScoresGpu(
-        gpu,
-        model.layers,
-        device.p,
-        records,
-        pairs.map(({ query, slot }) => ({
-          query,
-          document: batch.sequences[slot],
-        })),
-      ).finally(() => batch.destroy());
-    }, SCORE_BATCH_DOCUMENTS);
+    tokens = await scoreTopTokens(
+      scores,
+      nq,
+      nd,
+      influence.perTokenTopDocuments,
+      (docs, pairs) => {
+        const { batch, records } = device.records(docs);
+        return tokenScoresGpu(
+          gpu,
+          model.layers,
+          device.p,
+          records,
+          pairs.map(({ query, slot }) => ({
+            query,
+            document: batch.sequences[slot],
+          })),
+        ).finally(() => batch.destroy());
+      },
+      SCORE_BATCH_DOCUMENTS,
+      (d) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d],
+    );
     device.destroy();
   } finally {
     await gpu.destroy();

@@ -59,23 +59,30 @@ export function correlationPermutationTest(
   const bad = pairRows.findIndex((_, i) => Number.isNaN(z[i * documents] + z[(pairs + i) * documents]));
   if (bad >= 0) throw new RangeError(`correlationPermutationTest: pair ${bad} has a constant row`);
   const rng = new Rng(seed);
-  const meanR = (index: Uint32Array | null) => {
+  let observed = 0;
+  for (let p = 0; p < pairs; p++) {
+    const a = p * documents, b = (pairs + p) * documents;
+    let dot = 0;
+    for (let d = 0; d < documents; d++) dot += z[a + d] * z[b + d];
+    observed += dot;
+  }
+  observed /= pairs;
+  const index = new Uint32Array(documents);
+  const nullMeanR = () => {
     let total = 0;
     for (let p = 0; p < pairs; p++) {
       const a = p * documents, b = (pairs + p) * documents;
-      if (index) shuffle(index, rng);
+      rng.permutation(index);
       let dot = 0;
-      for (let d = 0; d < documents; d++) dot += z[a + d] * z[b + (index ? index[d] : d)];
+      for (let d = 0; d < documents; d++) dot += z[a + d] * z[b + index[d]];
       total += dot;
     }
     return total / pairs;
   };
-  const observed = meanR(null);
-  const index = new Uint32Array(documents);
   const nulls = new Float64Array(permutations);
   let above = 0, sum = 0;
   for (let k = 0; k < permutations; k++) {
-    nulls[k] = meanR(index);
+    nulls[k] = nullMeanR();
     sum += nulls[k];
     if (nulls[k] >= observed - TIE_TOLERANCE) above++;
   }
@@ -88,15 +95,4 @@ export function correlationPermutationTest(
     nullMean,
     nullSd: permutations > 1 ? Math.sqrt(squares / (permutations - 1)) : NaN,
   };
-}
-
-/** Fisher-Yates shuffle of the identity permutation, in place. */
-function shuffle(index: Uint32Array, rng: Rng): void {
-  for (let i = 0; i < index.length; i++) index[i] = i;
-  for (let i = index.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    const t = index[i];
-    index[i] = index[j];
-    index[j] = t;
-  }
 }

@@ -17,6 +17,18 @@ export const adapterSchema = z.looseObject({
   device: z.string(),
   description: z.string(),
   isFallbackAdapter: z.boolean(),
+  /** The engine's kernel choices for the adapter (reports before 2026-11-28 lack them). */
+  kernels: z.looseObject({
+    gemmFamily: z.enum(["software", "tiled"]),
+    tiledConfig: z.looseObject({
+      tileM: z.number().int().positive(),
+      tileN: z.number().int().positive(),
+      tileK: z.number().int().positive(),
+      threadM: z.number().int().positive(),
+      threadN: z.number().int().positive(),
+    }),
+    attentionRows: z.number().int().positive(),
+  }).optional(),
 });
 
 /** Where a run's numbers came from: the resolved manifest, code, runtime and machine. */

@@ -23,6 +23,25 @@ Deno.test("scoreTopTokens() visits each top document once, in batches, and order
   assert.ok(result.maxSumDeviation < 1e-15);
 });
 
+Deno.test("scoreTopTokens() visits documents by length when given one, with the same result", async () => {
+  const scores = Float64Array.from([0.1, 0.5, -1, 0.9, 0.5, 0.8, 2.0, 0.0, 0.3, -0.2]);
+  const lengths = [7, 2, 1, 3, 9];
+  const run = (calls: number[][]) => (docs: number[], pairs: { query: number; slot: number }[]) => {
+    calls.push(docs);
+    return Promise.resolve(
+      pairs.map(({ query, slot }) =>
+        new Float64Array(lengths[docs[slot]]).fill(scores[query * 5 + docs[slot]] / lengths[docs[slot]])
+      ),
+    );
+  };
+  const byIndex: number[][] = [], byLength: number[][] = [];
+  const a = await scoreTopTokens(scores, 2, 5, 2, run(byIndex), 2);
+  const b = await scoreTopTokens(scores, 2, 5, 2, run(byLength), 2, (d) => lengths[d]);
+  assert.deepEqual(byIndex, [[0, 1], [3]]);
+  assert.deepEqual(byLength, [[1, 3], [0]]);
+  assert.deepEqual(b, a);
+});
+
 Deno.test("scoreTopTokens() reports how far per-token sums are from the scores", async () => {
   const scores = Float64Array.from([1, 2]);
   const result = await scoreTopTokens(

@@ -150,7 +150,8 @@ export class DocumentScorer {
     }
     for (const layer of this.layers) {
       const dw = this.#gradients.get(layer.name)!;
-      recordSequenceGradients(layer, batch.records.get(layer.name)!, batch.sequences, dw, this.#queued);
+      const record = batch.records.get(layer.name)!;
+      recordSequenceGradients(layer, record, batch.sequences, dw, this.#queued, batch.slotRows);
     }
     this.#queued += documents;
   }

@@ -43,6 +43,13 @@ export interface RecordBatch {
    * position has no next token). Give it when sampled labels are negative at some positions.
    */
   fitted?: ArrayLike<number>;
+  /**
+   * Set when sequence i starts at row i·slotRows and every record's g is exactly zero on the rows of
+   * its slot past the sequence (padding: rows that carry no loss term and precede none in their
+   * sequence, as in a causal model's padded batch). Per-sequence weight gradients may then sum over
+   * whole slots, all sequences in one batched GEMM; the zero rows add exact zeros.
+   */
+  slotRows?: number;
 }
 
 /**

@@ -21,6 +21,8 @@ import { batchRows, type LayerRecordTensors, type RecordBatch, type SequenceRows
  * @param out Output, f32 with at least (first + sequences.length)·out·in elements, a buffer distinct
  *   from the record's.
  * @param first Slot of the first sequence (default 0).
+ * @param slotRows {@linkcode RecordBatch.slotRows}: when given (and the sequences do start at
+ *   multiples of it), one batched GEMM sums each sequence over its whole slot.
  * @throws {RangeError} When `out` is too small.
  */
 export function recordSequenceGradients(
@@ -29,6 +31,7 @@ export function recordSequenceGradients(
   sequences: readonly SequenceRows[],
   out: Tensor,
   first = 0,
+  slotRows?: number,
 ): void {
   const { outDim, inDim } = layer, size = outDim * inDim;
   if ((first + sequences.length) * size > out.size) {
@@ -37,6 +40,26 @@ export function recordSequenceGradients(
         first + sequences.length
       } gradients of [${outDim}, ${inDim}] exceed [${out.shape}]`,
     );
+  }
+  const slots = slotRows !== undefined &&
+    sequences.every(({ start, rows }, i) => start === i * slotRows && rows <= slotRows) &&
+    sequences.length * slotRows <= record.g.size / outDim;
+  if (slots && sequences.length > 0) {
+    matmul(record.g, record.a, out, {
+      transA: true,
+      m: outDim,
+      n: inDim,
+      k: slotRows,
+      batch: sequences.length,
+      lda: outDim,
+      ldb: inDim,
+      ldc: inDim,
+      offsetC: first * size,
+      strideA: slotRows * outDim,
+      strideB: slotRows * inDim,
+      strideC: size,
+    });
+    return;
   }
   let i = 0;
   while (i < sequences.length) {
@@ -88,7 +111,7 @@ export function sequenceGradientTensors(
   batchRows("sequenceGradientTensors()", layers, batch);
   return new Map(layers.map((layer) => {
     const out = Tensor.zeros(gpu, [batch.sequences.length, layer.outDim, layer.inDim]);
-    recordSequenceGradients(layer, batch.records.get(layer.name)!, batch.sequences, out);
+    recordSequenceGradients(layer, batch.records.get(layer.name)!, batch.sequences, out, 0, batch.slotRows);
     return [layer.name, out];
   }));
 }
