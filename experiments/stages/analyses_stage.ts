@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
-import { computeFindings, type Findings } from "../../reports/findings/compute_findings.ts";
+import type { Findings } from "../../reports/findings/compute_findings.ts";
+import { computeFindingsParallel } from "../../reports/findings/parallel_findings.ts";
 import type { SetupScores } from "../../reports/findings/findings_input.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
@@ -88,12 +89,13 @@ async function measure(ctx: StageContext): Promise<Findings> {
     if (!doc) throw new Error(`Scored document ${id} is not in the world`);
     return doc;
   });
-  return computeFindings({
+  // F1's permutation tests on every CPU (the findings do not depend on where they run).
+  return await computeFindingsParallel({
     setups: scores,
     documents,
     settings: ctx.manifest.analyses,
     seed: ctx.manifest.seed,
-  });
+  }, navigator.hardwareConcurrency);
 }
 
 /**

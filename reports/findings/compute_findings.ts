@@ -1,5 +1,5 @@
 import { crossSetup, type CrossSetupResult } from "./cross_setup.ts";
-import { f1Correlations, type F1Result } from "./f1_correlations.ts";
+import { f1Correlations, type F1Result, type PermutationTestFn } from "./f1_correlations.ts";
 import { f2Reliance, type F2Result } from "./f2_reliance.ts";
 import {
   f3Answers,
@@ -33,15 +33,17 @@ export interface Findings {
  * Deterministic for a seed: each setup and finding draws its own bootstrap and permutation streams.
  *
  * @param input Scores, documents, settings, seed.
+ * @param permutationTest F1's permutation test (default: computed here; see
+ *   {@link ./parallel_findings.ts computeFindingsParallel}).
  * @returns The findings.
  */
-export function computeFindings(input: FindingsInput): Findings {
+export function computeFindings(input: FindingsInput, permutationTest?: PermutationTestFn): Findings {
   const setups = input.setups.map((s, i): SetupFindings => {
     const seed = (input.seed + 7919 * (i + 1)) >>> 0;
     return {
       setup: s.setup,
       queries: s.queries.map((q) => ({ id: q.query.id, set: q.query.set, correct: q.correct })),
-      f1: f1Correlations(s, input.settings, seed + 1),
+      f1: f1Correlations(s, input.settings, seed + 1, permutationTest),
       f2: f2Reliance(s, input.settings, seed + 2),
       f3: f3Answers(s, input, seed + 3),
       f4: f4Procedures(s, input, seed + 4),

@@ -9,8 +9,11 @@ import { queryCorrelations } from "../analyses/query_correlations.ts";
 import { compareGroups, type GroupComparison } from "./compare_groups.ts";
 import { type FindingsSettings, groupOf, type SetupScores } from "./findings_input.ts";
 
-/** Multiply-adds one set's permutation test may spend (about a second here). */
+/** Multiply-adds one set's permutation test may spend (about three seconds here). */
 export const PERMUTATION_BUDGET = 4e8;
+
+/** The permutation test F1 runs ({@linkcode correlationPermutationTest}'s signature), replaceable. */
+export type PermutationTestFn = typeof correlationPermutationTest;
 
 /** F1 for one setup: which queries share influential documents. */
 export interface F1Result {
@@ -37,9 +40,16 @@ export interface F1Result {
  * @param s The setup's scores.
  * @param settings Permutations and bootstrap.
  * @param seed Seed of the permutation and bootstrap streams.
+ * @param permutationTest The test to run (default {@linkcode correlationPermutationTest}); e.g. one
+ *   that returns results computed ahead in parallel.
  * @returns The F1 figures.
  */
-export function f1Correlations(s: SetupScores, settings: FindingsSettings, seed: number): F1Result {
+export function f1Correlations(
+  s: SetupScores,
+  settings: FindingsSettings,
+  seed: number,
+  permutationTest: PermutationTestFn = correlationPermutationTest,
+): F1Result {
   const ordered = [...s.queries].sort((a, b) =>
     QUERY_SETS.indexOf(a.query.set) - QUERY_SETS.indexOf(b.query.set) || a.row - b.row
   );
@@ -75,7 +85,7 @@ export function f1Correlations(s: SetupScores, settings: FindingsSettings, seed:
           20,
           Math.min(settings.permutations, Math.floor(PERMUTATION_BUDGET / (pairs.length * s.documents))),
         );
-        const test = correlationPermutationTest(picked, s.documents, pairs, n, seed + 7);
+        const test = permutationTest(picked, s.documents, pairs, n, seed + 7);
         permutation[set] = { ...test, permutations: n };
       }
     }

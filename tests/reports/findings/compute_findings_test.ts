@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Document, Query } from "../../../fixtures/world/types.ts";
 import { Rng } from "../../../fixtures/world/rng.ts";
 import { computeFindings } from "../../../reports/findings/compute_findings.ts";
+import { computeFindingsParallel } from "../../../reports/findings/parallel_findings.ts";
 import { findingRows, findingsJson } from "../../../reports/findings/findings_table.ts";
 import type { SetupScores } from "../../../reports/findings/findings_input.ts";
 import { findingSchema } from "../../../reports/render/report_json_schema.ts";
@@ -71,7 +72,7 @@ const settings = {
   bootstrap: { resamples: 200, confidence: 0.95 },
 };
 
-Deno.test("computeFindings() measures effects built into hand-made scores", () => {
+Deno.test("computeFindings() measures effects built into hand-made scores; computeFindingsParallel() agrees", async () => {
   const findings = computeFindings({
     setups: [{ ...scores(1, 2), setup: "7B" }, { ...scores(2, 4), setup: "35B" }],
     documents,
@@ -116,6 +117,14 @@ Deno.test("computeFindings() measures effects built into hand-made scores", () =
     seed: 9,
   });
   assert.deepEqual(again, findings);
+  // The same with F1's permutation tests in two workers.
+  const parallel = await computeFindingsParallel({
+    setups: [{ ...scores(1, 2), setup: "7B" }, { ...scores(2, 4), setup: "35B" }],
+    documents,
+    settings,
+    seed: 9,
+  }, 2);
+  assert.deepEqual(parallel, findings);
 
   const rows = findingRows(findings);
   assert.deepEqual(rows.map((r) => r.id), ["F1", "F1x", "F2", "F2a", "F2m", "F3", "F4", "F5r", "F5f"]);
