@@ -28,11 +28,11 @@ export interface TiledConfig {
 export const DEFAULT_TILED_CONFIG: TiledConfig = { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 };
 
 /**
- * Per-vendor tile configurations, each the one measured fastest on that vendor's card by
+ * Per-vendor tile configurations, each the one that measured best overall on that vendor's card by
  * `bench/gemm_tune.ts` (all configurations give bit-identical results: each output sums over k in the
  * same order). NVIDIA: H100 80GB HBM3 through Vulkan, 2026-11-28, K step 32 at 1924 GFLOP/s (NN 4096)
- * and 550 (NN 1024) against the default's 1814 and 522; within 0.4% of the best at every size and
- * layout measured, and the fastest at 4 of 6.
+ * and 550 (NN 1024) against the default's 1814 and 522; the fastest of the 10 candidates at 4 of the
+ * 6 sizes and layouts measured (NN/NT at 1024, 2048, 4096) and within 2.5% of the fastest at the others.
  */
 const TILED_CONFIG_BY_VENDOR: readonly { vendor: RegExp; config: TiledConfig }[] = [
   { vendor: /^(nvidia|4318|0x10de)$/i, config: { tileM: 64, tileN: 64, tileK: 32, threadM: 4, threadN: 4 } },
