@@ -6,9 +6,9 @@
 
 /**
  * The `report.json` format version this code writes. Bump the major version when a field changes
- * meaning or is removed, the minor version when fields are added.
+ * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`).
  */
-export const REPORT_SCHEMA_VERSION = "1.0.0";
+export const REPORT_SCHEMA_VERSION = "1.1.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =
