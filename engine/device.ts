@@ -127,7 +127,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Gpu> 
     throw new GpuUnavailableError(`Adapter ${name} refused to create a device: ${(error as Error).message}`);
   }
   const software = isSoftwareAdapter(adapterInfo);
-  const chosen = kernelChoices(adapterInfo, texturesReadable(entry));
-  const gemmFamily = options.gemmFamily ?? chosen.gemmFamily;
-  return new Gpu({ device, adapterInfo, software, gemmFamily, tiledConfig: chosen.tiledConfig });
+  // The tile configuration is the Gpu's own default for the adapter (tiledConfigFor).
+  const gemmFamily = options.gemmFamily ?? kernelChoices(adapterInfo, texturesReadable(entry)).gemmFamily;
+  return new Gpu({ device, adapterInfo, software, gemmFamily });
 }

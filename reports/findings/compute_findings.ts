@@ -28,6 +28,23 @@ export interface Findings {
   cross: CrossSetupResult | null;
 }
 
+/** Seed of setup i's bootstrap and permutation streams. */
+function setupSeed(input: FindingsInput, i: number): number {
+  return (input.seed + 7919 * (i + 1)) >>> 0;
+}
+
+/**
+ * F1 of setup i exactly as {@linkcode computeFindings} measures it (same seed).
+ *
+ * @param input Scores, documents, settings, seed.
+ * @param i Setup index.
+ * @param permutationTest F1's permutation test (default: computed here).
+ * @returns The setup's F1 figures.
+ */
+export function setupF1(input: FindingsInput, i: number, permutationTest?: PermutationTestFn): F1Result {
+  return f1Correlations(input.setups[i], input.settings, setupSeed(input, i) + 1, permutationTest);
+}
+
 /**
  * Measures SCIENCE.md's findings F1-F5 on every setup's scores, plus the cross-setup comparisons.
  * Deterministic for a seed: each setup and finding draws its own bootstrap and permutation streams.
@@ -39,11 +56,11 @@ export interface Findings {
  */
 export function computeFindings(input: FindingsInput, permutationTest?: PermutationTestFn): Findings {
   const setups = input.setups.map((s, i): SetupFindings => {
-    const seed = (input.seed + 7919 * (i + 1)) >>> 0;
+    const seed = setupSeed(input, i);
     return {
       setup: s.setup,
       queries: s.queries.map((q) => ({ id: q.query.id, set: q.query.set, correct: q.correct })),
-      f1: f1Correlations(s, input.settings, seed + 1, permutationTest),
+      f1: setupF1(input, i, permutationTest),
       f2: f2Reliance(s, input.settings, seed + 2),
       f3: f3Answers(s, input, seed + 3),
       f4: f4Procedures(s, input, seed + 4),

@@ -6,7 +6,7 @@
  * @module
  */
 import type { PermutationTestResult } from "../analyses/correlation_permutation_test.ts";
-import { computeFindings, type Findings } from "./compute_findings.ts";
+import { computeFindings, type Findings, setupF1 } from "./compute_findings.ts";
 import type { PermutationTestFn } from "./f1_correlations.ts";
 import type { FindingsInput } from "./findings_input.ts";
 
@@ -21,15 +21,16 @@ export interface PermutationJob {
 
 /**
  * Measures the findings with F1's permutation tests spread over `workers` Web Workers: a first pass
- * records the tests' arguments (everything else is cheap), the workers run them, largest first, and a
- * second pass uses their results in the order recorded. With one worker or fewer, or one test, it is
- * `computeFindings(input)`.
+ * of F1 alone records the tests' arguments, the workers run them, largest first, and
+ * `computeFindings` uses their results in the order recorded. With one worker or fewer, or one test,
+ * it is `computeFindings(input)`.
  *
  * @param input Scores, documents, settings, seed.
  * @param workers Worker count (e.g. the CPU count).
  * @returns The findings, equal to `computeFindings(input)`.
  */
 export async function computeFindingsParallel(input: FindingsInput, workers: number): Promise<Findings> {
+  if (workers <= 1) return computeFindings(input);
   const jobs: PermutationJob[] = [];
   const record: PermutationTestFn = (scores, documents, pairs, permutations, seed) => {
     jobs.push({
@@ -41,8 +42,7 @@ export async function computeFindingsParallel(input: FindingsInput, workers: num
     });
     return { observed: NaN, pValue: NaN, nullMean: NaN, nullSd: NaN };
   };
-  if (workers <= 1) return computeFindings(input);
-  computeFindings(input, record);
+  input.setups.forEach((_, i) => setupF1(input, i, record));
   if (jobs.length <= 1) return computeFindings(input);
   const results = await runPermutationJobs(jobs, workers);
   let next = 0;
