@@ -16,8 +16,8 @@ import type { StageContext, StageDef } from "../run/stage.ts";
 import type { ModelSummary } from "./model_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
-import { type PlantedFactCheck, plantedFactCheck } from "../../reports/analyses/mod.ts";
-import type { World } from "../../fixtures/world/mod.ts";
+import { type PlantedFactCheck, plantedFactCheck, stepDiagnostics } from "../../reports/analyses/mod.ts";
+import type { Query, World } from "../../fixtures/world/mod.ts";
 import type { FactorsSummary } from "./factors_stage.ts";
 import { readFindings } from "./analyses_stage.ts";
 import type { ValidationSummary } from "./validate_stage.ts";
@@ -150,13 +150,16 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const planted = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].own]));
   const plantedGold = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].gold]));
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
-  const proxies = await Promise.all(m.setups.map((s) => proxyView(ctx, s.name, s.description)));
+  const proxies = await Promise.all(
+    m.setups.map((s) => proxyView(ctx, s.name, s.description, worldData.queries)),
+  );
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {
     description: p.description,
     parameterCount: p.parameterCount,
     checkpointSha256: p.checkpointSha256,
     accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
     counts: p.accuracy,
+    stepDiagnostics: p.stepDiagnostics,
     training: { status: p.status, step: p.step, steps: p.steps, loss: p.loss, wallSeconds: p.wallSeconds },
     model: m.setups.find((s) => s.name === p.name)!.model,
     querySets: m.setups.find((s) => s.name === p.name)!.querySets,
@@ -263,7 +266,12 @@ function describeKernels(k: KernelChoices | undefined): string {
   return `${gemm}, attention blocks of ${k.attentionRows} rows`;
 }
 
-async function proxyView(ctx: StageContext, name: string, description: string): Promise<ProxyView> {
+async function proxyView(
+  ctx: StageContext,
+  name: string,
+  description: string,
+  queries: readonly Query[],
+): Promise<ProxyView> {
   const model = ctx.inputs[`model@${name}`];
   const complete = ctx.inputs[`complete@${name}`];
   const summary = model.meta.summary as ModelSummary;
@@ -271,6 +279,7 @@ async function proxyView(ctx: StageContext, name: string, description: string): 
   const num = (v: unknown) => (typeof v === "number" ? v : null);
   const completions = (await Deno.readTextFile(join(complete.dir, "completions.jsonl"))).split("\n")
     .filter((l) => l).map((l) => JSON.parse(l));
+  const references = new Map(queries.map((q) => [q.id, q.completion]));
   const samples = [...new Set(completions.map((c) => c.set))].flatMap((set) =>
     completions.filter((c) => c.set === set).slice(0, 2)
   );
@@ -286,6 +295,12 @@ async function proxyView(ctx: StageContext, name: string, description: string): 
     wallSeconds: num(training.wallSeconds),
     accuracy: (complete.meta.summary as { accuracy: ProxyView["accuracy"] }).accuracy,
     samples,
+    stepDiagnostics: stepDiagnostics(
+      completions.flatMap((c: { id: string; set: string; completion: string }) => {
+        const reference = references.get(c.id);
+        return reference === undefined ? [] : [{ set: c.set, completion: c.completion, reference }];
+      }),
+    ),
   };
 }
 

@@ -25,3 +25,4 @@ export * from "./cumulative_influence.ts";
 export * from "./power_law_fit.ts";
 export * from "./welch_t_test.ts";
 export * from "./top_score_multiplier.ts";
+export * from "./step_diagnostics.ts";

@@ -60,6 +60,17 @@ export const setupSchema = z.looseObject({
   checkpointSha256: sha256.nullable(),
   /** Fraction correct in [0, 1] per query set. */
   accuracy: z.record(z.string(), z.number().min(0).max(1)),
+  /** Per reasoning set: where the completions' chains break (since schema 1.2.0). */
+  stepDiagnostics: z.record(
+    z.string(),
+    z.object({
+      completions: z.number().int().nonnegative(),
+      operandsCopied: z.number().int().nonnegative(),
+      firstStepRight: z.number().int().nonnegative(),
+      equations: z.number().int().nonnegative(),
+      equationsRight: z.number().int().nonnegative(),
+    }),
+  ).optional(),
 });
 
 /** A measured value for one setup: a number, several named numbers, or null when not measured. */

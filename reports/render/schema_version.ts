@@ -6,9 +6,9 @@
 
 /**
  * The `report.json` format version this code writes. Bump the major version when a field changes
- * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`).
+ * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`; 1.2.0: `setups.*.stepDiagnostics`).
  */
-export const REPORT_SCHEMA_VERSION = "1.1.0";
+export const REPORT_SCHEMA_VERSION = "1.2.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

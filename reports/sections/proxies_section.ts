@@ -1,3 +1,4 @@
+import type { SetStepDiagnostics } from "../analyses/step_diagnostics.ts";
 import type { Block, Section } from "../render/mod.ts";
 
 /** One setup's model and answers, as the report shows them. */
@@ -13,6 +14,8 @@ export interface ProxyView {
   loss: number | null;
   wallSeconds: number | null;
   accuracy: Record<string, { correct: number; total: number; accuracy: number }>;
+  /** Per reasoning set: operands copied, first step right, equations right for their own numbers. */
+  stepDiagnostics: Record<string, SetStepDiagnostics>;
   /** A few completions to show: prompt, the model's completion, whether it is right. */
   samples: { set: string; prompt: string; completion: string; correct: boolean }[];
 }
@@ -62,6 +65,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
         }),
       ]),
     },
+    ...stepTable(proxies),
     {
       kind: "chart",
       id: "proxies-accuracy",
@@ -97,4 +101,34 @@ export function proxiesSection(proxies: ProxyView[]): Section {
     });
   }
   return { id: "proxies", title: "The proxies", blocks };
+}
+
+/** The table of where reasoning completions break, or nothing when no setup answered a reasoning set. */
+function stepTable(proxies: ProxyView[]): Block[] {
+  const sets = [...new Set(proxies.flatMap((p) => Object.keys(p.stepDiagnostics)))];
+  if (sets.length === 0) return [];
+  const share = (n: number, of: number) => `${n}/${of} (${of === 0 ? "–" : (100 * n / of).toFixed(0)}%)`;
+  const measures: [string, (d: SetStepDiagnostics) => string][] = [
+    ["copied the operands", (d) => share(d.operandsCopied, d.completions)],
+    ["first step right", (d) => share(d.firstStepRight, d.completions)],
+    ["equations right", (d) => share(d.equationsRight, d.equations)],
+  ];
+  return [{
+    kind: "table",
+    caption: "Where the reasoning completions break. Copied: the first equation has the query's operands " +
+      "and operator. First step right: its result is the reference's. Equations right: every `x op y = z` " +
+      "the model wrote, checked against the numbers it wrote itself.",
+    columns: [
+      { label: "query set", align: "left" },
+      { label: "measure", align: "left" },
+      ...proxies.map((p) => ({ label: p.name })),
+    ],
+    rows: sets.flatMap((set) =>
+      measures.map(([label, show]) => [
+        set,
+        label,
+        ...proxies.map((p) => p.stepDiagnostics[set] ? show(p.stepDiagnostics[set]) : "not asked"),
+      ])
+    ),
+  }];
 }

@@ -104,9 +104,17 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.match(json.setups["7B"].checkpointSha256, /^[0-9a-f]{64}$/);
   assert.deepEqual(Object.keys(json.setups["7B"].accuracy).sort(), ["arithmetic", "factual"]);
   assert.equal(json.setups["7B"].counts.arithmetic.total, 4);
+  assert.deepEqual(Object.keys(json.setups["7B"].stepDiagnostics), ["arithmetic"], "reasoning sets only");
+  assert.equal(json.setups["7B"].stepDiagnostics.arithmetic.completions, 4);
+  assert.deepEqual(Object.keys(json.setups["35B"].stepDiagnostics).sort(), [
+    "arithmetic",
+    "linear",
+    "slopes",
+  ]);
   const html = await Deno.readTextFile(join(folder, "report.html"));
   assert.match(html, /The synthetic pretraining world/);
   assert.match(html, /Influence scores/);
+  assert.match(html, /Where the reasoning completions break/);
   for (const title of ["Findings", "F1 — ", "F2 — ", "F3 — ", "F4 — ", "F5 — ", "Queries"]) {
     assert.ok(html.includes(`>${title}`), title);
   }
