@@ -10,7 +10,7 @@ import type { TrainSettings } from "./train_settings.ts";
 
 /** Everything besides the model's shapes that decides a run's numbers. */
 export interface TrainFingerprintInput {
-  /** Training settings (`checkpointEvery` is left out: it does not change the numbers). */
+  /** Training settings (`checkpointEvery` is left out: it does not change the numbers; nor `lengthBuckets` when 1). */
   settings: TrainSettings;
   /** AdamW ε. */
   eps: number;
@@ -31,7 +31,9 @@ export interface TrainFingerprintInput {
 export async function trainFingerprint(
   input: TrainFingerprintInput,
 ): Promise<{ json: string; hash: string }> {
-  const { checkpointEvery: _, ...training } = input.settings;
+  // `lengthBuckets: 1` is the plain order, as before the setting existed: left out, so such states resume.
+  const { checkpointEvery: _, lengthBuckets, ...rest } = input.settings;
+  const training = lengthBuckets === undefined || lengthBuckets === 1 ? rest : { ...rest, lengthBuckets };
   const corpus = new Uint8Array(input.corpus.tokens.byteLength + input.corpus.offsets.byteLength);
   corpus.set(
     new Uint8Array(

@@ -28,6 +28,11 @@ export interface TrainSettings {
   checkpointEvery: number;
   /** Seed of the data order (resolved: never null here). */
   seed: number;
+  /**
+   * Batches per length-bucketing window (absent or 1: plain shuffled batches); see
+   * `bucketedPermutation` in `data_order.ts`.
+   */
+  lengthBuckets?: number;
 }
 
 /** AdamW's ε, added to the bias-corrected √v (PyTorch's default). */
@@ -61,9 +66,11 @@ export function validateTrainSettings(s: TrainSettings): void {
     ["gradClip", (v) => v > 0 && Number.isFinite(v), "a positive number"],
     ["checkpointEvery", (v) => Number.isInteger(v) && v > 0, "a positive integer"],
     ["seed", (v) => Number.isSafeInteger(v) && v >= 0, "a non-negative integer"],
+    ["lengthBuckets", (v) => Number.isInteger(v) && v > 0, "a positive integer"],
   ];
   for (const [key, ok, what] of checks) {
     const value = s[key];
+    if (key === "lengthBuckets" && value === undefined) continue;
     if (typeof value !== "number" || !ok(value)) {
       throw new RangeError(`Cannot train: training.${key} must be ${what}, got ${value}`);
     }

@@ -110,12 +110,18 @@ export async function train(
   const optimizer = new AdamW(model.params, model.grads, { ...settings, eps, decay });
   const gpu = optimizer.gpu;
   const log = new StepLog(gpu, logEvery);
-  let step = 0, tokensSeen = 0, order = new DataOrder(documents, settings.seed);
+  const buckets = settings.lengthBuckets ?? 1;
+  const bucketing = buckets === 1 ? null : {
+    lengths: Int32Array.from({ length: documents }, (_, d) => corpus.offsets[d + 1] - corpus.offsets[d]),
+    batchSize: settings.batchSize,
+    buckets,
+  };
+  let step = 0, tokensSeen = 0, order = new DataOrder(documents, settings.seed, undefined, bucketing);
   let losses: number[] = [], norms: number[] = [], evaluations: Evaluation[] = [];
   if (state) {
     for (const [name, tensor] of model.params) (tensor as Tensor<"f32">).write(state.params.get(name)!.data);
     optimizer.restore(state.step, pack(state.m, optimizer), pack(state.v, optimizer));
-    order = new DataOrder(documents, settings.seed, state.dataOrder);
+    order = new DataOrder(documents, settings.seed, state.dataOrder, bucketing);
     [step, tokensSeen, evaluations] = [state.step, state.tokensSeen, state.evaluations];
     [losses, norms] = [Array.from(state.lossHistory), Array.from(state.gradNormHistory)];
   }

@@ -68,6 +68,11 @@ export const trainingSchema = z.object({
   seed: z.number().int().min(0).nullable().default(null).describe(
     "Seed for initialisation and data order; null derives it from the root seed and the setup name.",
   ),
+  lengthBuckets: positiveInt.default(1).describe(
+    "Length bucketing: each window of lengthBuckets × batchSize shuffled documents is sorted by length and " +
+      "cut into batches, which are visited in a drawn order, so a batch pads to similar lengths (less " +
+      "compute per token). 1 keeps plain shuffled batches.",
+  ),
 }).strict();
 
 /** Resolved training settings. */

@@ -208,3 +208,33 @@ Deno.test({
     assert.deepEqual(saved, []);
   },
 });
+
+Deno.test({
+  name: "train() with length buckets follows the bucketed order and resumes bit-identically",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const settings = { lengthBuckets: 2 };
+    const straight = await run({ settings });
+    const order = new DataOrder(10, SETTINGS.seed, undefined, {
+      lengths: Array.from({ length: 10 }, (_, d) => corpus.offsets[d + 1] - corpus.offsets[d]),
+      batchSize: 3,
+      buckets: 2,
+    });
+    let tokens = 0;
+    for (let s = 0; s < 20; s++) tokens += makeBatch(corpus, order.next(3)).tokens;
+    assert.equal(straight.record.tokensSeen, tokens);
+    const plain = await run();
+    assert.notDeepEqual(bits(straight.params), bits(plain.params), "the order changed");
+    const resumed = await run({ settings, init: 99, loadState: () => straight.states.get(8)! });
+    assert.equal(resumed.record.resumedFromStep, 8);
+    assert.deepEqual(bits(resumed.params), bits(straight.params));
+    // A state saved without the setting resumes with lengthBuckets 1 (the same plain order).
+    const plainEight = plain.states.get(8)!;
+    const continued = await run({ settings: { lengthBuckets: 1 }, loadState: () => plainEight });
+    assert.deepEqual(bits(continued.params), bits(plain.params));
+    await assert.rejects(
+      run({ settings, loadState: () => plainEight }),
+      (e) => e instanceof IncompatibleTrainStateError && /lengthBuckets/.test(e.message),
+    );
+  },
+});
