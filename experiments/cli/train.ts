@@ -75,6 +75,7 @@ async function main(): Promise<number> {
       setup,
       corpus,
       vocabSize: tokenizer.vocabSize,
+      maxDocChars: manifest.world.maxDocChars,
       statePath: join(out, PROXY_FILES.state),
       signal: abort.signal,
       onProgress: (p) => {

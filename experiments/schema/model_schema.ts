@@ -68,6 +68,11 @@ export const trainingSchema = z.object({
   seed: z.number().int().min(0).nullable().default(null).describe(
     "Seed for initialisation and data order; null derives it from the root seed and the setup name.",
   ),
+  arithmeticDrills: z.number().min(0).lt(1).default(0).describe(
+    "Fraction of the training documents that are arithmetic drill sheets (one `x op y = z` per line, over " +
+      "the operand ranges of the reasoning procedures' steps), added to the corpus. Training data only: " +
+      "never scored. 0 adds none.",
+  ),
   lengthBuckets: positiveInt.default(1).describe(
     "Length bucketing: each window of lengthBuckets × batchSize shuffled documents is sorted by length and " +
       "cut into batches, which are visited in a drawn order, so a batch pads to similar lengths (less " +

@@ -51,6 +51,7 @@ export const modelStage: StageDef = {
           setup,
           corpus,
           vocabSize: vocab,
+          maxDocChars: ctx.manifest.world.maxDocChars,
           statePath: join(ctx.workDir, PROXY_FILES.state),
           onProgress: (p) => ctx.log(`step ${p.step}/${p.steps} loss ${p.meanLoss.toFixed(4)}`),
         });

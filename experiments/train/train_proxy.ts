@@ -12,6 +12,8 @@ import { atomicWrite } from "../run/atomic_write.ts";
 import { UserError } from "../run/user_error.ts";
 import type { TokenizedCorpus } from "../stages/tokenize_stage.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { arithmeticDrills, drillCount } from "./arithmetic_drills.ts";
 
 /** What {@link trainProxy} needs. */
 export interface TrainProxyOptions {
@@ -19,6 +21,8 @@ export interface TrainProxyOptions {
   setup: ResolvedSetup;
   corpus: TokenizedCorpus;
   vocabSize: number;
+  /** Longest drill sheet in characters: the world's `maxDocChars`, so drills fit the context like documents. */
+  maxDocChars: number;
   /** File holding the resumable training state; read at start when present, rewritten at checkpoints. */
   statePath: string;
   onProgress?: (p: TrainProgress) => void;
@@ -50,8 +54,11 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
   const model = new GpuLlama(gpu, config, initParams(config, setup.training.seed));
   let record: TrainingRecord;
   try {
-    const { scoredRepeats, ...settings } = setup.training;
-    record = await train(model, trainingCorpus(corpus, scoredRepeats), settings, {
+    const { scoredRepeats, arithmeticDrills: share, ...settings } = setup.training;
+    const documents = scoredRepeats * (corpus.documents.offsets.length - 1) + corpus.unscored.offsets.length -
+      1;
+    const drills = drillTokens(drillCount(documents, share), settings.seed, options.maxDocChars);
+    record = await train(model, trainingCorpus(corpus, scoredRepeats, drills), settings, {
       maxSeqLen: config.maxPositionEmbeddings,
       loadState: () =>
         Deno.readFile(statePath).catch((e) => e instanceof Deno.errors.NotFound ? null : Promise.reject(e)),
@@ -77,15 +84,41 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
 }
 
 /**
+ * Arithmetic drill sheets ({@linkcode arithmeticDrills}) tokenized as documents are: BOS + text + EOS.
+ *
+ * @param count Number of sheets.
+ * @param seed The training seed.
+ * @param maxChars Longest sheet, in characters.
+ * @returns The sheets, packed.
+ */
+export function drillTokens(count: number, seed: number, maxChars: number): DocumentTokens {
+  const tokenizer = defaultTokenizer();
+  const sheets = arithmeticDrills(count, seed, maxChars).map((t) =>
+    tokenizer.encode(t, { bos: true, eos: true })
+  );
+  const offsets = new Int32Array(count + 1);
+  sheets.forEach((s, i) => (offsets[i + 1] = offsets[i] + s.length));
+  const tokens = new Int32Array(offsets[count]);
+  sheets.forEach((s, i) => tokens.set(s, offsets[i]));
+  return { tokens, offsets };
+}
+
+/**
  * The documents a proxy trains on: the scored corpus `scoredRepeats` times, then the unscored rest
- * of pretraining once (the trainer shuffles them per epoch).
+ * of pretraining once, then any drill sheets (the trainer shuffles them per epoch).
  *
  * @param corpus The tokenize stage's outputs.
  * @param scoredRepeats Copies of each scored document, at least 1.
+ * @param drills Drill sheets to add ({@linkcode drillTokens}), or null.
  * @returns The documents, packed.
  */
-export function trainingCorpus(corpus: TokenizedCorpus, scoredRepeats: number): DocumentTokens {
+export function trainingCorpus(
+  corpus: TokenizedCorpus,
+  scoredRepeats: number,
+  drills: DocumentTokens | null = null,
+): DocumentTokens {
   const parts = [...Array<DocumentTokens>(scoredRepeats).fill(corpus.documents), corpus.unscored];
+  if (drills !== null && drills.offsets.length > 1) parts.push(drills);
   const total = parts.reduce((n, p) => n + p.tokens.length, 0);
   const documents = parts.reduce((n, p) => n + p.offsets.length - 1, 0);
   const tokens = new Int32Array(total);

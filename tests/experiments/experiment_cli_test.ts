@@ -12,7 +12,7 @@ const MANIFEST = `{
   "queries": { "factualPool": 6, "arithmetic": 4, "slopes": 2, "linear": 2, "factualControl": 2, "reasoningControl": 2 },
   "setupDefaults": {
     "model": { "hiddenSize": 16, "intermediateSize": 24, "layers": 1, "heads": 2, "kvHeads": 1 },
-    "training": { "steps": 2, "batchSize": 2, "warmupSteps": 1 },
+    "training": { "steps": 2, "batchSize": 2, "warmupSteps": 1, "arithmeticDrills": 0.1, "lengthBuckets": 2 },
     "maxCompletionTokens": 4,
     "influence": { "fitDocuments": 24, "scoreChunkDocuments": 150 }
   },
