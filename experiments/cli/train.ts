@@ -54,9 +54,8 @@ async function main(): Promise<number> {
   let recentLoss: number | null = null;
   const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
   // Accuracy per query set at each checkpoint: the learning curve of the tasks, kept across sessions.
-  const evaluations: { step: number; accuracy: Record<string, unknown> }[] = sameData
-    ? previous?.evaluations ?? []
-    : [];
+  const evaluations: { step: number; accuracy: Record<string, unknown>; steps?: Record<string, unknown> }[] =
+    sameData ? previous?.evaluations ?? [] : [];
   const base = {
     setup: setup.name,
     steps: setup.training.steps,
@@ -96,12 +95,14 @@ async function main(): Promise<number> {
         if (state.step % EVALUATE_EVERY === 0) {
           const snapshot = new GpuLlama(gpu, config, params);
           try {
-            const { accuracy } = await completeQueries(snapshot, tokenizer, queries, 200);
+            const { accuracy, steps } = await completeQueries(snapshot, tokenizer, queries, 200);
             evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < state.step));
-            evaluations.push({ step: state.step, accuracy });
+            evaluations.push({ step: state.step, accuracy, steps });
             console.error(
               `${setup.name} step ${state.step} accuracy ` +
-                Object.entries(accuracy).map(([s, a]) => `${s} ${a.correct}/${a.total}`).join(", "),
+                Object.entries(accuracy).map(([s, a]) => `${s} ${a.correct}/${a.total}`).join(", ") +
+                "; equations right " +
+                Object.entries(steps).map(([s, d]) => `${s} ${d.equationsRight}/${d.equations}`).join(", "),
             );
           } finally {
             snapshot.destroy();
@@ -129,9 +130,9 @@ async function main(): Promise<number> {
         });
       },
     });
-    const { completions, accuracy } = await completeQueries(trained.model, tokenizer, queries, 200);
+    const { completions, accuracy, steps } = await completeQueries(trained.model, tokenizer, queries, 200);
     evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < trained.record.steps));
-    evaluations.push({ step: trained.record.steps, accuracy });
+    evaluations.push({ step: trained.record.steps, accuracy, steps });
     trained.model.destroy();
     const session = {
       started: started.toISOString(),
@@ -155,6 +156,7 @@ async function main(): Promise<number> {
       recentLoss: trained.record.smoothedFinalLoss,
       wallSeconds: sessions.reduce((s, x) => s + x.wallSeconds, 0),
       accuracy,
+      stepDiagnostics: steps,
       evaluations,
       record: trained.record,
     });

@@ -1,7 +1,7 @@
 import { generateGreedy, type GpuLlama } from "../../engine/llama/mod.ts";
 import type { Tokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
-import { accuracyBySet, isCorrect } from "../../reports/analyses/mod.ts";
+import { accuracyBySet, isCorrect, stepDiagnostics } from "../../reports/analyses/mod.ts";
 
 /** One query answered by a model: its greedy completion and whether the final answer is right. */
 export interface CompletedQuery {
@@ -21,14 +21,19 @@ export interface CompletedQuery {
  * @param tokenizer The proxies' tokenizer.
  * @param queries The queries to answer.
  * @param maxNewTokens Longest completion, in tokens.
- * @returns Completions in query order, and accuracy per query set.
+ * @returns Completions in query order, accuracy per query set, and per reasoning set where the
+ * chains break ({@linkcode stepDiagnostics} against each query's reference solution).
  */
 export async function completeQueries(
   model: GpuLlama,
   tokenizer: Tokenizer,
   queries: readonly Query[],
   maxNewTokens: number,
-): Promise<{ completions: CompletedQuery[]; accuracy: ReturnType<typeof accuracyBySet> }> {
+): Promise<{
+  completions: CompletedQuery[];
+  accuracy: ReturnType<typeof accuracyBySet>;
+  steps: ReturnType<typeof stepDiagnostics>;
+}> {
   const prompts = queries.map((q) => tokenizer.encode(q.prompt, { bos: true }));
   const room = Math.min(
     maxNewTokens,
@@ -42,5 +47,8 @@ export async function completeQueries(
     const completion = tokenizer.decode(outputs[i], { special: "skip" });
     return { id: q.id, set: q.set, prompt: q.prompt, completion, correct: isCorrect(completion, q) };
   });
-  return { completions, accuracy: accuracyBySet(completions) };
+  const steps = stepDiagnostics(
+    completions.map((c, i) => ({ set: c.set, completion: c.completion, reference: queries[i].completion })),
+  );
+  return { completions, accuracy: accuracyBySet(completions), steps };
 }

@@ -1,3 +1,4 @@
+import type { SetStepDiagnostics } from "../../reports/analyses/mod.ts";
 import { join } from "node:path";
 import { type LlamaConfig, saveCheckpoint } from "../../engine/model/mod.ts";
 import type { AdapterInfo } from "../../engine/mod.ts";
@@ -27,8 +28,13 @@ export interface ProxyRecord {
   wallSeconds: number;
   /** Accuracy per query set of greedy completions, when evaluated. */
   accuracy?: Record<string, { correct: number; total: number; accuracy: number }>;
-  /** Accuracy per query set at each evaluated checkpoint, in step order (the tasks' learning curve). */
-  evaluations?: { step: number; accuracy: Record<string, unknown> }[];
+  /** Per reasoning set, where the completions' chains break (`stepDiagnostics` of the analyses). */
+  stepDiagnostics?: Record<string, SetStepDiagnostics>;
+  /**
+   * Accuracy per query set (and, since step diagnostics exist, `steps`: where the chains break) at each
+   * evaluated checkpoint, in step order (the tasks' learning curve).
+   */
+  evaluations?: { step: number; accuracy: Record<string, unknown>; steps?: Record<string, unknown> }[];
   /** The trainer's full record, for finished training. */
   record?: unknown;
 }

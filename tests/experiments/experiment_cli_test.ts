@@ -230,6 +230,13 @@ Deno.test("train: writes a trained proxy with its learning curve; sessions on ot
   assert.equal(record.step, 2);
   assert.deepEqual(record.evaluations.map((e: { step: number }) => e.step), [2], "graded at the end");
   assert.deepEqual(Object.keys(record.evaluations[0].accuracy).sort(), ["arithmetic", "factual"]);
+  assert.deepEqual(
+    Object.keys(record.evaluations[0].steps),
+    ["arithmetic"],
+    "step diagnostics of reasoning sets",
+  );
+  assert.equal(record.stepDiagnostics.arithmetic.completions, 4);
+  assert.equal(record.training.arithmeticDrills, 0.1);
   const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
   assert.equal(log.length, 1);
   assert.equal(record.wallSeconds, JSON.parse(log[0]).wallSeconds);
