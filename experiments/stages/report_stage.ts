@@ -6,7 +6,7 @@ import {
   writeReport,
 } from "../../reports/render/mod.ts";
 import { worldSection } from "../../reports/sections/world_section.ts";
-import { proxiesSection, type ProxyView } from "../../reports/sections/proxies_section.ts";
+import { proxiesSection, type ProxyView, trainingDataOf } from "../../reports/sections/proxies_section.ts";
 import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
@@ -160,7 +160,14 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
     accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
     counts: p.accuracy,
     stepDiagnostics: p.stepDiagnostics,
-    training: { status: p.status, step: p.step, steps: p.steps, loss: p.loss, wallSeconds: p.wallSeconds },
+    training: {
+      status: p.status,
+      trainedOn: p.trainingData,
+      step: p.step,
+      steps: p.steps,
+      loss: p.loss,
+      wallSeconds: p.wallSeconds,
+    },
     model: m.setups.find((s) => s.name === p.name)!.model,
     querySets: m.setups.find((s) => s.name === p.name)!.querySets,
   }]));
@@ -289,6 +296,7 @@ async function proxyView(
     parameterCount: summary.parameterCount,
     checkpointSha256: summary.checkpointSha256,
     status: typeof training.status === "string" ? training.status : summary.source,
+    trainingData: trainingDataOf(summary.source, summary.training, ctx.inputs.tokenize.meta.key),
     step: num(training.step),
     steps: num(training.steps),
     loss: num(training.recentLoss),

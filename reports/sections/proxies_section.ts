@@ -9,6 +9,11 @@ export interface ProxyView {
   checkpointSha256: string;
   /** `trained`, `in-training` (intermediate weights of an unfinished training) or `checkpoint` (loaded as is). */
   status: string;
+  /**
+   * Whether the weights were trained on this run's tokenized documents: `this run` (trained in the run,
+   * or training.json names this run's tokenize key), `other` (it names another), `unknown` (no record).
+   */
+  trainingData: TrainingData;
   step: number | null;
   steps: number | null;
   loss: number | null;
@@ -18,6 +23,37 @@ export interface ProxyView {
   stepDiagnostics: Record<string, SetStepDiagnostics>;
   /** A few completions to show: prompt, the model's completion, whether it is right. */
   samples: { set: string; prompt: string; completion: string; correct: boolean }[];
+}
+
+/** Whether a setup's weights were trained on the documents of the run that scores them. */
+export type TrainingData = "this run" | "other" | "unknown";
+
+/**
+ * Whether a model was trained on this run's documents, from its training record.
+ *
+ * @param source `trained` (in the run's model stage) or `checkpoint` (loaded from a folder).
+ * @param record The checkpoint folder's training.json, or null.
+ * @param tokenizeKey This run's tokenize-stage key (it covers the world and the tokenizer).
+ * @returns `this run`, `other` or `unknown`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainingDataOf } from "./proxies_section.ts";
+ * assert.equal(trainingDataOf("checkpoint", { data: { tokenize: "ab" } }, "ab"), "this run");
+ * assert.equal(trainingDataOf("checkpoint", { data: { tokenize: "cd" } }, "ab"), "other");
+ * assert.equal(trainingDataOf("checkpoint", null, "ab"), "unknown");
+ * assert.equal(trainingDataOf("trained", null, "ab"), "this run");
+ * ```
+ */
+export function trainingDataOf(
+  source: string,
+  record: Record<string, unknown> | null,
+  tokenizeKey: string,
+): TrainingData {
+  if (source === "trained") return "this run";
+  const data = record?.data as { tokenize?: unknown } | undefined;
+  if (typeof data?.tokenize !== "string") return "unknown";
+  return data.tokenize === tokenizeKey ? "this run" : "other";
 }
 
 /**
@@ -37,6 +73,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
         { label: "setup", align: "left" },
         { label: "parameters", format: { style: "integer" } },
         { label: "status", align: "left" },
+        { label: "trained on", align: "left" },
         { label: "steps", align: "left" },
         { label: "loss (nats/token)", format: { style: "fixed", digits: 3 } },
         { label: "training time (h)", format: { style: "fixed", digits: 2 } },
@@ -46,6 +83,11 @@ export function proxiesSection(proxies: ProxyView[]): Section {
         p.name,
         p.parameterCount,
         p.status,
+        p.trainingData === "this run"
+          ? "this run's documents"
+          : p.trainingData === "other"
+          ? "OTHER documents"
+          : "unknown (no training.json)",
         p.step === null ? "" : `${p.step} / ${p.steps}`,
         p.loss,
         p.wallSeconds === null ? null : p.wallSeconds / 3600,
@@ -65,6 +107,13 @@ export function proxiesSection(proxies: ProxyView[]): Section {
         }),
       ]),
     },
+    ...proxies.filter((p) => p.trainingData === "other").map((p): Block => ({
+      kind: "paragraph",
+      text: `Warning: the ${p.name} checkpoint was trained on other documents than this run's (its ` +
+        "training.json names another tokenize key: another world or tokenizer). Its influence scores rank " +
+        "documents it did not learn from; retrain it with deno task train, or point the setup at weights " +
+        "trained on this world.",
+    })),
     ...stepTable(proxies),
     {
       kind: "chart",

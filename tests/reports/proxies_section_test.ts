@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { proxiesSection, type ProxyView } from "../../reports/sections/proxies_section.ts";
+
+const view = (name: string, trainingData: ProxyView["trainingData"]): ProxyView => ({
+  name,
+  description: name,
+  parameterCount: 1000,
+  checkpointSha256: "0".repeat(64),
+  status: "trained",
+  trainingData,
+  step: 10,
+  steps: 10,
+  loss: 1,
+  wallSeconds: 60,
+  accuracy: { slopes: { correct: 1, total: 2, accuracy: 0.5 } },
+  stepDiagnostics: {
+    slopes: { completions: 2, operandsCopied: 2, firstStepRight: 1, equations: 6, equationsRight: 3 },
+  },
+  samples: [],
+});
+
+Deno.test("proxiesSection() warns about weights trained on other documents and shows where chains break", () => {
+  const section = proxiesSection([view("7B", "this run"), view("35B", "other")]);
+  const text = JSON.stringify(section);
+  assert.match(text, /Warning: the 35B checkpoint was trained on other documents/);
+  assert.doesNotMatch(text, /Warning: the 7B/);
+  assert.match(text, /OTHER documents/);
+  const steps = section.blocks.find((b) =>
+    b.kind === "table" && !!b.caption?.startsWith("Where the reasoning")
+  );
+  assert.ok(steps && steps.kind === "table");
+  assert.deepEqual(steps.rows, [
+    ["slopes", "copied the operands", "2/2 (100%)", "2/2 (100%)"],
+    ["slopes", "first step right", "1/2 (50%)", "1/2 (50%)"],
+    ["slopes", "equations right", "3/6 (50%)", "3/6 (50%)"],
+  ]);
+  const none = proxiesSection([{ ...view("7B", "unknown"), stepDiagnostics: {} }]);
+  assert.ok(!JSON.stringify(none).includes("Where the reasoning"), "no table without reasoning sets");
+  assert.match(JSON.stringify(none), /unknown \(no training\.json\)/);
+});
