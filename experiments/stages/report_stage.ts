@@ -9,7 +9,7 @@ import { worldSection } from "../../reports/sections/world_section.ts";
 import { proxiesSection, type ProxyView, trainingDataOf } from "../../reports/sections/proxies_section.ts";
 import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
-import type { ResolvedManifest } from "../manifest/load_manifest.ts";
+import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { KernelChoices } from "../../engine/mod.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
@@ -151,7 +151,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const plantedGold = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].gold]));
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
   const proxies = await Promise.all(
-    m.setups.map((s) => proxyView(ctx, s.name, s.description, worldData.queries)),
+    m.setups.map((s) => proxyView(ctx, s, worldData.queries)),
   );
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {
     description: p.description,
@@ -163,6 +163,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
     training: {
       status: p.status,
       trainedOn: p.trainingData,
+      arithmeticDrills: p.drills,
       step: p.step,
       steps: p.steps,
       loss: p.loss,
@@ -275,10 +276,10 @@ function describeKernels(k: KernelChoices | undefined): string {
 
 async function proxyView(
   ctx: StageContext,
-  name: string,
-  description: string,
+  setup: ResolvedSetup,
   queries: readonly Query[],
 ): Promise<ProxyView> {
+  const { name, description } = setup;
   const model = ctx.inputs[`model@${name}`];
   const complete = ctx.inputs[`complete@${name}`];
   const summary = model.meta.summary as ModelSummary;
@@ -297,6 +298,11 @@ async function proxyView(
     checkpointSha256: summary.checkpointSha256,
     status: typeof training.status === "string" ? training.status : summary.source,
     trainingData: trainingDataOf(summary.source, summary.training, ctx.inputs.tokenize.meta.key),
+    drills: summary.source === "trained"
+      ? setup.training.arithmeticDrills
+      : summary.training === null
+      ? null
+      : num((training.training as Record<string, unknown> | undefined)?.arithmeticDrills) ?? 0,
     step: num(training.step),
     steps: num(training.steps),
     loss: num(training.recentLoss),

@@ -14,6 +14,8 @@ export interface ProxyView {
    * or training.json names this run's tokenize key), `other` (it names another), `unknown` (no record).
    */
   trainingData: TrainingData;
+  /** Share of arithmetic drill sheets among the training documents, or null when not recorded. */
+  drills: number | null;
   step: number | null;
   steps: number | null;
   loss: number | null;
@@ -68,12 +70,14 @@ export function proxiesSection(proxies: ProxyView[]): Section {
   const blocks: Block[] = [
     {
       kind: "table",
-      caption: "The models compared. Steps and loss come from the checkpoint's training record.",
+      caption: "The models compared. Steps and loss come from the checkpoint's training record; arithmetic " +
+        "drills are the share of drill sheets added to the training documents (training.arithmeticDrills).",
       columns: [
         { label: "setup", align: "left" },
         { label: "parameters", format: { style: "integer" } },
         { label: "status", align: "left" },
         { label: "trained on", align: "left" },
+        { label: "arithmetic drills", align: "left" },
         { label: "steps", align: "left" },
         { label: "loss (nats/token)", format: { style: "fixed", digits: 3 } },
         { label: "training time (h)", format: { style: "fixed", digits: 2 } },
@@ -88,6 +92,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
           : p.trainingData === "other"
           ? "OTHER documents"
           : "unknown (no training.json)",
+        p.drills === null ? "" : p.drills === 0 ? "none" : `${+(100 * p.drills).toFixed(1)}%`,
         p.step === null ? "" : `${p.step} / ${p.steps}`,
         p.loss,
         p.wallSeconds === null ? null : p.wallSeconds / 3600,

@@ -107,6 +107,7 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.deepEqual(Object.keys(json.setups["7B"].stepDiagnostics), ["arithmetic"], "reasoning sets only");
   assert.equal(json.setups["7B"].stepDiagnostics.arithmetic.completions, 4);
   assert.equal(json.setups["7B"].training.trainedOn, "this run", "trained in the run's model stage");
+  assert.equal(json.setups["7B"].training.arithmeticDrills, 0.1);
   assert.deepEqual(Object.keys(json.setups["35B"].stepDiagnostics).sort(), [
     "arithmetic",
     "linear",

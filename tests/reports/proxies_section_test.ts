@@ -8,6 +8,7 @@ const view = (name: string, trainingData: ProxyView["trainingData"]): ProxyView 
   checkpointSha256: "0".repeat(64),
   status: "trained",
   trainingData,
+  drills: name === "7B" ? 0.3 : null,
   step: 10,
   steps: 10,
   loss: 1,
@@ -25,6 +26,7 @@ Deno.test("proxiesSection() warns about weights trained on other documents and s
   assert.match(text, /Warning: the 35B checkpoint was trained on other documents/);
   assert.doesNotMatch(text, /Warning: the 7B/);
   assert.match(text, /OTHER documents/);
+  assert.match(text, /"7B",1000,"trained","this run's documents","30%"/);
   const steps = section.blocks.find((b) =>
     b.kind === "table" && !!b.caption?.startsWith("Where the reasoning")
   );
