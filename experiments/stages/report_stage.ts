@@ -6,7 +6,12 @@ import {
   writeReport,
 } from "../../reports/render/mod.ts";
 import { worldSection } from "../../reports/sections/world_section.ts";
-import { proxiesSection, type ProxyView, trainingDataOf } from "../../reports/sections/proxies_section.ts";
+import {
+  proxiesSection,
+  type ProxyView,
+  trainingCurves,
+  trainingDataOf,
+} from "../../reports/sections/proxies_section.ts";
 import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
@@ -298,6 +303,7 @@ async function proxyView(
     checkpointSha256: summary.checkpointSha256,
     status: typeof training.status === "string" ? training.status : summary.source,
     trainingData: trainingDataOf(summary.source, summary.training, ctx.inputs.tokenize.meta.key),
+    ...trainingCurves(summary.training),
     drills: summary.source === "trained"
       ? setup.training.arithmeticDrills
       : summary.training === null

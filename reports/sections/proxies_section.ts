@@ -25,6 +25,10 @@ export interface ProxyView {
   stepDiagnostics: Record<string, SetStepDiagnostics>;
   /** A few completions to show: prompt, the model's completion, whether it is right. */
   samples: { set: string; prompt: string; completion: string; correct: boolean }[];
+  /** Training loss (nats/token) over steps, from the training record; empty when not recorded. */
+  lossCurve: { step: number; loss: number }[];
+  /** Accuracy per query set at the checkpoints graded during training; empty when not recorded. */
+  evaluations: { step: number; accuracy: Record<string, number> }[];
 }
 
 /** Whether a setup's weights were trained on the documents of the run that scores them. */
@@ -143,6 +147,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
       },
     },
   ];
+  blocks.push(...trainingCharts(proxies));
   for (const p of proxies) {
     if (p.samples.length === 0) continue;
     blocks.push({
@@ -185,4 +190,101 @@ function stepTable(proxies: ProxyView[]): Block[] {
       ])
     ),
   }];
+}
+
+/** Loss and accuracy over training, for the setups whose training record has them. */
+function trainingCharts(proxies: ProxyView[]): Block[] {
+  const blocks: Block[] = [];
+  const losses = proxies.flatMap((p) => p.lossCurve.map(({ step, loss }) => ({ setup: p.name, step, loss })));
+  if (losses.length > 0) {
+    blocks.push({
+      kind: "chart",
+      id: "proxies-loss",
+      title: "Training loss",
+      caption: "Mean next-token loss over each logged window of steps (nats per token; log scale).",
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        width: 360,
+        height: 180,
+        data: { values: losses },
+        mark: { type: "line" },
+        encoding: {
+          x: { field: "step", type: "quantitative" },
+          y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss (nats/token)" },
+          color: { field: "setup", type: "nominal" },
+        },
+      },
+    });
+  }
+  const graded = proxies.flatMap((p) =>
+    p.evaluations.flatMap(({ step, accuracy }) =>
+      Object.entries(accuracy).map(([set, value]) => ({ setup: p.name, set, step, accuracy: value }))
+    )
+  );
+  if (graded.length > 0) {
+    blocks.push({
+      kind: "chart",
+      id: "proxies-learning-curve",
+      title: "Accuracy per query set during training",
+      caption: "Greedy completions graded at the training checkpoints (deno task train's evaluations), one " +
+        "panel per setup.",
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        data: { values: graded },
+        facet: { column: { field: "setup", type: "nominal", title: null } },
+        spec: {
+          width: 240,
+          height: 160,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "step", type: "quantitative" },
+            y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, axis: { format: "%" } },
+            color: { field: "set", type: "nominal" },
+          },
+        },
+      },
+    });
+  }
+  return blocks;
+}
+
+/**
+ * The loss curve and graded checkpoints of a training record as the report shows them.
+ *
+ * @param record A checkpoint folder's training.json (with `record.lossCurve` and `evaluations`), the
+ * model stage's `{ status, record }` of a proxy trained in the run, or null.
+ * @returns The curve and the accuracies per set (fractions), empty where the record has none.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainingCurves } from "./proxies_section.ts";
+ * const c = trainingCurves({
+ *   record: { lossCurve: [{ step: 20, loss: 4.1 }] },
+ *   evaluations: [{ step: 1000, accuracy: { slopes: { correct: 1, total: 20, accuracy: 0.05 } } }],
+ * });
+ * assert.deepEqual(c, { lossCurve: [{ step: 20, loss: 4.1 }], evaluations: [{ step: 1000, accuracy: { slopes: 0.05 } }] });
+ * assert.deepEqual(trainingCurves(null), { lossCurve: [], evaluations: [] });
+ * ```
+ */
+export function trainingCurves(
+  record: Record<string, unknown> | null,
+): Pick<ProxyView, "lossCurve" | "evaluations"> {
+  const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  const inner = record?.record as { lossCurve?: unknown } | undefined;
+  const lossCurve = Array.isArray(inner?.lossCurve)
+    ? (inner.lossCurve as { step?: unknown; loss?: unknown }[])
+      .filter((p) => isNumber(p?.step) && isNumber(p?.loss))
+      .map((p) => ({ step: p.step as number, loss: p.loss as number }))
+    : [];
+  const raw = Array.isArray(record?.evaluations) ? record.evaluations as Record<string, unknown>[] : [];
+  const evaluations = raw.filter((e) => isNumber(e?.step) && typeof e.accuracy === "object" && e.accuracy)
+    .map((e) => ({
+      step: e.step as number,
+      accuracy: Object.fromEntries(
+        Object.entries(e.accuracy as Record<string, { accuracy?: unknown }>)
+          .filter(([, a]) => isNumber(a?.accuracy))
+          .map(([set, a]) => [set, a.accuracy as number]),
+      ),
+    }));
+  return { lossCurve, evaluations };
 }

@@ -117,6 +117,7 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
   assert.match(html, /The synthetic pretraining world/);
   assert.match(html, /Influence scores/);
   assert.match(html, /Where the reasoning completions break/);
+  assert.match(html, /Training loss/, "the loss curve of the proxies trained in the run");
   for (const title of ["Findings", "F1 — ", "F2 — ", "F3 — ", "F4 — ", "F5 — ", "Queries"]) {
     assert.ok(html.includes(`>${title}`), title);
   }

@@ -18,6 +18,8 @@ const view = (name: string, trainingData: ProxyView["trainingData"]): ProxyView 
     slopes: { completions: 2, operandsCopied: 2, firstStepRight: 1, equations: 6, equationsRight: 3 },
   },
   samples: [],
+  lossCurve: [{ step: 20, loss: 4 }, { step: 40, loss: 3 }],
+  evaluations: [{ step: 1000, accuracy: { slopes: 0.05 } }],
 });
 
 Deno.test("proxiesSection() warns about weights trained on other documents and shows where chains break", () => {
@@ -36,7 +38,15 @@ Deno.test("proxiesSection() warns about weights trained on other documents and s
     ["slopes", "first step right", "1/2 (50%)", "1/2 (50%)"],
     ["slopes", "equations right", "3/6 (50%)", "3/6 (50%)"],
   ]);
-  const none = proxiesSection([{ ...view("7B", "unknown"), stepDiagnostics: {} }]);
+  const charts = section.blocks.flatMap((b) => b.kind === "chart" ? [b.id] : []);
+  assert.deepEqual(charts, ["proxies-accuracy", "proxies-loss", "proxies-learning-curve"]);
+  const none = proxiesSection([{
+    ...view("7B", "unknown"),
+    stepDiagnostics: {},
+    lossCurve: [],
+    evaluations: [],
+  }]);
   assert.ok(!JSON.stringify(none).includes("Where the reasoning"), "no table without reasoning sets");
   assert.match(JSON.stringify(none), /unknown \(no training\.json\)/);
+  assert.ok(!JSON.stringify(none).includes("proxies-loss"), "no loss chart without a loss curve");
 });
