@@ -101,8 +101,10 @@ async function main(): Promise<number> {
             console.error(
               `${setup.name} step ${state.step} accuracy ` +
                 Object.entries(accuracy).map(([s, a]) => `${s} ${a.correct}/${a.total}`).join(", ") +
-                "; equations right " +
-                Object.entries(steps).map(([s, d]) => `${s} ${d.equationsRight}/${d.equations}`).join(", "),
+                "; operands copied, equations right " +
+                Object.entries(steps).map(([s, d]) =>
+                  `${s} ${d.operandsCopied}/${d.completions}, ${d.equationsRight}/${d.equations}`
+                ).join("; "),
             );
           } finally {
             snapshot.destroy();
