@@ -7,9 +7,12 @@ import { llamaForward } from "../../../engine/reference/llama_forward.ts";
 import { Tensor } from "../../../engine/mod.ts";
 import { hasAdapter, testGpu } from "../support.ts";
 
-// Written on the device machine by fixtures/make_hf_proxy_logits.py: the committed proxies loaded,
-// unchanged, by Hugging Face transformers' LlamaForCausalLM (which refused nothing: no missing,
-// unexpected or mismatched tensor), and its logits on fixed random ids, in float64 and float32.
+// Written on the device machine by fixtures/make_hf_proxy_logits.py: the proxies kept in
+// fixtures/hf_checked/ (the committed proxies of the time, byte for byte) loaded, unchanged, by Hugging
+// Face transformers' LlamaForCausalLM (which refused nothing: no missing, unexpected or mismatched
+// tensor), and its logits on fixed random ids, in float64 and float32. The checked copies are kept so
+// that the committed proxies can be retrained without a machine that has transformers; the last test
+// shows the committed proxies are written in exactly the checked format.
 const hf = readSafetensors(
   await Deno.readFile(new URL("./fixtures/hf_proxy_logits.safetensors", import.meta.url)),
 );
@@ -32,8 +35,11 @@ function relativeMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return err / scale;
 }
 
-async function committedProxy(setup: string) {
-  const dir = new URL(`../../../fixtures/proxies/${setup}/`, import.meta.url);
+const checkedDir = (setup: string) => new URL(`./fixtures/hf_checked/${setup}/`, import.meta.url);
+const committedDir = (setup: string) => new URL(`../../../fixtures/proxies/${setup}/`, import.meta.url);
+
+async function checkedProxy(setup: string) {
+  const dir = checkedDir(setup);
   return loadCheckpoint(
     await Deno.readTextFile(new URL("config.json", dir)),
     await Deno.readFile(new URL("model.safetensors", dir)),
@@ -45,8 +51,8 @@ for (const setup of ["7B", "35B"]) {
   const [batch, seqLen] = hf.tensors.get(`${setup}.input_ids`)!.shape;
   const expected = fixture(`${setup}.logits_f64`) as Float64Array;
 
-  Deno.test(`the ${setup} proxy's float64 logits match transformers' LlamaForCausalLM on the same checkpoint`, async () => {
-    const { config, params } = await committedProxy(setup);
+  Deno.test(`the checked ${setup} proxy's float64 logits match transformers' LlamaForCausalLM on the same checkpoint`, async () => {
+    const { config, params } = await checkedProxy(setup);
     const logits = llamaForward(config, castParams(params, Float64Array), { ids, batch, seqLen }).logits;
     const err = relativeMaxError(logits, expected);
     // Not 1e-12: even after model.double(), transformers computes RoPE's cos/sin and RMSNorm in
@@ -57,10 +63,11 @@ for (const setup of ["7B", "35B"]) {
   });
 
   Deno.test({
-    name: `the ${setup} proxy's GPU logits agree with transformers' LlamaForCausalLM to float32 precision`,
+    name:
+      `the checked ${setup} proxy's GPU logits agree with transformers' LlamaForCausalLM to float32 precision`,
     ignore: !hasAdapter,
     fn: async () => {
-      const { config, params } = await committedProxy(setup);
+      const { config, params } = await checkedProxy(setup);
       const model = new GpuLlama(gpu!, config, params);
       const logits = await model.forward(Tensor.from(gpu!, ids), batch, seqLen).read();
       const err = relativeMaxError(logits as Float32Array, expected);
@@ -73,3 +80,25 @@ for (const setup of ["7B", "35B"]) {
     },
   });
 }
+
+Deno.test("the committed proxies are written in the format transformers loaded: same config, same tensors", async () => {
+  for (const setup of ["7B", "35B"]) {
+    const header = async (dir: URL) => {
+      const bytes = await Deno.readFile(new URL("model.safetensors", dir));
+      const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+      const json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+      return { length, json };
+    };
+    const [checked, committed] = [await header(checkedDir(setup)), await header(committedDir(setup))];
+    // Same tensors, dtypes, shapes and byte offsets: the header is byte-identical but for its metadata.
+    const strip = (h: Record<string, unknown>) => ({ ...h, __metadata__: undefined });
+    assert.deepEqual(strip(committed.json), strip(checked.json), `${setup} safetensors header`);
+    assert.equal(committed.length, checked.length, `${setup} header length`);
+    const config = async (dir: URL) => JSON.parse(await Deno.readTextFile(new URL("config.json", dir)));
+    assert.deepEqual(
+      await config(committedDir(setup)),
+      await config(checkedDir(setup)),
+      `${setup} config.json`,
+    );
+  }
+});
