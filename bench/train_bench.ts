@@ -12,6 +12,7 @@ import { GpuLlama } from "../engine/llama/mod.ts";
 import { initParams, type LlamaConfig, parseLlamaConfig } from "../engine/model/mod.ts";
 import { train } from "../engine/train/mod.ts";
 import { defaultTokenizer } from "../fixtures/tokenizer/mod.ts";
+import { pack } from "../experiments/stages/tokenize_stage.ts";
 import { generateWorld, queriesConfigSchema, worldConfigSchema } from "../fixtures/world/mod.ts";
 
 const CONFIGS: { name: string; config: LlamaConfig }[] = [
@@ -33,11 +34,9 @@ const VARIANTS = [{ label: "plain batches", buckets: 1 }, { label: "length bucke
 
 const world = generateWorld(worldConfigSchema.parse({ documents: 2000 }), queriesConfigSchema.parse({}));
 const tokenizer = defaultTokenizer();
-const docs = world.documents.map((d) => tokenizer.encode(d.text, { bos: true, eos: true }));
-const offsets = new Int32Array(docs.length + 1);
-docs.forEach((d, i) => (offsets[i + 1] = offsets[i] + d.length));
-const tokens = new Int32Array(offsets[docs.length]);
-docs.forEach((d, i) => tokens.set(d, offsets[i]));
+const [tokens, offsets] = pack(
+  world.documents.map((d) => tokenizer.encode(d.text, { bos: true, eos: true })),
+);
 const corpus = { tokens, offsets };
 
 interface Result {

@@ -70,7 +70,13 @@ export const tokenizeStage: StageDef = {
   },
 };
 
-function pack(rows: Int32Array[]): [Int32Array, Int32Array] {
+/**
+ * Packs token rows into one array and the offsets of each row (row i is `tokens[offsets[i] … offsets[i+1])`).
+ *
+ * @param rows Token rows.
+ * @returns `[tokens, offsets]`.
+ */
+export function pack(rows: readonly Int32Array[]): [Int32Array, Int32Array] {
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
   const tokens = new Int32Array(offsets[rows.length]);

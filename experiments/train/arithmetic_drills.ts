@@ -7,12 +7,13 @@
  * @module
  */
 import { deriveRng, type Rng } from "../../fixtures/world/rng.ts";
+import { type Equation, operate } from "../../reports/analyses/step_diagnostics.ts";
 
 /** One kind of drill line: the operation and operand ranges of a procedure step. */
 interface DrillKind {
   /** What the step is, for documentation and tests. */
   step: string;
-  draw(rng: Rng): { left: number; op: "+" | "-" | "*" | "/"; right: number };
+  draw(rng: Rng): Omit<Equation, "result">;
 }
 
 /** Drill kinds, drawn uniformly per line; ranges follow `fixtures/world/procedures/`. */
@@ -56,18 +57,6 @@ export const DRILL_KINDS: readonly DrillKind[] = [
 
 const HEADINGS = ["Practice sheet", "Arithmetic drill", "Warm-up exercises", "Quick sums"] as const;
 
-/** The value of one drill line. */
-function result(left: number, op: string, right: number): number {
-  const value = op === "+"
-    ? left + right
-    : op === "-"
-    ? left - right
-    : op === "*"
-    ? left * right
-    : left / right;
-  return value === 0 ? 0 : value; // no "-0"
-}
-
 /**
  * Drill sheets: a heading, then one `x op y = z` per line, as many as fit in `maxChars`.
  *
@@ -102,7 +91,7 @@ export function arithmeticDrills(count: number, seed: number, maxChars: number):
     let text = rng.pick(HEADINGS);
     for (;;) {
       const { left, op, right } = rng.pick(DRILL_KINDS).draw(rng);
-      const line = `\n${left} ${op} ${right} = ${result(left, op, right)}`;
+      const line = `\n${left} ${op} ${right} = ${operate(left, op, right) + 0}`; // + 0: no "-0"
       if (text.length + line.length > maxChars) break;
       text += line;
     }

@@ -10,7 +10,7 @@ import { initParams, type LlamaConfig } from "../../engine/model/mod.ts";
 import type { ResolvedSetup } from "../manifest/load_manifest.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
 import { UserError } from "../run/user_error.ts";
-import type { TokenizedCorpus } from "../stages/tokenize_stage.ts";
+import { pack, type TokenizedCorpus } from "../stages/tokenize_stage.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { arithmeticDrills, drillCount } from "./arithmetic_drills.ts";
@@ -93,13 +93,9 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
  */
 export function drillTokens(count: number, seed: number, maxChars: number): DocumentTokens {
   const tokenizer = defaultTokenizer();
-  const sheets = arithmeticDrills(count, seed, maxChars).map((t) =>
-    tokenizer.encode(t, { bos: true, eos: true })
+  const [tokens, offsets] = pack(
+    arithmeticDrills(count, seed, maxChars).map((t) => tokenizer.encode(t, { bos: true, eos: true })),
   );
-  const offsets = new Int32Array(count + 1);
-  sheets.forEach((s, i) => (offsets[i + 1] = offsets[i] + s.length));
-  const tokens = new Int32Array(offsets[count]);
-  sheets.forEach((s, i) => tokens.set(s, offsets[i]));
   return { tokens, offsets };
 }
 

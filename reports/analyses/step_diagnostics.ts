@@ -45,18 +45,24 @@ export function equations(text: string): Equation[] {
   }
 }
 
+/**
+ * An operation's value (`left / right` unrounded).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { operate } from "./step_diagnostics.ts";
+ * assert.equal(operate(12, "/", -2), -6);
+ * ```
+ */
+export function operate(left: number, op: Equation["op"], right: number): number {
+  return op === "+" ? left + right : op === "-" ? left - right : op === "*" ? left * right : left / right;
+}
+
 /** Whether an equation's result is its operation applied to its operands (division must be exact). */
 export function equationHolds(e: Equation): boolean {
-  switch (e.op) {
-    case "+":
-      return e.left + e.right === e.result;
-    case "-":
-      return e.left - e.right === e.result;
-    case "*":
-      return e.left * e.right === e.result;
-    case "/":
-      return e.right !== 0 && e.left === e.result * e.right;
-  }
+  if (e.op === "/") return e.right !== 0 && e.left === e.result * e.right;
+  return operate(e.left, e.op, e.right) === e.result;
 }
 
 /** Step diagnostics of one query set. */
