@@ -69,6 +69,11 @@ export function equationHolds(e: Equation): boolean {
 export interface SetStepDiagnostics {
   /** Completions of the set. */
   completions: number;
+  /**
+   * Distinct completion texts among them. Few means the model writes one chain whatever the query: its
+   * queries' gradients, and so their influence rankings, can then correlate for that reason alone.
+   */
+  distinctCompletions: number;
   /** Completions whose first equation has the reference's first operands and operator. */
   operandsCopied: number;
   /** Completions whose first equation's result equals the reference's first result. */
@@ -95,25 +100,37 @@ export interface SetStepDiagnostics {
  *   completion: "Subtract 5 from both sides: 1x = 17 - 5 = 12.\nDivide both sides by 1: x = 12 / 1 = 12.",
  *   reference: "Subtract 5 from both sides: 1x = 17 - 5 = 12.\nDivide both sides by 1: x = 12 / 1 = 12.",
  * }]);
- * assert.deepEqual(d.linear, { completions: 1, operandsCopied: 1, firstStepRight: 1, equations: 2, equationsRight: 2 });
+ * assert.deepEqual(d.linear, {
+ *   completions: 1,
+ *   distinctCompletions: 1,
+ *   operandsCopied: 1,
+ *   firstStepRight: 1,
+ *   equations: 2,
+ *   equationsRight: 2,
+ * });
  * ```
  */
 export function stepDiagnostics(
   results: readonly { set: string; completion: string; reference: string }[],
 ): Record<string, SetStepDiagnostics> {
   const out: Record<string, SetStepDiagnostics> = {};
+  const texts = new Map<string, Set<string>>();
   for (const { set, completion, reference } of results) {
     const want = equations(reference)[0];
     if (want === undefined) continue;
     const got = equations(completion);
     const entry = out[set] ??= {
       completions: 0,
+      distinctCompletions: 0,
       operandsCopied: 0,
       firstStepRight: 0,
       equations: 0,
       equationsRight: 0,
     };
     entry.completions++;
+    const seen = texts.get(set) ?? texts.set(set, new Set()).get(set)!;
+    seen.add(completion);
+    entry.distinctCompletions = seen.size;
     const first = got[0];
     if (first !== undefined) {
       if (first.left === want.left && first.op === want.op && first.right === want.right) {

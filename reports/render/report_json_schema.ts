@@ -65,6 +65,8 @@ export const setupSchema = z.looseObject({
     z.string(),
     z.object({
       completions: z.number().int().nonnegative(),
+      /** Distinct completion texts (since schema 1.3.0). */
+      distinctCompletions: z.number().int().nonnegative().optional(),
       operandsCopied: z.number().int().nonnegative(),
       firstStepRight: z.number().int().nonnegative(),
       equations: z.number().int().nonnegative(),

@@ -6,9 +6,10 @@
 
 /**
  * The `report.json` format version this code writes. Bump the major version when a field changes
- * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`; 1.2.0: `setups.*.stepDiagnostics`).
+ * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`; 1.2.0: `setups.*.stepDiagnostics`;
+ * 1.3.0: `setups.*.stepDiagnostics.*.distinctCompletions`).
  */
-export const REPORT_SCHEMA_VERSION = "1.2.0";
+export const REPORT_SCHEMA_VERSION = "1.3.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

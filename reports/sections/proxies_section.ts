@@ -168,13 +168,16 @@ function stepTable(proxies: ProxyView[]): Block[] {
   if (sets.length === 0) return [];
   const share = (n: number, of: number) => `${n}/${of} (${of === 0 ? "–" : (100 * n / of).toFixed(0)}%)`;
   const measures: [string, (d: SetStepDiagnostics) => string][] = [
+    ["distinct completions", (d) => `${d.distinctCompletions}/${d.completions}`],
     ["copied the operands", (d) => share(d.operandsCopied, d.completions)],
     ["first step right", (d) => share(d.firstStepRight, d.completions)],
     ["equations right", (d) => share(d.equationsRight, d.equations)],
   ];
   return [{
     kind: "table",
-    caption: "Where the reasoning completions break. Copied: the first equation has the query's operands " +
+    caption: "Where the reasoning completions break. Distinct completions: few means one chain written " +
+      "whatever the query, which by itself can make the queries' influence rankings correlate (finding F1). " +
+      "Copied: the first equation has the query's operands " +
       "and operator. First step right: its result is the reference's. Equations right: every `x op y = z` " +
       "the model wrote, checked against the numbers it wrote itself.",
     columns: [

@@ -15,7 +15,14 @@ const view = (name: string, trainingData: ProxyView["trainingData"]): ProxyView 
   wallSeconds: 60,
   accuracy: { slopes: { correct: 1, total: 2, accuracy: 0.5 } },
   stepDiagnostics: {
-    slopes: { completions: 2, operandsCopied: 2, firstStepRight: 1, equations: 6, equationsRight: 3 },
+    slopes: {
+      completions: 2,
+      distinctCompletions: 1,
+      operandsCopied: 2,
+      firstStepRight: 1,
+      equations: 6,
+      equationsRight: 3,
+    },
   },
   samples: [],
   lossCurve: [{ step: 20, loss: 4 }, { step: 40, loss: 3 }],
@@ -34,6 +41,7 @@ Deno.test("proxiesSection() warns about weights trained on other documents and s
   );
   assert.ok(steps && steps.kind === "table");
   assert.deepEqual(steps.rows, [
+    ["slopes", "distinct completions", "1/2", "1/2"],
     ["slopes", "copied the operands", "2/2 (100%)", "2/2 (100%)"],
     ["slopes", "first step right", "1/2 (50%)", "1/2 (50%)"],
     ["slopes", "equations right", "3/6 (50%)", "3/6 (50%)"],

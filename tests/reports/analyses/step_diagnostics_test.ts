@@ -52,9 +52,25 @@ Deno.test("stepDiagnostics() separates copying the operands from computing the s
   assert.deepEqual(Object.keys(d), ["arithmetic"]);
   assert.deepEqual(d.arithmetic, {
     completions: 4,
+    distinctCompletions: 4,
     operandsCopied: 2,
     firstStepRight: 1,
     equations: 6,
     equationsRight: 3,
   });
+});
+
+Deno.test("stepDiagnostics() counts distinct completions per set, so one chain for every query shows", () => {
+  const reference = "First, 17 - 8 = 9.\nThen, 9 * 2 = 18.\nThe answer is 18.";
+  const same = "First, 12 - 4 = 8.\nThen, 8 * 2 = 16.";
+  const d = stepDiagnostics([
+    { set: "arithmetic", completion: same, reference },
+    { set: "slopes", completion: same, reference },
+    { set: "arithmetic", completion: same, reference },
+    { set: "arithmetic", completion: reference, reference },
+    { set: "arithmetic", completion: same, reference },
+  ]);
+  assert.equal(d.arithmetic.completions, 4);
+  assert.equal(d.arithmetic.distinctCompletions, 2);
+  assert.equal(d.slopes.distinctCompletions, 1, "counted per set");
 });
