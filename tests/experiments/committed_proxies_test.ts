@@ -29,14 +29,22 @@ Deno.test("the committed proxies were trained as the default manifest says, and 
     const config = JSON.parse(await Deno.readTextFile(join(dir, PROXY_FILES.config)));
     assert.equal(config.hidden_size, setup.model.hiddenSize, `${dir}: config.json's hidden_size`);
     assert.equal(config.num_hidden_layers, setup.model.layers, `${dir}: config.json's num_hidden_layers`);
-    // The last graded checkpoint is the final one, and its completions are the ones committed.
-    const last = record.evaluations?.at(-1) ?? null;
-    const lines = (await Deno.readTextFile(join(dir, PROXY_FILES.completions))).trim().split("\n");
-    const total = Object.values(record.accuracy as Record<string, { total: number }>)
-      .reduce((sum, a) => sum + a.total, 0);
-    assert.equal(lines.length, total, `${dir}: one completion per graded query`);
-    if (last !== null) {
-      assert.equal(last.step, record.steps, `${dir}: the last evaluation is at the final step`);
+    // The last graded checkpoint is the final one, and the committed completions are the ones it graded.
+    const last = record.evaluations?.at(-1);
+    assert.ok(last, `${dir}: training.json has its evaluations`);
+    assert.equal(last.step, record.steps, `${dir}: the last evaluation is at the final step`);
+    assert.deepEqual(last.accuracy, record.accuracy, `${dir}: the final accuracy is the last evaluation's`);
+    const graded: Record<string, { correct: number; total: number }> = {};
+    for (const line of (await Deno.readTextFile(join(dir, PROXY_FILES.completions))).trim().split("\n")) {
+      const { set, correct } = JSON.parse(line);
+      graded[set] ??= { correct: 0, total: 0 };
+      graded[set].total++;
+      if (correct) graded[set].correct++;
+    }
+    for (
+      const [set, a] of Object.entries(record.accuracy as Record<string, { correct: number; total: number }>)
+    ) {
+      assert.deepEqual(graded[set], { correct: a.correct, total: a.total }, `${dir}: completions of ${set}`);
     }
   }
 });
