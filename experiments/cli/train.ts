@@ -8,7 +8,7 @@ import { formatSeconds } from "../run/progress.ts";
 import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
 import { trainProxy } from "../train/train_proxy.ts";
 import { GpuLlama } from "../../engine/llama/mod.ts";
-import { completeQueries } from "../train/complete_queries.ts";
+import { evaluateProxy, type ProxyEvaluation } from "../train/evaluate_proxy.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
 import { type ProxyRecord, writeProxy } from "../train/write_proxy.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
@@ -23,7 +23,9 @@ config.json, model.safetensors, training.json (record, accuracy per query set, a
 completions.jsonl, train_log.jsonl. Training checkpoints go to train_state.safetensors in the same
 folder every training.checkpointEvery steps; running the same command again resumes from it, and an
 interrupted and resumed run ends with the same weights as an uninterrupted one. Every 1000 steps
-(at a checkpoint) the queries are completed and graded, and training.json keeps that learning curve.
+(at a checkpoint) the queries are completed and graded, and training.json keeps that learning curve;
+when the world has held-out prompts (queries.heldOut: fresh operands in no query and no document), they
+are graded too, and held_out_completions.jsonl holds their final completions.
 `;
 
 /** Steps between evaluations of the query sets during training (at checkpoints that are multiples). */
@@ -52,10 +54,19 @@ async function main(): Promise<number> {
   const before = earlier.reduce((s, x) => s + x.wallSeconds, 0);
   let elapsed = 0;
   let recentLoss: number | null = null;
-  const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
+  const asked = (q: { set: string }) => (setup.querySets as string[]).includes(q.set);
+  const queries = world.queries.filter(asked);
+  const heldOut = world.heldOut.filter(asked);
   // Accuracy per query set at each checkpoint: the learning curve of the tasks, kept across sessions.
-  const evaluations: { step: number; accuracy: Record<string, unknown>; steps?: Record<string, unknown> }[] =
-    sameData ? previous?.evaluations ?? [] : [];
+  const evaluations: NonNullable<ProxyRecord["evaluations"]> = sameData ? previous?.evaluations ?? [] : [];
+  const evaluate = (model: GpuLlama) => evaluateProxy(model, tokenizer, queries, heldOut, world.facts);
+  const entry = (step: number, e: ProxyEvaluation) => ({
+    step,
+    accuracy: e.accuracy,
+    steps: e.steps,
+    ...(e.heldOut ? { heldOut: { accuracy: e.heldOut.accuracy, steps: e.heldOut.steps } } : {}),
+    factualByMentions: e.factualByMentions,
+  });
   const base = {
     setup: setup.name,
     steps: setup.training.steps,
@@ -95,17 +106,10 @@ async function main(): Promise<number> {
         if (state.step % EVALUATE_EVERY === 0) {
           const snapshot = new GpuLlama(gpu, config, params);
           try {
-            const { accuracy, steps } = await completeQueries(snapshot, tokenizer, queries, 200);
+            const evaluation = await evaluate(snapshot);
             evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < state.step));
-            evaluations.push({ step: state.step, accuracy, steps });
-            console.error(
-              `${setup.name} step ${state.step} accuracy ` +
-                Object.entries(accuracy).map(([s, a]) => `${s} ${a.correct}/${a.total}`).join(", ") +
-                "; operands copied, equations right " +
-                Object.entries(steps).map(([s, d]) =>
-                  `${s} ${d.operandsCopied}/${d.completions}, ${d.equationsRight}/${d.equations}`
-                ).join("; "),
-            );
+            evaluations.push(entry(state.step, evaluation));
+            console.error(`${setup.name} step ${state.step} ${describe(evaluation)}`);
           } finally {
             snapshot.destroy();
           }
@@ -132,9 +136,10 @@ async function main(): Promise<number> {
         });
       },
     });
-    const { completions, accuracy, steps } = await completeQueries(trained.model, tokenizer, queries, 200);
+    const evaluation = await evaluate(trained.model);
+    const { completions, accuracy, steps } = evaluation;
     evaluations.splice(0, evaluations.length, ...evaluations.filter((e) => e.step < trained.record.steps));
-    evaluations.push({ step: trained.record.steps, accuracy, steps });
+    evaluations.push(entry(trained.record.steps, evaluation));
     trained.model.destroy();
     const session = {
       started: started.toISOString(),
@@ -150,6 +155,12 @@ async function main(): Promise<number> {
       join(out, PROXY_FILES.completions),
       completions.map((c) => JSON.stringify(c)).join("\n") + "\n",
     );
+    if (evaluation.heldOut) {
+      await atomicWrite(
+        join(out, PROXY_FILES.heldOut),
+        evaluation.heldOut.completions.map((c) => JSON.stringify(c)).join("\n") + "\n",
+      );
+    }
     await writeProxy(out, trained.config, trained.params, {
       ...base,
       status: "trained",
@@ -159,6 +170,10 @@ async function main(): Promise<number> {
       wallSeconds: sessions.reduce((s, x) => s + x.wallSeconds, 0),
       accuracy,
       stepDiagnostics: steps,
+      ...(evaluation.heldOut
+        ? { heldOut: { accuracy: evaluation.heldOut.accuracy, stepDiagnostics: evaluation.heldOut.steps } }
+        : {}),
+      factualByMentions: evaluation.factualByMentions,
       evaluations,
       record: trained.record,
     });
@@ -187,6 +202,18 @@ async function main(): Promise<number> {
     await gpu.destroy();
   }
   return 0;
+}
+
+/** One console line of an evaluation: accuracy per set, held-out accuracy, where the chains break. */
+function describe(e: ProxyEvaluation): string {
+  const acc = (a: ProxyEvaluation["accuracy"]) =>
+    Object.entries(a).map(([s, x]) => `${s} ${x.correct}/${x.total}`).join(", ");
+  const held = e.heldOut ? `; held-out ${acc(e.heldOut.accuracy)}` : "";
+  return `accuracy ${acc(e.accuracy)}${held}; distinct, operands copied, equations right ` +
+    Object.entries(e.steps).map(([s, d]) =>
+      `${s} ${d.distinctCompletions}/${d.completions}, ${d.operandsCopied}/${d.completions}, ` +
+      `${d.equationsRight}/${d.equations}`
+    ).join("; ");
 }
 
 async function readRecord(path: string): Promise<Partial<ProxyRecord> | null> {

@@ -6,7 +6,8 @@ import type { StageDef } from "../run/stage.ts";
 /**
  * Stage `world`: generates the synthetic pretraining world from the manifest's `world` and `queries`
  * settings. Writes `documents.jsonl` (one scored document with its ground truth per line),
- * `unscored.jsonl` (the rest of pretraining), `queries.jsonl`, `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
+ * `unscored.jsonl` (the rest of pretraining), `queries.jsonl`, `held_out.jsonl` (when `queries.heldOut`
+ * asks for held-out prompts), `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
  */
 export const worldStage: StageDef = {
   name: "world",
@@ -25,6 +26,10 @@ export const worldStage: StageDef = {
     await Deno.writeTextFile(join(ctx.outDir, "documents.jsonl"), toJsonl(world.documents));
     await Deno.writeTextFile(join(ctx.outDir, "unscored.jsonl"), toJsonl(world.unscoredDocuments));
     await Deno.writeTextFile(join(ctx.outDir, "queries.jsonl"), toJsonl(world.queries));
+    // Only when there are any, so a world without held-out prompts keeps its artifact's files.
+    if (world.heldOut.length > 0) {
+      await Deno.writeTextFile(join(ctx.outDir, "held_out.jsonl"), toJsonl(world.heldOut));
+    }
     await Deno.writeTextFile(join(ctx.outDir, "facts.json"), JSON.stringify(world.facts, null, 1) + "\n");
     const summary = summarizeWorld(world);
     await Deno.writeTextFile(join(ctx.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
@@ -41,20 +46,25 @@ function toJsonl(rows: readonly unknown[]): string {
  *
  * @param dir The world artifact folder.
  * @param options `unscored: true` also reads the unscored documents (large); otherwise they are `[]`.
- * @returns Documents, queries and facts, as generated.
+ * @returns Documents, queries, held-out prompts (none when the world has none) and facts, as generated.
  */
 export async function readWorldArtifact(
   dir: string,
   options: { unscored?: boolean } = {},
-): Promise<{ documents: Document[]; unscoredDocuments: Document[]; queries: Query[]; facts: Fact[] }> {
+): Promise<
+  { documents: Document[]; unscoredDocuments: Document[]; queries: Query[]; heldOut: Query[]; facts: Fact[] }
+> {
   const lines = async (name: string) =>
     (await Deno.readTextFile(join(dir, name))).split("\n").filter((l) => l.length > 0).map((l) =>
       JSON.parse(l)
     );
+  const optional = (name: string) =>
+    lines(name).catch((e) => e instanceof Deno.errors.NotFound ? [] : Promise.reject(e));
   return {
     documents: await lines("documents.jsonl"),
     unscoredDocuments: options.unscored ? await lines("unscored.jsonl") : [],
     queries: await lines("queries.jsonl"),
+    heldOut: await optional("held_out.jsonl"),
     facts: JSON.parse(await Deno.readTextFile(join(dir, "facts.json"))),
   };
 }

@@ -7,6 +7,7 @@ export const PROXY_FILES = {
   weights: "model.safetensors",
   record: "training.json",
   completions: "completions.jsonl",
+  heldOut: "held_out_completions.jsonl",
   state: "train_state.safetensors",
   log: "train_log.jsonl",
 } as const;

@@ -34,7 +34,25 @@ export interface ProxyRecord {
    * Accuracy per query set (and, since step diagnostics exist, `steps`: where the chains break) at each
    * evaluated checkpoint, in step order (the tasks' learning curve).
    */
-  evaluations?: { step: number; accuracy: Record<string, unknown>; steps?: Record<string, unknown> }[];
+  evaluations?: {
+    step: number;
+    accuracy: Record<string, unknown>;
+    steps?: Record<string, unknown>;
+    /** Accuracy and step diagnostics of the held-out prompts, when the world has them. */
+    heldOut?: { accuracy: Record<string, unknown>; steps: Record<string, unknown> };
+    /** Factual queries right per mention count of the fact. */
+    factualByMentions?: Record<string, { correct: number; total: number }>;
+  }[];
+  /**
+   * The held-out prompts at the final step (fresh operands in the queries' templates, in no query and no
+   * document): accuracy and step diagnostics per reasoning set. Absent when the world has none.
+   */
+  heldOut?: {
+    accuracy: Record<string, { correct: number; total: number; accuracy: number }>;
+    stepDiagnostics: Record<string, SetStepDiagnostics>;
+  };
+  /** Factual queries right per mention count of the fact, at the final step. */
+  factualByMentions?: Record<string, { correct: number; total: number }>;
   /** The trainer's full record, for finished training. */
   record?: unknown;
 }
