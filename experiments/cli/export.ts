@@ -6,6 +6,7 @@ import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
 import { readTokenizedCorpus, readWorldArtifact, STAGES } from "../stages/mod.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
+import { fitCorpus } from "../stages/factors_stage.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
 
@@ -24,7 +25,9 @@ Any setting can be changed for the export with --set, e.g. --set setups.7B.influ
 `;
 
 async function main(): Promise<number> {
-  const command = await setupCommand(Deno.args, HELP);
+  const command = await setupCommand(Deno.args, HELP, {
+    requireOut: "--out DIR is required: the folder to export into; see --help",
+  });
   if (command === null) return 0;
   const { manifest, setup, out } = command;
   if (!out) throw new UserError("--out DIR is required: the folder to export into");
@@ -37,11 +40,11 @@ async function main(): Promise<number> {
     plan.artifacts.get(stage === "world" || stage === "tokenize" ? stage : `${stage}@${setup.name}`)!;
   const corpus = await readTokenizedCorpus(art("tokenize").dir);
   const slice = (t: Int32Array, o: Int32Array, i: number) => Array.from(t.subarray(o[i], o[i + 1]));
-  const docLine = (i: number) =>
-    JSON.stringify({
-      id: corpus.documentIds[i],
-      input_ids: slice(corpus.documents.tokens, corpus.documents.offsets, i),
-    });
+  const lineOf = (c: typeof corpus) => (i: number) =>
+    JSON.stringify({ id: c.documentIds[i], input_ids: slice(c.documents.tokens, c.documents.offsets, i) });
+  const docLine = lineOf(corpus);
+  // Fit indices refer to the corpus the fit drew from (influence.fitFrom).
+  const fitLine = lineOf(fitCorpus(corpus, setup.influence.fitFrom, setup.name));
 
   const fitFile = await Deno.readFile(join(art("factors").dir, "fit_labels.safetensors")).catch(() => null);
   const fitDocs = fitFile
@@ -81,7 +84,7 @@ async function main(): Promise<number> {
   await atomicWrite(join(out, "docs.jsonl"), corpus.documentIds.map((_, i) => docLine(i)).join("\n") + "\n");
   await atomicWrite(
     join(out, "fit.jsonl"),
-    Array.from(fitDocs, (d) => docLine(d)).join("\n") + (fitDocs.length ? "\n" : ""),
+    Array.from(fitDocs, (d) => fitLine(d)).join("\n") + (fitDocs.length ? "\n" : ""),
   );
   await atomicWrite(join(out, "queries.jsonl"), queries.join("\n") + "\n");
   await atomicWrite(join(out, "scores.safetensors"), writeSafetensors({ scores: raw }));

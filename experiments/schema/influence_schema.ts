@@ -39,6 +39,12 @@ export const influenceSchema = z.object({
   fitDocuments: z.number().int().positive().nullable().default(null).describe(
     "Documents the factors are fitted on, drawn with the influence seed; null fits on every document.",
   ),
+  fitFrom: z.enum(["scored", "unscored"]).optional().describe(
+    'Which documents the factors are fitted on: "scored" (default: a sample of the scored corpus) or ' +
+      '"unscored" (a sample of the rest of pretraining, disjoint from the scored corpus; with world.layout ' +
+      '"stream" both are samples of the same stream, so the curvature is fitted on what the model trained ' +
+      "on without reusing the documents it scores).",
+  ),
   blocks: z.union([z.literal(1), z.literal(2), z.literal(4)]).default(1).describe(
     "Block-diagonal A and S: number of diagonal blocks (the paper: 2 for 7B, 4 for 35B).",
   ),

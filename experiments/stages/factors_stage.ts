@@ -80,6 +80,8 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
     trackedModules: influence.trackedModules,
     labels: influence.labels,
     fitDocuments: influence.fitDocuments,
+    // Only when set, so manifests that leave it out keep their cache keys.
+    ...(influence.fitFrom === undefined ? {} : { fitFrom: influence.fitFrom }),
     blocks: influence.blocks,
     eigensolver: influence.eigensolver,
     seed: influence.seed,
@@ -100,12 +102,43 @@ function covarianceSettings(influence: InfluenceSettings & { seed: number }) {
 async function openFit(ctx: StageContext) {
   const influence = ctx.setup!.influence;
   const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
-  const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+  const corpus = fitCorpus(
+    await readTokenizedCorpus(ctx.inputs.tokenize.dir),
+    influence.fitFrom,
+    ctx.setup!.name,
+  );
   // Fit documents by length, then index: batches of similar length waste few padded positions.
   const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
   const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed)
     .sort((x, y) => length(x) - length(y) || x - y);
   return { influence, model, corpus, docs, plan: planFit(corpus, docs, influence.fitPartDocuments) };
+}
+
+/**
+ * The corpus the fit draws from: the tokenized corpus itself, or (`fitFrom` "unscored") the same object
+ * with the unscored documents (and their ids) in place of the scored ones, so that fit indices refer to
+ * them.
+ *
+ * @param corpus The tokenize stage's outputs.
+ * @param fitFrom The setup's `influence.fitFrom`.
+ * @param setup The setup's name, for the error.
+ * @returns The corpus to fit on.
+ * @throws {UserError} When "unscored" is asked of a world without unscored documents.
+ */
+export function fitCorpus(
+  corpus: TokenizedCorpus,
+  fitFrom: "scored" | "unscored" | undefined,
+  setup: string,
+) {
+  if (fitFrom !== "unscored") return corpus;
+  const count = corpus.unscored.offsets.length - 1;
+  if (count < 1) {
+    throw new UserError(
+      `Setup ${setup}: influence.fitFrom is "unscored" but the world has no unscored documents ` +
+        '(set world.unscored.documents, or fitFrom "scored")',
+    );
+  }
+  return { ...corpus, documents: corpus.unscored, documentIds: corpus.unscoredIds };
 }
 
 /** The parts [first, last) a run computes: all of them, or its shard's slice of whole parts. */

@@ -7,6 +7,7 @@ import {
 } from "../../reports/render/mod.ts";
 import { worldSection } from "../../reports/sections/world_section.ts";
 import {
+  heldOutOf,
   proxiesSection,
   type ProxyView,
   trainingCurves,
@@ -22,7 +23,8 @@ import type { ModelSummary } from "./model_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import { type PlantedFactCheck, plantedFactCheck, stepDiagnostics } from "../../reports/analyses/mod.ts";
-import type { Query, World } from "../../fixtures/world/mod.ts";
+import type { Fact, Query, World } from "../../fixtures/world/mod.ts";
+import { accuracyByMentions } from "../train/evaluate_proxy.ts";
 import type { FactorsSummary } from "./factors_stage.ts";
 import { readFindings } from "./analyses_stage.ts";
 import type { ValidationSummary } from "./validate_stage.ts";
@@ -156,7 +158,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const plantedGold = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].gold]));
   const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
   const proxies = await Promise.all(
-    m.setups.map((s) => proxyView(ctx, s, worldData.queries)),
+    m.setups.map((s) => proxyView(ctx, s, worldData.queries, worldData.facts)),
   );
   const setups = Object.fromEntries(proxies.map((p) => [p.name, {
     description: p.description,
@@ -165,6 +167,8 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
     accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
     counts: p.accuracy,
     stepDiagnostics: p.stepDiagnostics,
+    heldOut: p.heldOut,
+    factualByMentions: p.factualByMentions,
     training: {
       status: p.status,
       trainedOn: p.trainingData,
@@ -283,6 +287,7 @@ async function proxyView(
   ctx: StageContext,
   setup: ResolvedSetup,
   queries: readonly Query[],
+  facts: readonly Fact[],
 ): Promise<ProxyView> {
   const { name, description } = setup;
   const model = ctx.inputs[`model@${name}`];
@@ -293,6 +298,7 @@ async function proxyView(
   const completions = (await Deno.readTextFile(join(complete.dir, "completions.jsonl"))).split("\n")
     .filter((l) => l).map((l) => JSON.parse(l));
   const references = new Map(queries.map((q) => [q.id, q.completion]));
+  const byId = new Map(queries.map((q) => [q.id, q]));
   const samples = [...new Set(completions.map((c) => c.set))].flatMap((set) =>
     completions.filter((c) => c.set === set).slice(0, 2)
   );
@@ -315,6 +321,14 @@ async function proxyView(
     wallSeconds: num(training.wallSeconds),
     accuracy: (complete.meta.summary as { accuracy: ProxyView["accuracy"] }).accuracy,
     samples,
+    heldOut: heldOutOf(summary.training),
+    factualByMentions: accuracyByMentions(
+      completions.map((c: { id: string }) => byId.get(c.id)).filter((q: Query | undefined) =>
+        q !== undefined
+      ),
+      completions.filter((c: { id: string }) => byId.has(c.id)),
+      facts,
+    ),
     stepDiagnostics: stepDiagnostics(
       completions.flatMap((c: { id: string; set: string; completion: string }) => {
         const reference = references.get(c.id);

@@ -54,7 +54,11 @@ export const tokenizeStage: StageDef = {
         completion_offsets: { dtype: "I32", shape: [completionOffsets.length], data: completionOffsets },
       }),
     );
-    const ids = { documents: world.documents.map((d) => d.id), queries: world.queries.map((q) => q.id) };
+    const ids = {
+      documents: world.documents.map((d) => d.id),
+      queries: world.queries.map((q) => q.id),
+      unscored: world.unscoredDocuments.map((d) => d.id),
+    };
     await Deno.writeTextFile(join(ctx.outDir, "ids.json"), JSON.stringify(ids) + "\n");
     await Deno.writeTextFile(
       join(ctx.outDir, "tokenizer.json"),
@@ -92,6 +96,8 @@ export interface TokenizedCorpus {
   documents: { tokens: Int32Array; offsets: Int32Array };
   /** The unscored rest of pretraining, packed the same way (possibly no documents). */
   unscored: { tokens: Int32Array; offsets: Int32Array };
+  /** Ids of the unscored documents, in row order. */
+  unscoredIds: string[];
   /** Query i: prompt (BOS first) and completion (EOS last), concatenated when scored. */
   queries: {
     promptTokens: Int32Array;
@@ -122,6 +128,8 @@ export async function readTokenizedCorpus(dir: string): Promise<TokenizedCorpus>
     queryIds: ids.queries,
     documents: { tokens: ints(docs, "tokens"), offsets: ints(docs, "offsets") },
     unscored: { tokens: ints(unscored, "tokens"), offsets: ints(unscored, "offsets") },
+    // Artifacts written before ids.json named the unscored documents: the world's own naming.
+    unscoredIds: ids.unscored ?? unscoredNames(ints(unscored, "offsets").length - 1),
     queries: {
       promptTokens: ints(qs, "prompt_tokens"),
       promptOffsets: ints(qs, "prompt_offsets"),
@@ -129,4 +137,10 @@ export async function readTokenizedCorpus(dir: string): Promise<TokenizedCorpus>
       completionOffsets: ints(qs, "completion_offsets"),
     },
   };
+}
+
+/** The world's ids of `count` unscored documents (`unscored-` and a zero-padded index). */
+function unscoredNames(count: number): string[] {
+  const width = Math.max(6, String(count - 1).length);
+  return Array.from({ length: count }, (_, i) => `unscored-${String(i).padStart(width, "0")}`);
 }

@@ -29,6 +29,23 @@ export interface ProxyView {
   lossCurve: { step: number; loss: number }[];
   /** Accuracy per query set at the checkpoints graded during training; empty when not recorded. */
   evaluations: { step: number; accuracy: Record<string, number> }[];
+  /**
+   * The held-out prompts (fresh operands in the queries' templates, in no query and no document) at the
+   * latest graded step of training, from the training record; null when it has none.
+   */
+  heldOut: HeldOutView | null;
+  /** This run's factual queries answered right, by the fact's number of mentions in pretraining. */
+  factualByMentions: Record<string, { correct: number; total: number }>;
+}
+
+/** A training record's latest held-out evaluation. */
+export interface HeldOutView {
+  /** The training step it was graded at. */
+  step: number;
+  /** Right and asked per reasoning set. */
+  accuracy: Record<string, { correct: number; total: number; accuracy: number }>;
+  /** Where the chains break, per set (distinct completions included). */
+  stepDiagnostics: Record<string, SetStepDiagnostics>;
 }
 
 /** Whether a setup's weights were trained on the documents of the run that scores them. */
@@ -124,6 +141,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
         "trained on this world.",
     })),
     ...stepTable(proxies),
+    ...heldOutTable(proxies),
     {
       kind: "chart",
       id: "proxies-accuracy",
@@ -147,6 +165,7 @@ export function proxiesSection(proxies: ProxyView[]): Section {
       },
     },
   ];
+  blocks.push(...mentionBlocks(proxies));
   blocks.push(...trainingCharts(proxies));
   for (const p of proxies) {
     if (p.samples.length === 0) continue;
@@ -193,6 +212,135 @@ function stepTable(proxies: ProxyView[]): Block[] {
       ])
     ),
   }];
+}
+
+/** The held-out prompts' table, or nothing when no setup's training record graded any. */
+function heldOutTable(proxies: ProxyView[]): Block[] {
+  const withHeld = proxies.filter((p) => p.heldOut !== null);
+  if (withHeld.length === 0) return [];
+  const sets = [...new Set(withHeld.flatMap((p) => Object.keys(p.heldOut!.accuracy)))];
+  return [{
+    kind: "table",
+    caption:
+      "Held-out prompts: fresh operands in the query sets' templates and operand ranges, in no query " +
+      "and no training document, graded by deno task train at the step shown (from the training record). " +
+      "Accuracy here, unlike on the 20 committed queries, cannot come from recalling a query's chain.",
+    columns: [
+      { label: "query set", align: "left" },
+      { label: "measure", align: "left" },
+      ...withHeld.map((p) => ({ label: `${p.name} (step ${p.heldOut!.step})` })),
+    ],
+    rows: sets.flatMap((set) =>
+      [
+        ["accuracy", (h: HeldOutView) => {
+          const a = h.accuracy[set];
+          return a ? `${a.correct}/${a.total} (${(100 * a.accuracy).toFixed(0)}%)` : "not asked";
+        }],
+        ["distinct completions", (h: HeldOutView) => {
+          const d = h.stepDiagnostics[set];
+          return d ? `${d.distinctCompletions}/${d.completions}` : "not asked";
+        }],
+      ].map(([label, show]) => [
+        set,
+        label as string,
+        ...withHeld.map((p) => (show as (h: HeldOutView) => string)(p.heldOut!)),
+      ])
+    ),
+  }];
+}
+
+/** Factual accuracy by a fact's mention count: a table and a chart, or nothing without factual queries. */
+function mentionBlocks(proxies: ProxyView[]): Block[] {
+  const counts = [...new Set(proxies.flatMap((p) => Object.keys(p.factualByMentions)))]
+    .sort((a, b) => Number(a) - Number(b));
+  if (counts.length === 0) return [];
+  const cell = (v: { correct: number; total: number } | undefined) =>
+    v ? `${v.correct}/${v.total} (${(100 * v.correct / v.total).toFixed(0)}%)` : "–";
+  return [
+    {
+      kind: "table",
+      caption:
+        "Factual queries answered right, by how many pretraining documents state the fact (its mention " +
+        "count over everything the proxy trained on). Real models know a fact better the more often it " +
+        "occurs in pretraining; facts with no mention cannot be known, so they must come out wrong.",
+      columns: [{ label: "mentions", align: "left" }, ...proxies.map((p) => ({ label: p.name }))],
+      rows: counts.map((c) => [c, ...proxies.map((p) => cell(p.factualByMentions[c]))]),
+    },
+    {
+      kind: "chart",
+      id: "proxies-factual-mentions",
+      title: "Factual accuracy by mention count",
+      caption: "Share of factual queries answered right per mention count of the asked fact (log scale; a " +
+        "fact with no mention is drawn at 0.5).",
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        width: 360,
+        height: 180,
+        data: {
+          values: proxies.flatMap((p) =>
+            Object.entries(p.factualByMentions).map(([c, v]) => ({
+              setup: p.name,
+              mentions: Number(c) === 0 ? 0.5 : Number(c),
+              accuracy: v.correct / v.total,
+              asked: v.total,
+            }))
+          ),
+        },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: {
+            field: "mentions",
+            type: "quantitative",
+            scale: { type: "log" },
+            title: "mentions in pretraining",
+          },
+          y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, axis: { format: "%" } },
+          color: { field: "setup", type: "nominal" },
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * The latest held-out evaluation of a training record: its final `heldOut`, else its last evaluation
+ * that graded held-out prompts.
+ *
+ * @param record A checkpoint folder's training.json, or null.
+ * @returns The view, or null when the record graded no held-out prompts.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { heldOutOf } from "./proxies_section.ts";
+ * const a = { slopes: { correct: 3, total: 40, accuracy: 0.075 } };
+ * const d = { slopes: { completions: 40, distinctCompletions: 31 } };
+ * assert.deepEqual(
+ *   heldOutOf({ step: 600, evaluations: [{ step: 500, heldOut: { accuracy: a, steps: d } }] }),
+ *   { step: 500, accuracy: a, stepDiagnostics: d },
+ * );
+ * assert.equal(heldOutOf({ evaluations: [{ step: 500 }] }), null);
+ * assert.equal(heldOutOf(null), null);
+ * ```
+ */
+export function heldOutOf(record: Record<string, unknown> | null): HeldOutView | null {
+  const final = record?.heldOut as { accuracy?: unknown; stepDiagnostics?: unknown } | undefined;
+  if (final && typeof final.accuracy === "object" && typeof record?.step === "number") {
+    return {
+      step: record.step,
+      accuracy: final.accuracy as HeldOutView["accuracy"],
+      stepDiagnostics: (final.stepDiagnostics ?? {}) as HeldOutView["stepDiagnostics"],
+    };
+  }
+  const evaluations = Array.isArray(record?.evaluations)
+    ? record.evaluations as Record<string, unknown>[]
+    : [];
+  const last = evaluations.filter((e) =>
+    typeof e?.step === "number" && typeof e.heldOut === "object" && e.heldOut
+  )
+    .at(-1);
+  if (!last) return null;
+  const held = last.heldOut as { accuracy: HeldOutView["accuracy"]; steps?: HeldOutView["stepDiagnostics"] };
+  return { step: last.step as number, accuracy: held.accuracy, stepDiagnostics: held.steps ?? {} };
 }
 
 /** Loss and accuracy over training, for the setups whose training record has them. */

@@ -195,6 +195,33 @@ Deno.test("export: the model, the scored tokens and the raw scores, consistent w
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test('export: with influence.fitFrom "unscored" on a stream world, the fit documents are unscored ones', async () => {
+  const { dir, manifest } = await setup();
+  const out = join(dir, "export");
+  const r = await cli("export", [
+    manifest,
+    ...["--setup", "7B", "--out", out, "--cache", join(dir, "cache")],
+    ...["--set", "world.layout=stream", "--set", "world.unscored.documents=200"],
+    ...["--set", "setupDefaults.influence.fitFrom=unscored", "--set", "setupDefaults.maxCompletionTokens=2"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = async (path: string) =>
+    (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+  const unscored = await lines(join(dir, "cache", "clitest", "world", await firstKey(dir), "unscored.jsonl"));
+  assert.equal(unscored.length, 200);
+  const tok = defaultTokenizer();
+  const text = new Map(unscored.map((d) => [d.id, d.text]));
+  const fit = await lines(join(out, "fit.jsonl"));
+  assert.equal(fit.length, 24);
+  const scored = new Set((await lines(join(out, "docs.jsonl"))).map((d) => d.id));
+  for (const f of fit) {
+    assert.match(f.id, /^unscored-\d{6}$/);
+    assert.ok(!scored.has(f.id));
+    assert.deepEqual(f.input_ids, Array.from(tok.encode(text.get(f.id)!, { bos: true, eos: true })));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 async function firstKey(dir: string): Promise<string> {
   for await (const e of Deno.readDir(join(dir, "cache", "clitest", "world"))) {
     if (/^[0-9a-f]{64}$/.test(e.name)) return e.name;

@@ -27,6 +27,8 @@ const view = (name: string, trainingData: ProxyView["trainingData"]): ProxyView 
   samples: [],
   lossCurve: [{ step: 20, loss: 4 }, { step: 40, loss: 3 }],
   evaluations: [{ step: 1000, accuracy: { slopes: 0.05 } }],
+  heldOut: null,
+  factualByMentions: {},
 });
 
 Deno.test("proxiesSection() warns about weights trained on other documents and shows where chains break", () => {
@@ -57,4 +59,53 @@ Deno.test("proxiesSection() warns about weights trained on other documents and s
   assert.ok(!JSON.stringify(none).includes("Where the reasoning"), "no table without reasoning sets");
   assert.match(JSON.stringify(none), /unknown \(no training\.json\)/);
   assert.ok(!JSON.stringify(none).includes("proxies-loss"), "no loss chart without a loss curve");
+});
+
+Deno.test("proxiesSection() shows held-out accuracy and factual accuracy by mention count when there are any", () => {
+  const diag = {
+    completions: 40,
+    distinctCompletions: 38,
+    operandsCopied: 40,
+    firstStepRight: 30,
+    equations: 120,
+    equationsRight: 100,
+  };
+  const a = view("7B", "this run"), b = view("35B", "this run");
+  const section = proxiesSection([
+    {
+      ...a,
+      heldOut: {
+        step: 2000,
+        accuracy: { slopes: { correct: 9, total: 40, accuracy: 0.225 } },
+        stepDiagnostics: { slopes: diag },
+      },
+      factualByMentions: { 0: { correct: 0, total: 5 }, 8: { correct: 1, total: 4 } },
+    },
+    { ...b, factualByMentions: { 0: { correct: 0, total: 5 }, 128: { correct: 4, total: 4 } } },
+  ]);
+  const held = section.blocks.find((blk) =>
+    blk.kind === "table" && !!blk.caption?.startsWith("Held-out prompts")
+  );
+  assert.ok(held && held.kind === "table");
+  // Only the setup whose record graded held-out prompts gets a column, labelled with the step.
+  assert.deepEqual(held.columns.map((c) => c.label), ["query set", "measure", "7B (step 2000)"]);
+  assert.deepEqual(held.rows, [["slopes", "accuracy", "9/40 (23%)"], [
+    "slopes",
+    "distinct completions",
+    "38/40",
+  ]]);
+  const mentions = section.blocks.find((blk) =>
+    blk.kind === "table" && !!blk.caption?.startsWith("Factual queries answered right")
+  );
+  assert.ok(mentions && mentions.kind === "table");
+  assert.deepEqual(mentions.rows, [
+    ["0", "0/5 (0%)", "0/5 (0%)"],
+    ["8", "1/4 (25%)", "–"],
+    ["128", "–", "4/4 (100%)"],
+  ]);
+  const charts = section.blocks.flatMap((blk) => blk.kind === "chart" ? [blk.id] : []);
+  assert.ok(charts.includes("proxies-factual-mentions"));
+  // Without either, neither block appears.
+  const plain = JSON.stringify(proxiesSection([a]));
+  assert.ok(!plain.includes("Held-out prompts") && !plain.includes("proxies-factual-mentions"));
 });
