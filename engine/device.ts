@@ -8,7 +8,7 @@ import { ENGINE_MIN_LIMITS, ENGINE_OPTIONAL_FEATURES, type EngineLimitName } fro
 import { GpuUnavailableError } from "./errors.ts";
 import { type GemmFamily, Gpu } from "./gpu.ts";
 import { attentionRowsFor } from "./kernels/attention.ts";
-import { type TiledConfig, tiledConfigFor } from "./kernels/matmul_tiled.ts";
+import { type TiledConfig, tiledConfigFor } from "./kernels/tiled_config.ts";
 
 /** The kernel variants the engine uses on an adapter, as reports record them. */
 export interface KernelChoices {

@@ -7,7 +7,7 @@
 import type { AdapterInfo } from "./adapter_info.ts";
 import { GpuDeviceError } from "./errors.ts";
 import type { Kernel, KernelConstants } from "./kernel.ts";
-import { type TiledConfig, tiledConfigFor } from "./kernels/matmul_tiled.ts";
+import { type TiledConfig, tiledConfigFor } from "./kernels/tiled_config.ts";
 import type { Params } from "./params.ts";
 import { PipelineCache } from "./pipeline_cache.ts";
 import { Recorder, type RecorderStats, type Resource } from "./recorder.ts";

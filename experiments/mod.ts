@@ -13,6 +13,6 @@ export { type ModelSettings, type TrainingSettings } from "./schema/model_schema
 export { type PlanEntry, type PlanOptions, type PlanResult, runPlan } from "./run/run_plan.ts";
 export type { Artifact, ArtifactMeta, StageContext, StageDef } from "./run/stage.ts";
 export { UserError } from "./run/user_error.ts";
-export { canonicalJson } from "../fixtures/world/canonical_json.ts";
+export { canonicalJson } from "../engine/io/canonical_json.ts";
 export { hashJson, sha256Hex } from "./run/hash.ts";
 export { publishReport, readTokenizedCorpus, readWorldArtifact, STAGES } from "./stages/mod.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+export * from "./canonical_json.ts";
 export * from "./safetensors.ts";
 export * from "./float16.ts";
 export * from "./find_duplicate_json_key.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { canonicalJson } from "../../fixtures/world/canonical_json.ts";
+import { canonicalJson } from "../io/canonical_json.ts";
 import type { DocumentTokens } from "./document_tokens.ts";
 import type { TrainSettings } from "./train_settings.ts";
 

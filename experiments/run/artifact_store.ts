@@ -1,5 +1,5 @@
 import { join, relative } from "node:path";
-import { canonicalJson } from "../../fixtures/world/canonical_json.ts";
+import { canonicalJson } from "../../engine/io/canonical_json.ts";
 import { sha256Hex } from "./hash.ts";
 import { atomicWrite } from "./atomic_write.ts";
 import type { Artifact, ArtifactMeta } from "./stage.ts";

@@ -1,4 +1,4 @@
-import { canonicalJson } from "../../fixtures/world/canonical_json.ts";
+import { canonicalJson } from "../../engine/io/canonical_json.ts";
 
 /**
  * SHA-256 of bytes or a UTF-8 string, as lowercase hex (WebCrypto).

@@ -1,4 +1,4 @@
-import { canonicalJson } from "../../fixtures/world/canonical_json.ts";
+import { canonicalJson } from "../../engine/io/canonical_json.ts";
 
 /**
  * Lists the leaf paths whose values differ between two JSON values, as `path (old → new)` strings.

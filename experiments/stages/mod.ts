@@ -12,6 +12,7 @@ import { completeStage } from "./complete_stage.ts";
 import { covariancesStage, factorsStage } from "./factors_stage.ts";
 import { queryGradientsStage } from "./query_gradients_stage.ts";
 import { scoresStage } from "./scores_stage.ts";
+import { controlsStage } from "./controls_stage.ts";
 import { analysesStage } from "./analyses_stage.ts";
 import { validateStage } from "./validate_stage.ts";
 
@@ -25,6 +26,7 @@ export const STAGES: StageDef[] = [
   factorsStage,
   queryGradientsStage,
   scoresStage,
+  controlsStage,
   validateStage,
   analysesStage,
   reportStage,
@@ -33,6 +35,7 @@ export const STAGES: StageDef[] = [
 export {
   analysesStage,
   completeStage,
+  controlsStage,
   covariancesStage,
   factorsStage,
   modelStage,

@@ -10,13 +10,14 @@ import {
 } from "../../engine/influence/gpu/mod.ts";
 import { readTensors, Tensor } from "../../engine/tensor.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
-import type { StageDef } from "../run/stage.ts";
+import type { StageContext, StageDef } from "../run/stage.ts";
+import type { Gpu } from "../../engine/gpu.ts";
 import { UserError } from "../run/user_error.ts";
 import { uploadSequences } from "../influence/device_batch.ts";
 import { checkFactorsFor, decodeFactors } from "../influence/factors_file.ts";
 import type { ModelSummary } from "./model_stage.ts";
 import { sha256Hex } from "../run/hash.ts";
-import { readInfluenceModel } from "../influence/influence_model.ts";
+import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
@@ -44,6 +45,11 @@ export interface QueriesFile {
   queryRank: number | null;
   /** Tracked layers in order: name and [out, in]. */
   layers: { name: string; outDim: number; inDim: number }[];
+  /**
+   * Whether queries.safetensors also holds the raw gradients V (`raw.<layer>`), for the identity control
+   * (the plain gradient dot product); false when the strategy is identity itself.
+   */
+  rawGradients?: boolean;
 }
 
 function querySettings(influence: InfluenceSettings) {
@@ -59,17 +65,19 @@ function querySettings(influence: InfluenceSettings) {
 
 /**
  * Stage `query_gradients` (per setup): the setup's queries with the model's own completions (factual:
- * as many right as wrong, see `selectQueries`), then the chosen factual queries again with their gold
- * completions (`measuredQueries`: rows `…#gold`, for the planted-fact check), tokenized as the tokenize stage does (BOS + prompt,
- * completion + EOS). For each, V = ∇_W(−f) with f = log p(completion | prompt) — the summed cross-entropy
- * of the completion tokens, prompt positions masked, real labels, weight 1 — then P = (G + λI)⁻¹ V with
+ * the paper's draw of 20 answered right and 20 wrong as far as the pool allows, see `selectQueries`),
+ * then the chosen factual queries again with their gold completions (`measuredQueries`: rows `…#gold`,
+ * for the planted-fact check), tokenized as the tokenize stage does (BOS + prompt, completion + EOS).
+ * For each, V = ∇_W(−f) with f = log p(completion | prompt) — the summed cross-entropy of the completion
+ * tokens, prompt positions masked, real labels, weight 1 — then P = (G + λI)⁻¹ V with
  * the setup's strategy (λ from `resolveDamping`), optionally truncated to rank k. Writes
- * `queries.safetensors` (`<layer>` F32 [Q, out, in] per tracked layer: P) and `queries.json`
- * ({@linkcode QueriesFile}).
+ * `queries.safetensors` (`<layer>` F32 [Q, out, in] per tracked layer: P; and, unless the strategy is
+ * identity, `raw.<layer>`: V itself, which the scores stage dots with the documents too, for the identity
+ * control) and `queries.json` ({@linkcode QueriesFile}).
  */
 export const queryGradientsStage: StageDef = {
   name: "query_gradients",
-  version: 3,
+  version: 4,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "factors"],
   settings: (_m, setup) => querySettings(setup!.influence),
@@ -105,46 +113,14 @@ export const queryGradientsStage: StageDef = {
     const completions = queries.map((q) => tok.encode(q.completion, { eos: true }));
     const gpu = await acquireDevice();
     try {
-      const llama = new GpuLlama(gpu, model.config, model.params);
       const names = model.layers.map((l) => l.name);
-      const v = new Map(
-        model.layers.map((l) => [l.name, new Float32Array(queries.length * l.outDim * l.inDim)]),
+      const { v, nats } = await rawQueryGradients(
+        gpu,
+        model,
+        prompts,
+        completions,
+        (l, n) => ctx.progress(l, n),
       );
-      const nats: number[] = [];
-      const progress = ctx.progress("query gradients", queries.length);
-      for (let first = 0; first < queries.length; first += QUERY_BATCH) {
-        const index = queries.slice(first, first + QUERY_BATCH).map((_, i) => first + i);
-        const rows = index.map((q) => {
-          const ids = new Int32Array(prompts[q].length + completions[q].length);
-          ids.set(prompts[q]);
-          ids.set(completions[q], prompts[q].length);
-          return ids;
-        });
-        const batch = uploadSequences(gpu, rows, (b) => {
-          const ids = rows[b], start = prompts[index[b]].length - 1;
-          return Int32Array.from(ids, (_, t) => (t >= start && t + 1 < ids.length ? ids[t + 1] : -1));
-        });
-        const out = llama.lossAndGradWithRecords(batch.batch, { layers: names, paramGrads: false });
-        const grads = sequenceGradientTensors(gpu, model.layers, {
-          records: out.records,
-          sequences: batch.sequences,
-        });
-        const host = await readTensors(out.logProbs, ...names.map((n) => grads.get(n)!));
-        const logProbs = host[0] as Float32Array;
-        for (const { start, rows: length } of batch.sequences) {
-          let sum = 0;
-          for (let r = start; r < start + length; r++) sum += logProbs[r];
-          nats.push(-sum);
-        }
-        model.layers.forEach((l, i) =>
-          v.get(l.name)!.set(host[i + 1] as Float32Array, first * l.outDim * l.inDim)
-        );
-        for (const t of grads.values()) t.destroy();
-        batch.destroy();
-        progress.tick(index.length);
-      }
-      progress.done();
-      llama.destroy();
       const uploaded = new Map(
         model.layers.map((
           l,
@@ -164,6 +140,16 @@ export const queryGradientsStage: StageDef = {
           data: values[i] as Float32Array,
         };
       });
+      const rawGradients = influence.strategy !== "identity";
+      if (rawGradients) {
+        model.layers.forEach((l) => {
+          tensors[`raw.${l.name}`] = {
+            dtype: "F32",
+            shape: [queries.length, l.outDim, l.inDim],
+            data: v.get(l.name)!,
+          };
+        });
+      }
       await Deno.writeFile(join(ctx.outDir, "queries.safetensors"), writeSafetensors(tensors));
       const file: QueriesFile = {
         ids: queries.map((q) => q.id),
@@ -177,6 +163,7 @@ export const queryGradientsStage: StageDef = {
         damping: Object.fromEntries(damping),
         queryRank: influence.queryRank,
         layers: model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim })),
+        rawGradients,
       };
       await Deno.writeTextFile(join(ctx.outDir, "queries.json"), JSON.stringify(file, null, 1) + "\n");
       return {
@@ -190,3 +177,65 @@ export const queryGradientsStage: StageDef = {
     }
   },
 };
+
+/**
+ * Raw query gradients V = ∇_W(−f), f = log p(completion | prompt) summed over the completion tokens
+ * (prompt positions masked, real labels, weight 1), per tracked layer, in batches of {@linkcode QUERY_BATCH}.
+ *
+ * @param gpu The device.
+ * @param model The influence model (weights and tracked layers).
+ * @param prompts Prompt tokens per query (BOS first).
+ * @param completions Completion tokens per query (EOS last).
+ * @param progress The stage's progress reporter.
+ * @returns V per layer (F32 [Q, out, in], row-major) and −f per query (nats).
+ */
+export async function rawQueryGradients(
+  gpu: Gpu,
+  model: InfluenceModel,
+  prompts: readonly Int32Array[],
+  completions: readonly Int32Array[],
+  progress: StageContext["progress"],
+): Promise<{ v: Map<string, Float32Array>; nats: number[] }> {
+  const llama = new GpuLlama(gpu, model.config, model.params);
+  const names = model.layers.map((l) => l.name);
+  const v = new Map(model.layers.map((l) => [l.name, new Float32Array(prompts.length * l.outDim * l.inDim)]));
+  const nats: number[] = [];
+  const bar = progress("query gradients", prompts.length);
+  try {
+    for (let first = 0; first < prompts.length; first += QUERY_BATCH) {
+      const index = prompts.slice(first, first + QUERY_BATCH).map((_, i) => first + i);
+      const rows = index.map((q) => {
+        const ids = new Int32Array(prompts[q].length + completions[q].length);
+        ids.set(prompts[q]);
+        ids.set(completions[q], prompts[q].length);
+        return ids;
+      });
+      const batch = uploadSequences(gpu, rows, (b) => {
+        const ids = rows[b], start = prompts[index[b]].length - 1;
+        return Int32Array.from(ids, (_, t) => (t >= start && t + 1 < ids.length ? ids[t + 1] : -1));
+      });
+      const out = llama.lossAndGradWithRecords(batch.batch, { layers: names, paramGrads: false });
+      const grads = sequenceGradientTensors(gpu, model.layers, {
+        records: out.records,
+        sequences: batch.sequences,
+      });
+      const host = await readTensors(out.logProbs, ...names.map((n) => grads.get(n)!));
+      const logProbs = host[0] as Float32Array;
+      for (const { start, rows: length } of batch.sequences) {
+        let sum = 0;
+        for (let r = start; r < start + length; r++) sum += logProbs[r];
+        nats.push(-sum);
+      }
+      model.layers.forEach((l, i) =>
+        v.get(l.name)!.set(host[i + 1] as Float32Array, first * l.outDim * l.inDim)
+      );
+      for (const t of grads.values()) t.destroy();
+      batch.destroy();
+      bar.tick(index.length);
+    }
+    bar.done();
+  } finally {
+    llama.destroy();
+  }
+  return { v, nats };
+}

@@ -10,7 +10,7 @@ import { atomicWrite } from "../run/atomic_write.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { Gpu } from "../../engine/gpu.ts";
 import { documentIds, uploadSequences } from "../influence/device_batch.ts";
-import { readInfluenceModel } from "../influence/influence_model.ts";
+import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
@@ -45,14 +45,17 @@ type ChunkResult = ScoreChunk;
  *
  * Writes `scores.safetensors`: `scores` F32 [Q, D] raw (nats of log p(completion); positive: adding the
  * document raises it), `per_nat` (÷ the query's nats), `norm_normalised` (÷ the document-gradient norm),
- * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D]; `scores.json`
+ * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D], and, when the
+ * query_gradients stage kept the raw gradients, `identity` F32 [Q, D]: the identity control, the plain
+ * gradient dot product of the same documents and queries, formed in the same pass (the raw gradients are
+ * stacked under the preconditioned ones, so the scorer computes 2Q rows); `scores.json`
  * (query and document ids in row and column order, nats, every influence setting); and the per-token
  * scores of each query's `perTokenTopDocuments` top documents (`token_scores.safetensors` `values`, indexed
  * by `token_scores.json` pairs: query, document, rank, offset, length = the document's tokens).
  */
 export const scoresStage: StageDef = {
   name: "scores",
-  version: 4,
+  version: 5,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
   settings: (_m, setup) => ({
@@ -67,7 +70,10 @@ export const scoresStage: StageDef = {
       const [first, last] = shardRange(env.chunks, ctx.shard.index, ctx.shard.count);
       const { results, resumed } = await computeChunks(ctx, env, first, last);
       for (const [i, r] of results.entries()) {
-        await Deno.writeFile(join(ctx.outDir, chunkFile(first + i)), encodeChunk(r, env.nq, r.norms.length));
+        await Deno.writeFile(
+          join(ctx.outDir, chunkFile(first + i)),
+          encodeChunk(r, env.rows, r.norms.length),
+        );
       }
       return {
         shard: `${ctx.shard.index}/${ctx.shard.count}`,
@@ -85,7 +91,7 @@ export const scoresStage: StageDef = {
       for (let c = 0; c < env.chunks; c++) {
         const owner = parts.find((p) => p.meta.outputs[chunkFile(c)] !== undefined);
         const count = Math.min(env.chunk, env.nd - c * env.chunk);
-        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.nq, count, env.nl) : null;
+        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.rows, count, env.nl) : null;
         if (!chunk) throw new Error(`Cannot merge scores: no shard holds chunk ${c} of ${env.chunks}`);
         results.push(chunk);
       }
@@ -109,7 +115,10 @@ interface ScoringInputs {
   queries: QueriesFile;
   qdir: string;
   qfile: ReturnType<typeof readSafetensors>;
+  /** Queries. */
   nq: number;
+  /** Rows the scorer computes: the queries, then as many identity-control rows when there are raw gradients. */
+  rows: number;
   nd: number;
   nl: number;
   chunk: number;
@@ -132,6 +141,7 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
     qdir,
     qfile,
     nq: queries.ids.length,
+    rows: queries.rawGradients ? 2 * queries.ids.length : queries.ids.length,
     nd,
     nl: model.layers.length,
     chunk,
@@ -141,17 +151,45 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
 
 /** The model and the preconditioned queries on a device, for scoring. */
 function uploadScoring(gpu: Gpu, env: ScoringInputs) {
-  const llama = new GpuLlama(gpu, env.model.config, env.model.params);
+  const tensor = (name: string) => {
+    const t = env.qfile.tensors.get(name);
+    if (t?.dtype !== "F32") throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${name}"`);
+    return t.data as Float32Array;
+  };
+  // [P; V]: the identity control's rows follow the queries' when the raw gradients were kept.
   const p = new Map(env.model.layers.map((l) => {
-    const t = env.qfile.tensors.get(l.name);
-    if (t?.dtype !== "F32") throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${l.name}"`);
-    return [l.name, Tensor.from(gpu, t.data, t.shape)];
+    const data = env.rows === env.nq ? tensor(l.name) : concat(tensor(l.name), tensor(`raw.${l.name}`));
+    return [l.name, data];
   }));
+  return scoringDevice(gpu, env.model, p, env.rows, env.corpus);
+}
+
+/**
+ * A model and query rows on a device, ready to score documents of a corpus.
+ *
+ * @param gpu The device.
+ * @param model The influence model.
+ * @param p Query rows per tracked layer, F32 [rows, out, in] row-major.
+ * @param rows Number of query rows.
+ * @param corpus The tokenized corpus (its scored documents are the ones scored).
+ * @returns The uploaded rows, a function forming a batch's gradient records, and a destructor.
+ */
+export function scoringDevice(
+  gpu: Gpu,
+  model: InfluenceModel,
+  p: ReadonlyMap<string, Float32Array>,
+  rows: number,
+  corpus: TokenizedCorpus,
+) {
+  const llama = new GpuLlama(gpu, model.config, model.params);
+  const uploaded = new Map(
+    model.layers.map((l) => [l.name, Tensor.from(gpu, p.get(l.name)!, [rows, l.outDim, l.inDim])]),
+  );
   const records = (docs: number[]) => {
-    const rows = docs.map((d) => documentIds(env.corpus.documents, d));
-    const batch = uploadSequences(gpu, rows, (r) => nextTokenLabels(rows[r], 1, rows[r].length));
+    const seqs = docs.map((d) => documentIds(corpus.documents, d));
+    const batch = uploadSequences(gpu, seqs, (r) => nextTokenLabels(seqs[r], 1, seqs[r].length));
     const out = llama.lossAndGradWithRecords(batch.batch, {
-      layers: env.model.layers.map((l) => l.name),
+      layers: model.layers.map((l) => l.name),
       paramGrads: false,
     });
     // Padded rows carry no loss term and follow their document: their g is exactly zero.
@@ -159,10 +197,83 @@ function uploadScoring(gpu: Gpu, env: ScoringInputs) {
     return { batch, records: recordBatch };
   };
   const destroy = () => {
-    for (const t of p.values()) t.destroy();
+    for (const t of uploaded.values()) t.destroy();
     llama.destroy();
   };
-  return { p, records, destroy };
+  return { p: uploaded, records, destroy };
+}
+
+/**
+ * Scores documents [start, start + count) of the corpus against every query row: batches of similar
+ * length, queued in the scorer and multiplied {@linkcode SCORE_PRODUCT_DOCUMENTS} at most at a time.
+ *
+ * @param device From {@linkcode scoringDevice}.
+ * @param scorer A `DocumentScorer` over the device's query rows.
+ * @param layers The tracked layers, in order.
+ * @param rows Number of query rows.
+ * @param corpus The tokenized corpus.
+ * @param start First document.
+ * @param count Number of documents.
+ * @param tick Called with the number of documents scored after each product.
+ * @returns Scores [rows, count], per-layer scores and document-gradient norms (rounded to f32).
+ */
+export async function scoreDocumentRange(
+  device: ReturnType<typeof scoringDevice>,
+  scorer: DocumentScorer,
+  layers: readonly { name: string }[],
+  rows: number,
+  corpus: TokenizedCorpus,
+  start: number,
+  count: number,
+  tick: (documents: number) => void,
+): Promise<ChunkResult> {
+  const nq = rows;
+  const result: ChunkResult = {
+    scores: new Float64Array(nq * count),
+    perLayer: layers.map(() => new Float64Array(nq * count)),
+    norms: new Float64Array(count),
+  };
+  // Batches of similar length (the documents by length, then index): a batch is padded to its longest
+  // document, so this cuts the padded positions the forward and backward pass compute.
+  const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
+  const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
+    length(x) - length(y) || x - y
+  );
+  // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
+  let queued: number[] = [];
+  const scoreQueued = async () => {
+    const part = await scorer.scoreQueued();
+    const place = (target: Float64Array, source: Float64Array) => {
+      for (let q = 0; q < nq; q++) {
+        for (let d = 0; d < queued.length; d++) {
+          target[q * count + queued[d] - start] = source[q * queued.length + d];
+        }
+      }
+    };
+    place(result.scores, part.scores);
+    layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
+    // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
+    queued.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
+    tick(queued.length);
+    queued = [];
+  };
+  for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
+    const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
+    if (queued.length + docs.length > SCORE_PRODUCT_DOCUMENTS) await scoreQueued();
+    const { batch, records } = device.records(docs);
+    scorer.add(records);
+    batch.destroy();
+    queued.push(...docs);
+  }
+  if (queued.length > 0) await scoreQueued();
+  return result;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Scores chunks [first, last), resuming from chunks saved in the work folder. */
@@ -172,7 +283,7 @@ async function computeChunks(
   first: number,
   last: number,
 ): Promise<{ results: ChunkResult[]; resumed: number }> {
-  const { nq, nd, nl, chunk, model } = env;
+  const { rows: nq, nd, nl, chunk, model } = env;
   const results: ChunkResult[] = [];
   let resumed = 0;
   const gpu = await acquireDevice();
@@ -190,44 +301,16 @@ async function computeChunks(
         progress.tick(count);
         continue;
       }
-      const result: ChunkResult = {
-        scores: new Float64Array(nq * count),
-        perLayer: model.layers.map(() => new Float64Array(nq * count)),
-        norms: new Float64Array(count),
-      };
-      // Batches of similar length (the chunk's documents by length, then index): a batch is padded to
-      // its longest document, so this cuts the padded positions the forward and backward pass compute.
-      const length = (d: number) => env.corpus.documents.offsets[d + 1] - env.corpus.documents.offsets[d];
-      const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
-        length(x) - length(y) || x - y
+      const result = await scoreDocumentRange(
+        device,
+        scorer,
+        model.layers,
+        nq,
+        env.corpus,
+        start,
+        count,
+        (n) => progress.tick(n),
       );
-      // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
-      let queued: number[] = [];
-      const scoreQueued = async () => {
-        const part = await scorer.scoreQueued();
-        const place = (target: Float64Array, source: Float64Array) => {
-          for (let q = 0; q < nq; q++) {
-            for (let d = 0; d < queued.length; d++) {
-              target[q * count + queued[d] - start] = source[q * queued.length + d];
-            }
-          }
-        };
-        place(result.scores, part.scores);
-        model.layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
-        // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
-        queued.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
-        progress.tick(queued.length);
-        queued = [];
-      };
-      for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-        const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
-        if (queued.length + docs.length > SCORE_PRODUCT_DOCUMENTS) await scoreQueued();
-        const { batch, records } = device.records(docs);
-        scorer.add(records);
-        batch.destroy();
-        queued.push(...docs);
-      }
-      if (queued.length > 0) await scoreQueued();
       await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, nq, count));
       results.push(result);
     }
@@ -248,8 +331,11 @@ async function finish(
   results: ChunkResult[],
   resumed: number,
 ): Promise<unknown> {
-  const { nq, nd, model, corpus, queries, influence } = env;
-  const scores: Float64Array = joinChunks(results, nq, nd, (r) => r.scores);
+  const { nq, rows, nd, model, corpus, queries, influence } = env;
+  // Rows [0, nq) are the queries' scores; rows [nq, 2nq), when present, the identity control's.
+  const all: Float64Array = joinChunks(results, rows, nd, (r) => r.scores);
+  const scores = all.subarray(0, nq * nd);
+  const identity = rows > nq ? all.subarray(nq * nd) : null;
   let tokens: TopTokenScores;
   const gpu = await acquireDevice();
   try {
@@ -279,7 +365,8 @@ async function finish(
   } finally {
     await gpu.destroy();
   }
-  const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
+  const join2 = (pick: (r: ChunkResult) => Float64Array) =>
+    joinChunks(results, rows, nd, pick).subarray(0, nq * nd);
   const norms = new Float64Array(nd);
   let offset = 0;
   for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
@@ -293,6 +380,7 @@ async function finish(
     per_nat: f32([nq, nd], perNatScores(scores, Float64Array.from(queries.nats))),
     norm_normalised: f32([nq, nd], gradientNormalisedScores(scores, norms)),
     norms: f32([nd], norms),
+    ...(identity ? { identity: f32([nq, nd], identity) } : {}),
   };
   model.layers.forEach((
     l,
@@ -309,6 +397,7 @@ async function finish(
     influence,
     damping: queries.damping,
     layers: queries.layers,
+    controls: identity ? ["identity"] : [],
     sign: "positive: adding the document raises log p(completion | prompt); 1.0 = +1 nat",
   };
   await Deno.writeTextFile(join(ctx.outDir, "scores.json"), JSON.stringify(meta) + "\n");

@@ -35,6 +35,11 @@ export interface ValidationSummary {
   maxNatsRelativeError: number;
   queries: string[];
   documents: string[];
+  /**
+   * The identity control's scores (plain gradient dot product, formed in the scores pass) against the
+   * float64 reference on the same pairs; absent when the run has no identity control rows.
+   */
+  identity?: { pearson: number; maxRelativeError: number };
 }
 
 /**
@@ -46,7 +51,7 @@ export interface ValidationSummary {
  */
 export const validateStage: StageDef = {
   name: "validate",
-  version: 1,
+  version: 2,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "factors", "scores"],
   settings: () => ({ queries: VALIDATE_QUERIES, documents: VALIDATE_DOCUMENTS }),
@@ -66,10 +71,9 @@ export const validateStage: StageDef = {
       queries: string[];
       nats: number[];
     };
-    const scores = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors.get(
-      "scores",
-    )!
-      .data as Float32Array;
+    const scoreFile = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors")));
+    const scores = scoreFile.tensors.get("scores")!.data as Float32Array;
+    const identity = scoreFile.tensors.get("identity")?.data as Float32Array | undefined;
     const nq = meta.queries.length, nd = corpus.documentIds.length;
     const spread = (
       n: number,
@@ -89,6 +93,7 @@ export const validateStage: StageDef = {
       documentGradient(reference, documentIds(corpus.documents, d), tracked).gradient
     );
     const got: number[] = [], want: number[] = [];
+    const gotIdentity: number[] = [], wantIdentity: number[] = [];
     let natsError = 0;
     for (const q of rows) {
       const id = meta.queries[q];
@@ -107,20 +112,33 @@ export const validateStage: StageDef = {
       columns.forEach((d, k) => {
         got.push(scores[q * nd + d]);
         want.push(influenceScore(p, docGrads[k]).score);
+        if (identity) {
+          gotIdentity.push(identity[q * nd + d]);
+          wantIdentity.push(influenceScore(v.gradient, docGrads[k]).score);
+        }
       });
     }
-    const largest = Math.max(...want.map(Math.abs));
+    const compare = (g: number[], w: number[]) => ({
+      pearson: g.length > 1 ? sampleCorrelation(g, w) : NaN,
+      maxRelativeError: Math.max(...g.map((x, i) => Math.abs(x - w[i]))) / Math.max(...w.map(Math.abs)),
+    });
     const summary: ValidationSummary = {
       pairs: got.length,
-      pearson: got.length > 1 ? sampleCorrelation(got, want) : NaN,
-      maxRelativeError: Math.max(...got.map((g, i) => Math.abs(g - want[i]))) / largest,
+      ...compare(got, want),
       maxNatsRelativeError: natsError,
       queries: rows.map((q) => meta.queries[q]),
       documents: columns.map((d) => corpus.documentIds[d]),
+      ...(identity ? { identity: compare(gotIdentity, wantIdentity) } : {}),
     };
     ctx.log(
       `GPU vs float64 reference: Pearson ${summary.pearson.toFixed(8)}, max error ${
         summary.maxRelativeError.toExponential(2)
+      }${
+        summary.identity
+          ? `; identity control: Pearson ${summary.identity.pearson.toFixed(8)}, max error ${
+            summary.identity.maxRelativeError.toExponential(2)
+          }`
+          : ""
       }`,
     );
     return summary;

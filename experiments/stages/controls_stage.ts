@@ -1,0 +1,134 @@
+import { join } from "node:path";
+import { acquireDevice } from "../../engine/mod.ts";
+import { writeSafetensors } from "../../engine/io/mod.ts";
+import { DocumentScorer } from "../../engine/influence/gpu/mod.ts";
+import { initParams } from "../../engine/model/mod.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { BM25_DEFAULTS, bm25Scores } from "../../reports/analyses/bm25.ts";
+import type { StageDef } from "../run/stage.ts";
+import { readInfluenceModel } from "../influence/influence_model.ts";
+import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
+import { type QueriesFile, rawQueryGradients } from "./query_gradients_stage.ts";
+import { SCORE_PRODUCT_DOCUMENTS, scoreDocumentRange, scoringDevice } from "./scores_stage.ts";
+import { readTokenizedCorpus } from "./tokenize_stage.ts";
+import { readWorldArtifact } from "./world_stage.ts";
+
+/** `controls.json` of the controls stage. */
+export interface ControlsFile {
+  /** Query row ids, in the order of the query_gradients and scores stages' rows. */
+  queries: string[];
+  /** Document ids in column order. */
+  documents: string[];
+  /** BM25 between each row's prompt + completion and each document's text. */
+  lexical: { k1: number; b: number; terms: string };
+  /** The plain gradient dot product of the same architecture at its seeded random initialisation. */
+  untrained: { strategy: "identity"; seed: number; nats: number[] };
+}
+
+/** Documents per untrained-control scoring range (progress granularity; results do not depend on it). */
+const RANGE_DOCUMENTS = 512;
+
+/**
+ * Stage `controls` (per setup): the score matrices of two of the findings' controls, on the same query rows
+ * (model's own completions, then the factual gold rows) and documents as the scores stage. The third,
+ * `identity` (the trained model's plain gradient dot product), is formed by the scores stage itself.
+ *
+ * - `lexical`: Okapi BM25 between each row's prompt + completion and each document ({@linkcode bm25Scores}):
+ *   what plain surface overlap of words and numbers ranks highest.
+ * - `untrained`: the same architecture at its seeded random initialisation (the setup's training seed):
+ *   raw query gradients dotted with document gradients (identity strategy; an untrained model's curvature
+ *   carries nothing learnt either). What the architecture and the texts alone produce.
+ *
+ * Writes `controls.safetensors` (`lexical`, `untrained` F32 [Q, D]) and `controls.json`
+ * ({@linkcode ControlsFile}).
+ */
+export const controlsStage: StageDef = {
+  name: "controls",
+  version: 1,
+  perSetup: true,
+  deps: ["tokenize", "world", "model", "complete", "query_gradients"],
+  settings: (_m, setup) => ({
+    lexical: BM25_DEFAULTS,
+    untrained: { strategy: "identity", seed: setup!.training.seed },
+    trackedModules: setup!.influence.trackedModules,
+    productDocuments: SCORE_PRODUCT_DOCUMENTS,
+  }),
+  async run(ctx) {
+    const setup = ctx.setup!;
+    const queriesFile = JSON.parse(
+      await Deno.readTextFile(join(ctx.inputs.query_gradients.dir, "queries.json")),
+    ) as QueriesFile;
+    const world = await readWorldArtifact(ctx.inputs.world.dir);
+    const rows = measuredQueries(
+      selectQueries(await readCompletions(join(ctx.inputs.complete.dir, "completions.jsonl"))).queries,
+      new Map(world.queries.map((q) => [q.id, q.completion])),
+    );
+    const ids = rows.map((q) => q.id);
+    if (ids.join("\n") !== queriesFile.ids.join("\n")) {
+      throw new Error(
+        `controls: the query rows differ from the query_gradients stage's (${ids.length} rows)`,
+      );
+    }
+    const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+    const nq = rows.length, nd = corpus.documentIds.length;
+
+    const lexical = bm25Scores(rows.map((q) => q.prompt + q.completion), world.documents.map((d) => d.text));
+
+    const trained = await readInfluenceModel(ctx.inputs.model.dir, setup.influence);
+    const seed = setup.training.seed;
+    const model = { ...trained, params: initParams(trained.config, seed) };
+    const tok = defaultTokenizer();
+    const prompts = rows.map((q) => tok.encode(q.prompt, { bos: true }));
+    const completions = rows.map((q) => tok.encode(q.completion, { eos: true }));
+    const untrained = new Float64Array(nq * nd);
+    let nats: number[];
+    const gpu = await acquireDevice();
+    try {
+      const grads = await rawQueryGradients(gpu, model, prompts, completions, (l, n) => ctx.progress(l, n));
+      nats = grads.nats;
+      const device = scoringDevice(gpu, model, grads.v, nq, corpus);
+      const scorer = new DocumentScorer(gpu, model.layers, device.p, {
+        maxDocuments: SCORE_PRODUCT_DOCUMENTS,
+      });
+      const progress = ctx.progress("untrained control", nd);
+      for (let start = 0; start < nd; start += RANGE_DOCUMENTS) {
+        const count = Math.min(RANGE_DOCUMENTS, nd - start);
+        const part = await scoreDocumentRange(
+          device,
+          scorer,
+          model.layers,
+          nq,
+          corpus,
+          start,
+          count,
+          (n) => progress.tick(n),
+        );
+        for (let q = 0; q < nq; q++) {
+          untrained.set(part.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+        }
+      }
+      progress.done();
+      scorer.destroy();
+      device.destroy();
+    } finally {
+      await gpu.destroy();
+    }
+    const f32 = (data: Float64Array) => ({
+      dtype: "F32" as const,
+      shape: [nq, nd],
+      data: Float32Array.from(data),
+    });
+    await Deno.writeFile(
+      join(ctx.outDir, "controls.safetensors"),
+      writeSafetensors({ lexical: f32(lexical), untrained: f32(untrained) }),
+    );
+    const file: ControlsFile = {
+      queries: ids,
+      documents: corpus.documentIds,
+      lexical: { ...BM25_DEFAULTS, terms: "lower-cased words and signed integers (bm25Terms)" },
+      untrained: { strategy: "identity", seed, nats },
+    };
+    await Deno.writeTextFile(join(ctx.outDir, "controls.json"), JSON.stringify(file) + "\n");
+    return { queries: nq, documents: nd, controls: ["lexical", "untrained"] };
+  },
+};
