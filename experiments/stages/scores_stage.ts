@@ -72,7 +72,7 @@ export const scoresStage: StageDef = {
       for (const [i, r] of results.entries()) {
         await Deno.writeFile(
           join(ctx.outDir, chunkFile(first + i)),
-          encodeChunk(r, env.rows, r.norms.length),
+          encodeChunk(r, env.rows, env.nq, r.norms.length),
         );
       }
       return {
@@ -91,7 +91,7 @@ export const scoresStage: StageDef = {
       for (let c = 0; c < env.chunks; c++) {
         const owner = parts.find((p) => p.meta.outputs[chunkFile(c)] !== undefined);
         const count = Math.min(env.chunk, env.nd - c * env.chunk);
-        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.rows, count, env.nl) : null;
+        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.rows, env.nq, count, env.nl) : null;
         if (!chunk) throw new Error(`Cannot merge scores: no shard holds chunk ${c} of ${env.chunks}`);
         results.push(chunk);
       }
@@ -283,7 +283,7 @@ async function computeChunks(
   first: number,
   last: number,
 ): Promise<{ results: ChunkResult[]; resumed: number }> {
-  const { rows: nq, nd, nl, chunk, model } = env;
+  const { rows, nq, nd, nl, chunk, model } = env;
   const results: ChunkResult[] = [];
   let resumed = 0;
   const gpu = await acquireDevice();
@@ -294,7 +294,7 @@ async function computeChunks(
     const progress = ctx.progress("documents", total);
     for (let c = first; c < last; c++) {
       const start = c * chunk, count = Math.min(chunk, nd - start);
-      const saved = await readChunk(join(ctx.workDir, chunkFile(c)), nq, count, nl);
+      const saved = await readChunk(join(ctx.workDir, chunkFile(c)), rows, nq, count, nl);
       if (saved !== null) {
         results.push(saved);
         resumed++;
@@ -305,13 +305,15 @@ async function computeChunks(
         device,
         scorer,
         model.layers,
-        nq,
+        rows,
         env.corpus,
         start,
         count,
         (n) => progress.tick(n),
       );
-      await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, nq, count));
+      // Per-layer scores are kept for the queries' rows only (the output has none for the control rows).
+      result.perLayer = result.perLayer.map((l) => l.slice(0, nq * count));
+      await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, rows, nq, count));
       results.push(result);
     }
     progress.done();
@@ -365,8 +367,7 @@ async function finish(
   } finally {
     await gpu.destroy();
   }
-  const join2 = (pick: (r: ChunkResult) => Float64Array) =>
-    joinChunks(results, rows, nd, pick).subarray(0, nq * nd);
+  const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
   const norms = new Float64Array(nd);
   let offset = 0;
   for (const r of results) norms.set(r.norms, offset), offset += r.norms.length;
@@ -430,9 +431,10 @@ async function finish(
   };
 }
 
-function encodeChunk(r: ChunkResult, nq: number, count: number): Uint8Array {
+/** A chunk file: `scores` [rows, count] (queries, then any control rows), `layer<i>` [nq, count], `norms`. */
+function encodeChunk(r: ChunkResult, rows: number, nq: number, count: number): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {
-    scores: { dtype: "F64", shape: [nq, count], data: r.scores },
+    scores: { dtype: "F64", shape: [rows, count], data: r.scores },
     norms: { dtype: "F64", shape: [count], data: r.norms },
   };
   r.perLayer.forEach((data, i) => (tensors[`layer${i}`] = { dtype: "F64", shape: [nq, count], data }));
@@ -442,6 +444,7 @@ function encodeChunk(r: ChunkResult, nq: number, count: number): Uint8Array {
 /** A saved chunk of the expected shape, or null when it is missing or unreadable. */
 async function readChunk(
   path: string,
+  rows: number,
   nq: number,
   count: number,
   layers: number,
@@ -460,7 +463,7 @@ async function readChunk(
       return t.data;
     };
     return {
-      scores: get("scores", nq * count),
+      scores: get("scores", rows * count),
       norms: get("norms", count),
       perLayer: Array.from({ length: layers }, (_, i) => get(`layer${i}`, nq * count)),
     };
