@@ -48,8 +48,8 @@ const PREFIX = "Cannot read safetensors";
  * @throws {RangeError} When the file is shorter than 8 bytes, the header length exceeds the file or
  * {@linkcode MAX_HEADER_BYTES}, a tensor's byte span does not match its shape and dtype or lies
  * outside the buffer, or the tensors overlap or leave bytes of the buffer uncovered.
- * @throws {SyntaxError} When the header is not UTF-8 JSON, not an object, has duplicate keys, or an
- * entry is malformed.
+ * @throws {SyntaxError} When the header is not UTF-8 JSON, starts with a byte-order mark, is not an
+ * object, has duplicate keys, or an entry is malformed.
  * @throws {TypeError} When a tensor has a dtype this reader does not support.
  */
 export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
@@ -86,9 +86,12 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
 }
 
 function parseJsonObject(headerBytes: Uint8Array): Record<string, unknown> {
+  if (headerBytes[0] === 0xef && headerBytes[1] === 0xbb && headerBytes[2] === 0xbf) {
+    throw new SyntaxError(`${PREFIX}: header starts with a UTF-8 byte-order mark, expected "{"`);
+  }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch {
     throw new SyntaxError(`${PREFIX}: header is not valid UTF-8`);
   }

@@ -34,7 +34,7 @@ const IGNORED_TENSOR = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
  * @returns The configuration and parameters.
  * @throws {SyntaxError} When `config.json` text is not JSON, or the safetensors file is malformed.
  * @throws {TypeError | RangeError} When the config is invalid, the file is malformed or truncated, or
- * a tensor is missing, unexpected, not floating point, or of the wrong shape.
+ * a tensor is missing, unexpected, not floating point, of the wrong shape, or holds a NaN or infinity.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -104,7 +104,17 @@ function checkTensor(
       }`,
     );
   }
-  return tensor.data as Float32Array;
+  const data = tensor.data as Float32Array;
+  let bad = 0;
+  while (bad < data.length && Number.isFinite(data[bad])) bad++;
+  if (bad < data.length) {
+    throw new RangeError(
+      `${PREFIX}: tensor "${name}" holds ${
+        data[bad]
+      } at index ${bad} of ${data.length}; every weight must be finite`,
+    );
+  }
+  return data;
 }
 
 /** The config.json fields that determine a tensor's shape, with their values, for error messages. */

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { loadManifest } from "../manifest/load_manifest.ts";
 import { runPlan } from "../run/run_plan.ts";
@@ -6,6 +5,8 @@ import { UserError } from "../run/user_error.ts";
 import { formatSeconds } from "../run/progress.ts";
 import { STAGES } from "../stages/mod.ts";
 import { publishReport } from "../stages/publish_report.ts";
+import { checkOutputFolder } from "../run/output_folder.ts";
+import { parseFlags } from "./parse_flags.ts";
 import { runCli } from "./run_cli.ts";
 
 /** Default manifest of `deno task experiment`. */
@@ -19,7 +20,8 @@ Runs an experiment manifest's stages (cached ones are skipped) and writes a vers
   MANIFEST              manifest file (default ${DEFAULT_MANIFEST})
   --dry-run             print each stage as cached or run, with the reason; run nothing
   --force[=STAGE]       recompute every stage, or only STAGE (repeatable)
-  --set PATH=VALUE      override a manifest field, e.g. --set influence.strategy=kfac (repeatable)
+  --set PATH=VALUE      override a manifest field, e.g. --set setupDefaults.influence.strategy=kfac
+                        (repeatable)
   --setup NAME          run per-setup stages only for this setup (repeatable)
   --shard I/N           run the shardable stages (the fit's two passes, document scoring) for slice
                         I of N only; stages that need every slice wait (run each shard, e.g. as CI
@@ -36,7 +38,7 @@ Runs an experiment manifest's stages (cached ones are skipped) and writes a vers
 
 async function main(): Promise<number> {
   const argv = Deno.args.flatMap((a) => a.startsWith("--force=") ? ["--force-stage", a.slice(8)] : [a]);
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {
@@ -58,8 +60,10 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) {
-    throw new UserError(`Expected at most one manifest, got ${positionals.join(", ")}`);
+    throw new UserError(`Expected at most one manifest, got ${positionals.join(", ")}; see --help`);
   }
+  await checkOutputFolder(values.out, "--out");
+  await checkOutputFolder(values.cache, "--cache");
   const manifest = await loadManifest(positionals[0] ?? DEFAULT_MANIFEST, values.set);
   const known = new Set(STAGES.map((s) => s.name));
   for (const s of values["force-stage"]) {

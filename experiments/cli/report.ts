@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { diffReports, formatReportDiff } from "../../reports/render/mod.ts";
 import { UserError } from "../run/user_error.ts";
+import { parseFlags } from "./parse_flags.ts";
 import { runCli } from "./run_cli.ts";
 
 const HELP = `Usage: deno task report diff A B
@@ -14,7 +14,7 @@ provenance, stage timings and every figure that changed.
 `;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: Deno.args,
     allowPositionals: true,
     options: {
@@ -29,9 +29,8 @@ async function main(): Promise<number> {
   }
   const [command, a, b, ...rest] = positionals;
   if (command !== "diff" || !a || !b || rest.length > 0) {
-    throw new UserError(
-      `Expected "report diff A B" with two report folders, got "report ${positionals.join(" ")}"`,
-    );
+    const got = positionals.length === 0 ? "no arguments" : `"${positionals.join(" ")}"`;
+    throw new UserError(`Expected "diff A B" (two report folders to compare), got ${got}; see --help`);
   }
   const tolerance = { rtol: Number(values.rtol), atol: Number(values.atol) };
   for (const name of ["rtol", "atol"] as const) {

@@ -1,11 +1,12 @@
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { loadManifest, type ResolvedManifest, type ResolvedSetup } from "../manifest/load_manifest.ts";
 import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
-import { type Artifact } from "../run/stage.ts";
+import type { Artifact } from "../run/stage.ts";
 import { tokenizeStage, worldStage } from "../stages/mod.ts";
+import { checkOutputFolder } from "../run/output_folder.ts";
 import { DEFAULT_MANIFEST } from "./experiment.ts";
+import { parseFlags } from "./parse_flags.ts";
 
 /** What a one-setup command (`train`, `export`) starts from. */
 export interface SetupCommand {
@@ -13,11 +14,23 @@ export interface SetupCommand {
   setup: ResolvedSetup;
   /** `--out`, when given. */
   out: string | undefined;
+  /** `--force`, for commands that accept it. */
+  force: boolean;
   /** Stage cache root of the experiment. */
   cacheRoot: string;
   /** The world and tokenize artifacts (computed or found in the cache). */
   world: Artifact;
   tokenize: Artifact;
+}
+
+/** What a one-setup command accepts beyond the shared flags. */
+export interface SetupCommandOptions {
+  /** The message when `--out` is missing; omitted, `--out` is optional. */
+  requireOut?: string;
+  /** Whether the command takes `--force`. */
+  force?: boolean;
+  /** A check of the loaded manifest and setup that runs before any stage (it throws to refuse). */
+  check?: (command: Pick<SetupCommand, "manifest" | "setup" | "out" | "force">) => Promise<void>;
 }
 
 /**
@@ -27,11 +40,17 @@ export interface SetupCommand {
  *
  * @param args Command-line arguments.
  * @param help Help text printed for `--help`.
+ * @param options What else the command accepts or requires.
  * @returns The resolved command, or null after printing the help.
- * @throws {UserError} When no setup or an unknown one is named.
+ * @throws {UserError} When no setup or an unknown one is named, a required `--out` is missing, or
+ * `--out`/`--cache` cannot be a folder; all before anything runs.
  */
-export async function setupCommand(args: string[], help: string): Promise<SetupCommand | null> {
-  const { values, positionals } = parseArgs({
+export async function setupCommand(
+  args: string[],
+  help: string,
+  options: SetupCommandOptions = {},
+): Promise<SetupCommand | null> {
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -40,6 +59,7 @@ export async function setupCommand(args: string[], help: string): Promise<SetupC
       set: { type: "string", multiple: true, default: [] },
       cache: { type: "string", default: ".cache" },
       help: { type: "boolean", short: "h", default: false },
+      ...(options.force ? { force: { type: "boolean" as const, default: false } } : {}),
     },
   });
   if (values.help) {
@@ -47,8 +67,11 @@ export async function setupCommand(args: string[], help: string): Promise<SetupC
     return null;
   }
   if (positionals.length > 1) {
-    throw new UserError(`Expected at most one manifest, got ${positionals.join(", ")}`);
+    throw new UserError(`Expected at most one manifest, got ${positionals.join(", ")}; see --help`);
   }
+  if (options.requireOut && values.out === undefined) throw new UserError(options.requireOut);
+  if (values.out !== undefined) await checkOutputFolder(values.out, "--out");
+  await checkOutputFolder(values.cache, "--cache");
   const manifest = await loadManifest(positionals[0] ?? DEFAULT_MANIFEST, values.set);
   const setup = manifest.setups.find((s) => s.name === values.setup);
   if (!setup) {
@@ -57,12 +80,15 @@ export async function setupCommand(args: string[], help: string): Promise<SetupC
         `got ${values.setup === undefined ? "nothing" : `"${values.setup}"`}`,
     );
   }
+  const force = (values as { force?: boolean }).force === true;
+  await options.check?.({ manifest, setup, out: values.out, force });
   const cacheRoot = join(values.cache, manifest.experiment);
   const plan = await runPlan(manifest, [worldStage, tokenizeStage], { cacheRoot });
   return {
     manifest,
     setup,
     out: values.out,
+    force,
     cacheRoot,
     world: plan.artifacts.get("world")!,
     tokenize: plan.artifacts.get("tokenize")!,

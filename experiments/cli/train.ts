@@ -14,8 +14,9 @@ import { type ProxyRecord, writeProxy } from "../train/write_proxy.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
+import { refuseFinishedProxy } from "./guard_proxy.ts";
 
-const HELP = `Usage: deno task train [MANIFEST] --setup NAME [--out DIR] [--set PATH=VALUE]...
+const HELP = `Usage: deno task train [MANIFEST] --setup NAME [--out DIR] [--force] [--set PATH=VALUE]...
 
 Trains one setup's proxy on the manifest's world with its model and training settings, then completes
 the setup's queries greedily and grades them. Writes to the setup's checkpoint folder (or --out):
@@ -26,13 +27,14 @@ interrupted and resumed run ends with the same weights as an uninterrupted one. 
 (at a checkpoint) the queries are completed and graded, and training.json keeps that learning curve;
 when the world has held-out prompts (queries.heldOut: fresh operands in no query and no document), they
 are graded too, and held_out_completions.jsonl holds their final completions.
+--force retrains into a folder under fixtures/proxies/ that already holds a finished proxy.
 `;
 
 /** Steps between evaluations of the query sets during training (at checkpoints that are multiples). */
 const EVALUATE_EVERY = 1000;
 
 async function main(): Promise<number> {
-  const command = await setupCommand(Deno.args, HELP);
+  const command = await setupCommand(Deno.args, HELP, { force: true, check: refuseFinishedProxy });
   if (command === null) return 0;
   const { manifest, setup } = command;
   const out = command.out ?? checkpointDir(manifest, setup);

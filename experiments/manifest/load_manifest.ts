@@ -3,6 +3,7 @@ import { manifestFileSchema, manifestParseSchema } from "../schema/manifest_sche
 import { setupSchema, type SetupSettings } from "../schema/setup_schema.ts";
 import type { AnalysesSettings, ReportSettings } from "../schema/analyses_schema.ts";
 import type { QueriesConfig, WorldConfig } from "../../fixtures/world/config.ts";
+import { checkLimits } from "./check_limits.ts";
 import { deepMerge } from "./deep_merge.ts";
 import { deriveSeed } from "./derive_seed.ts";
 import { formatIssue } from "./format_issue.ts";
@@ -23,15 +24,21 @@ export type ResolvedSetup = SetupSettings & {
 export interface ResolvedManifest {
   /** The file it came from, as given. */
   file: string;
+  /** Experiment name: names the cache and report folders. */
   experiment: string;
+  /** What the experiment is for. */
   description: string;
   /** Root seed. */
   seed: number;
+  /** The synthetic world's settings, its seed resolved. */
   world: WorldConfig;
+  /** Query counts per set. */
   queries: QueriesConfig;
   /** Setups in manifest order. */
   setups: ResolvedSetup[];
+  /** Settings of the findings' analyses. */
   analyses: AnalysesSettings;
+  /** What the report shows. */
   report: ReportSettings;
   /** The `--set` assignments applied, in order. */
   overrides: string[];
@@ -106,6 +113,10 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
           seed: s.influence.seed ?? deriveSeed(top.data.seed, `influence/${name}`),
         },
       });
+    }
+    if (problems.length === 0) {
+      const byName = new Map(setups.map((s) => [s.name, s]));
+      problems.push(...checkLimits(top.data.world, top.data.queries, top.data.analyses, byName));
     }
   }
   if (problems.length > 0) {

@@ -7,6 +7,8 @@ export class ManifestError extends Error {
   readonly problems: readonly string[];
 
   /**
+   * Creates the error.
+   *
    * @param problems The problem lines; the message joins them with newlines.
    */
   constructor(problems: string[]) {

@@ -39,12 +39,17 @@ export interface PlanOptions {
 
 /** What happened to one stage instance. */
 export interface PlanEntry {
+  /** Instance name: `world`, `model@7B`. */
   instance: string;
+  /** Stage name. */
   stage: string;
+  /** Setup name, or null for a global stage. */
   setup: string | null;
   /** `waiting`: needs the merged outputs of a sharded stage, not computed by this shard run. */
   status: "cached" | "run" | "ran" | "waiting";
+  /** Why it runs, waits or is cached. */
   reason: string;
+  /** Its cache key, when known. */
   key: string | null;
   /** Seconds spent now (0 when cached or dry). */
   seconds: number;
@@ -52,7 +57,9 @@ export interface PlanEntry {
 
 /** The result of a plan: one entry per instance, and the artifacts by instance name. */
 export interface PlanResult {
+  /** One entry per stage instance, in order. */
   entries: PlanEntry[];
+  /** Artifacts produced or found, by instance name. */
   artifacts: Map<string, Artifact>;
 }
 
@@ -92,12 +99,21 @@ export async function runPlan(
    */
   const merged = new Set<string>();
 
+  // Every instance's settings first: they check the inputs outside the manifest (a checkpoint folder),
+  // so bad input fails here, dry run included, before any stage writes an artifact.
+  const allSettings = new Map<string, unknown>();
+  for (const stage of stages) {
+    for (const setup of stage.perSetup ? setups : [null]) {
+      allSettings.set(instanceName(stage.name, setup?.name ?? null), await stage.settings(manifest, setup));
+    }
+  }
+
   for (const stage of stages) {
     for (const setup of stage.perSetup ? setups : [null]) {
       const instance = instanceName(stage.name, setup?.name ?? null);
       const inputs = resolveInputs(stage, setup, setups, byName);
       const waiting = [...inputs.values()].filter((i) => pending.has(i));
-      const settings = await stage.settings(manifest, setup);
+      const settings = allSettings.get(instance);
       if (waiting.length > 0) {
         const shardWait = waiting.some((w) => sharded.has(w));
         if (shardWait) sharded.add(instance);
@@ -235,6 +251,9 @@ export async function runPlan(
         summary = parts ? await stage.shards!.merge(ctx, parts) : await stage.run(ctx);
       } catch (error) {
         await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+        // A work folder with nothing to resume from, and then an instance folder holding nothing, go too.
+        await removeIfEmpty(workDir);
+        await removeIfEmpty(instanceDir);
         throw error;
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -312,4 +331,14 @@ function entry(
   key: string | null,
 ): PlanEntry {
   return { instance, stage: stage.name, setup: setup?.name ?? null, status, reason, key, seconds: 0 };
+}
+
+/** Removes a folder if it exists and is empty. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    for await (const _ of Deno.readDir(dir)) return;
+    await Deno.remove(dir);
+  } catch {
+    // Missing, or not removable: nothing to tidy.
+  }
 }

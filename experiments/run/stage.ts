@@ -5,17 +5,21 @@ import type { Progress } from "./progress.ts";
 export interface Artifact {
   /** Folder holding the output files and `meta.json`. */
   dir: string;
+  /** Its `meta.json`. */
   meta: ArtifactMeta;
 }
 
 /** `meta.json` of an artifact: what made it and what it holds. */
 export interface ArtifactMeta {
+  /** Stage name. */
   stage: string;
   /** Setup name for per-setup stages, null for global ones. */
   setup: string | null;
   /** Cache key: sha256 of {stage, version, settings, inputs}. */
   key: string;
+  /** The stage's code version. */
   version: number;
+  /** The resolved settings hashed into the key. */
   settings: unknown;
   /** Output digest of each input artifact, by instance name (`world`, `train@7B`). */
   inputs: Record<string, string>;
@@ -25,6 +29,7 @@ export interface ArtifactMeta {
   outputDigest: string;
   /** Wall-clock seconds the stage took when it ran. */
   seconds: number;
+  /** When it was committed (ISO 8601). */
   createdAt: string;
   /** Small summary the stage returned (counts, figures) for reports. */
   summary: unknown;
@@ -32,6 +37,7 @@ export interface ArtifactMeta {
 
 /** What a stage's `run` gets. */
 export interface StageContext {
+  /** The resolved manifest. */
   manifest: ResolvedManifest;
   /** The setup this instance runs for (per-setup stages only). */
   setup: ResolvedSetup | null;
@@ -58,6 +64,7 @@ export interface StageContext {
  * same input artifacts give byte-identical outputs.
  */
 export interface StageDef {
+  /** Stage name (`world`, `model`, ...). */
   name: string;
   /** Bump when the stage's code changes what it writes. */
   version: number;

@@ -4,7 +4,11 @@
  * no stack trace, and exit with status 1.
  */
 export class UserError extends Error {
-  /** @param message One line naming the file or value, what was expected and what was found. */
+  /**
+   * Creates the error.
+   *
+   * @param message One line naming the file or value, what was expected and what was found.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UserError";

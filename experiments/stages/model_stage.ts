@@ -7,6 +7,8 @@ import { UserError } from "../run/user_error.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
 import { trainProxy } from "../train/train_proxy.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 
 /** What the model stage records about a setup's model. */
 export interface ModelSummary {
@@ -31,7 +33,7 @@ export const modelStage: StageDef = {
   async settings(m, setup) {
     const dir = checkpointDir(m, setup!);
     if (dir === null) return { source: "train", model: setup!.model, training: setup!.training };
-    return { source: "checkpoint", files: await checkpointHashes(dir, setup!.name) };
+    return { source: "checkpoint", files: (await readCheckpoint(dir, m, setup!.name)).hashes };
   },
   async run(ctx) {
     const setup = ctx.setup!;
@@ -41,7 +43,11 @@ export const modelStage: StageDef = {
     let configJson: string;
     let training: Record<string, unknown> | null = null;
     if (dir !== null) {
-      ({ bytes, configJson, training } = await readCheckpointFolder(dir, setup.name));
+      ({ bytes, configJson } = await readCheckpoint(dir, ctx.manifest, setup.name));
+      training = await Deno.readTextFile(join(dir, PROXY_FILES.record)).then(
+        (t) => JSON.parse(t) as Record<string, unknown>,
+        () => null,
+      );
     } else {
       const gpu = await acquireDevice();
       try {
@@ -88,33 +94,105 @@ export const modelStage: StageDef = {
   },
 };
 
-async function checkpointHashes(dir: string, setup: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of [PROXY_FILES.config, PROXY_FILES.weights]) {
-    const path = join(dir, name);
-    try {
-      out[name] = await sha256Hex(await Deno.readFile(path));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new UserError(
-        `Cannot load the model of setup ${setup}: "${path}" does not exist (train it with ` +
-          `deno task train --setup ${setup}, or point setups.${setup}.checkpoint at a Hugging Face Llama folder)`,
-      );
-    }
-  }
-  return out;
+/** The two files of a checkpoint folder, read, hashed and validated. */
+interface CheckpointFiles {
+  bytes: Uint8Array;
+  configJson: string;
+  hashes: Record<string, string>;
 }
 
-async function readCheckpointFolder(
+/**
+ * Reads a setup's checkpoint folder and checks everything that can be checked before a run: that the
+ * folder and its two files exist and are what they should be (a folder, files), that the model loads
+ * (config, every tensor's dtype and shape, finite weights), that its vocabulary is the tokenizer's and
+ * that its context holds the world's longest document. Runs when the plan is made, so a bad checkpoint
+ * fails even a dry run, with one line naming the file, before any stage runs.
+ */
+async function readCheckpoint(
   dir: string,
+  manifest: ResolvedManifest,
   setup: string,
-): Promise<{ bytes: Uint8Array; configJson: string; training: Record<string, unknown> | null }> {
-  await checkpointHashes(dir, setup);
-  const bytes = await Deno.readFile(join(dir, PROXY_FILES.weights));
-  const configJson = await Deno.readTextFile(join(dir, PROXY_FILES.config));
-  const training = await Deno.readTextFile(join(dir, PROXY_FILES.record)).then(
-    (t) => JSON.parse(t) as Record<string, unknown>,
-    () => null,
-  );
-  return { bytes, configJson, training };
+): Promise<CheckpointFiles> {
+  const cannot = `Cannot load the model of setup ${setup}`;
+  await expectKind(dir, "folder", cannot, setup);
+  const read = async (name: string) => {
+    const path = join(dir, name);
+    await expectKind(path, "file", cannot, setup);
+    try {
+      return await Deno.readFile(path);
+    } catch (error) {
+      throw new UserError(`${cannot}: "${path}" cannot be read (${(error as Error).message})`);
+    }
+  };
+  const configBytes = await read(PROXY_FILES.config);
+  const bytes = await read(PROXY_FILES.weights);
+  const hashes = {
+    [PROXY_FILES.config]: await sha256Hex(configBytes),
+    [PROXY_FILES.weights]: await sha256Hex(bytes),
+  };
+  const configJson = new TextDecoder().decode(configBytes);
+  let config;
+  try {
+    config = loadCheckpoint(configJson, bytes).config;
+  } catch (error) {
+    throw new UserError(checkpointMessage(cannot, dir, (error as Error).message));
+  }
+  const configPath = join(dir, PROXY_FILES.config);
+  const vocab = defaultTokenizer().vocabSize;
+  if (config.vocabSize !== vocab) {
+    throw new UserError(
+      `${cannot} from "${configPath}": vocab_size must be ${vocab} (the tokenizer's entries), got ` +
+        `${config.vocabSize} (was it trained with another tokenizer?)`,
+    );
+  }
+  const need = manifest.world.maxDocChars + 2;
+  if (config.maxPositionEmbeddings < need) {
+    throw new UserError(
+      `${cannot} from "${configPath}": max_position_embeddings must be >= world.maxDocChars + 2 (${need}) ` +
+        `to hold a document with BOS and EOS, got ${config.maxPositionEmbeddings}`,
+    );
+  }
+  return { bytes, configJson, hashes };
+}
+
+/** One line for a checkpoint that does not load: the file at fault, without the loader's own prefix. */
+function checkpointMessage(cannot: string, dir: string, message: string): string {
+  const configFault = /^Cannot (read config\.json|load checkpoint: config\.json)/.test(message);
+  const file = join(dir, configFault ? PROXY_FILES.config : PROXY_FILES.weights);
+  const detail = message.replace(/^Cannot (read config\.json|load checkpoint|read safetensors): /, "");
+  return `${cannot} from "${file}": ${detail}`;
+}
+
+/** Refuses a path that is missing, of the other kind (file or folder), or a symbolic link loop. */
+async function expectKind(
+  path: string,
+  kind: "file" | "folder",
+  cannot: string,
+  setup: string,
+): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UserError(
+        `${cannot}: "${path}" does not exist (train it with deno task train --setup ${setup}, or point ` +
+          `setups.${setup}.checkpoint at a Hugging Face Llama folder)`,
+      );
+    }
+    if (error instanceof Deno.errors.FilesystemLoop) {
+      throw new UserError(`${cannot}: "${path}" is a symbolic link loop, expected a ${kind}`);
+    }
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new UserError(`${cannot}: "${path}" lies under a file, expected a ${kind}`);
+    }
+    throw new UserError(`${cannot}: "${path}" cannot be read (${(error as Error).message})`);
+  }
+  const found = info.isDirectory ? "folder" : info.isFile ? "file" : "special file";
+  if (found !== kind) {
+    const expected = kind === "folder"
+      ? `a folder holding ${PROXY_FILES.config} and ${PROXY_FILES.weights}`
+      : `a file`;
+    throw new UserError(`${cannot}: "${path}" is a ${found}, expected ${expected}`);
+  }
 }

@@ -105,6 +105,97 @@ const CASES: { name: string; text: string; set?: string[]; message: string }[] =
     text: `[]`,
     message: `${P}the top level must be an object`,
   },
+  {
+    name: "100k-deep arrays, without overflowing the parser's stack",
+    text: "[".repeat(100_000) + "]".repeat(100_000),
+    message: `${P}nesting deeper than 64 objects and arrays at line 1, column 65; ` +
+      `a manifest needs at most a few levels`,
+  },
+  {
+    name: "20k-deep objects",
+    text: '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000),
+    message: `${P}nesting deeper than 64 objects and arrays at line 1, column 321; ` +
+      `a manifest needs at most a few levels`,
+  },
+  {
+    name: "a key written twice (JSON would keep the last)",
+    text: `{"experiment": "x",\n "setups": {"a": {"model": {"layers": 2, "layers": 3}}}}`,
+    message: `${P}setups.a.model has key "layers" twice (the second at line 2, column 42); remove one`,
+  },
+  {
+    name: "a top-level key written twice",
+    text: `{"experiment": "x", "setups": {"a": {}}, "experiment": "y"}`,
+    message: `${P}the top level has key "experiment" twice (the second at line 1, column 42); remove one`,
+  },
+  {
+    name: "__proto__ inside a setup (JavaScript would drop it)",
+    text: `{"experiment": "x", "setups": {"a": {"__proto__": {"model": {"layers": 9}}}}}`,
+    message: `${P}setups.a has key "__proto__" (line 1, column 38), which is not allowed`,
+  },
+  {
+    name: "a billion documents",
+    text: `{"experiment": "x", "world": {"documents": 1e9}, "setups": {"a": {}}}`,
+    message: `${P}world.documents must be at most 5000000, got 1000000000`,
+  },
+  {
+    name: "a hidden size of 2^40",
+    text: `{"experiment": "x", "setups": {"a": {"model": {"hiddenSize": 1099511627776}}}}`,
+    message: `${P}setups.a.model.hiddenSize must be at most 16384, got 1099511627776`,
+  },
+  {
+    name: "a batch of 1e8 sequences",
+    text: `{"experiment": "x", "setups": {"a": {"training": {"batchSize": 1e8}}}}`,
+    message: `${P}setups.a.training.batchSize must be at most 65536, got 100000000`,
+  },
+  {
+    name: "more tokens per step than fit in memory",
+    text: `{"experiment": "x", "setups": {"a": {"training": {"batchSize": 20000}}}}`,
+    message:
+      `${P}setups.a.training.batchSize × model.contextLength must be at most 4194304 tokens per step, ` +
+      `got 20000 × 320`,
+  },
+  {
+    name: "a proxy too large to train",
+    text: `{"experiment": "x", "setups": {"a": {"model": {"hiddenSize": 16384, "intermediateSize": 65536, ` +
+      `"layers": 512, "heads": 128, "kvHeads": 128}}}}`,
+    message: `${P}setups.a.model must have at most 4000000000 parameters to be trained here, got ` +
+      `2199041687552 (hiddenSize 16384, intermediateSize 65536, layers 512)`,
+  },
+  {
+    name: "an answer search deeper than the corpus (NaN in the findings)",
+    text: `{"experiment": "x", "world": {"documents": 300, "facts": {"count": 10}}, ` +
+      `"queries": {"factualPool": 6}, "setups": {"a": {}}, "analyses": {"answerSearchTopK": 500}}`,
+    message:
+      `${P}analyses.answerSearchTopK must be at most 300 (world.documents, the documents scored), got 500`,
+  },
+  {
+    name: "more factual queries than facts",
+    text: `{"experiment": "x", "world": {"facts": {"count": 5}}, "setups": {"a": {}}}`,
+    message: `${P}queries.factualPool must be at most world.facts.count (5): each factual query asks about ` +
+      `its own fact, got 60`,
+  },
+  {
+    name: "a world of one document, found by planning it",
+    text: `{"experiment": "x", "world": {"documents": 1}, "setups": {"a": {}}, ` +
+      `"analyses": {"answerSearchTopK": 1, "procedureTopK": 1}}`,
+    message:
+      `${P}world cannot be generated: Cannot plan 527 fact documents: the eligible slots hold only 1; ` +
+      `lower facts.count or facts.mentionCounts, or raise documents`,
+  },
+  {
+    name: "a --set that would add a setup (a typo in its name)",
+    text: `{"experiment": "x", "setups": {"7B": {}, "35B": {}}}`,
+    set: ["setups.7b.training.steps=3"],
+    message: `Cannot apply --set "setups.7b.training.steps=3" to "bad.jsonc": it has no setup "7b"; ` +
+      `did you mean "7B"? (--set changes the file's setups, 7B, 35B; it does not add one)`,
+  },
+  {
+    name: "a --set through __proto__",
+    text: `{"experiment": "x", "setups": {"a": {}}}`,
+    set: ["__proto__.polluted=1"],
+    message:
+      `Cannot apply --set "__proto__.polluted=1" to "bad.jsonc": the path segment "__proto__" is not allowed`,
+  },
 ];
 
 for (const c of CASES) {
@@ -125,4 +216,32 @@ Deno.test("loadManifest() names a missing file", async () => {
     () => loadManifest("experiments/no-such-manifest.jsonc"),
     new ManifestError(['Cannot read manifest "experiments/no-such-manifest.jsonc": no such file']),
   );
+});
+
+Deno.test("parseJsonc() refuses 10 MB of [ in well under a second, with one line", () => {
+  const t0 = performance.now();
+  assert.throws(
+    () => parseManifest("[".repeat(10_000_000), { file: "bad.jsonc" }),
+    new ManifestError([
+      `${P}nesting deeper than 64 objects and arrays at line 1, column 65; a manifest needs at most a few levels`,
+    ]),
+  );
+  assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
+});
+
+Deno.test("a --set through __proto__ leaves Object.prototype alone", () => {
+  assert.throws(() =>
+    parseManifest(`{"experiment": "x", "setups": {"a": {}}}`, {
+      file: "bad.jsonc",
+      set: ["__proto__.polluted=1"],
+    })
+  );
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+Deno.test("the committed manifests pass the limits and cross-field checks", async () => {
+  for (const name of ["procedural-knowledge", "ci-small", "paper-scale"]) {
+    const m = await loadManifest(`experiments/${name}.jsonc`);
+    assert.equal(m.experiment, name);
+  }
 });

@@ -77,7 +77,7 @@ Deno.test("parseManifest() validates --set overrides like the file", () => {
   assert.throws(
     () => parseManifest(BASE, { file: "demo.jsonc", set: ["seed"] }),
     new ManifestError([
-      'Cannot apply --set "seed" to "demo.jsonc": expected PATH=VALUE, e.g. influence.strategy=kfac',
+      'Cannot apply --set "seed" to "demo.jsonc": expected PATH=VALUE, e.g. setupDefaults.influence.strategy=kfac',
     ]),
   );
 });

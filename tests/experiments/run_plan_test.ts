@@ -104,9 +104,7 @@ Deno.test("runPlan() leaves no artifact or temporary folder when a stage throws"
     },
   };
   await assert.rejects(() => runPlan(manifest(), [failing], { cacheRoot, ...quiet }), /disk on fire/);
-  const left = [];
-  for await (const e of Deno.readDir(join(cacheRoot, "boom"))) left.push(e.name);
-  assert.ok(left.every((n) => n.endsWith(".work")), `only the work folder may remain, found ${left}`);
+  assert.deepEqual([...Deno.readDirSync(cacheRoot)], [], "an empty work folder and its instance folder go");
   const again = await runPlan(manifest(), [failing], { cacheRoot, dryRun: true, ...quiet });
   assert.equal(again.entries[0].status, "run");
   await Deno.remove(cacheRoot, { recursive: true });
@@ -122,5 +120,34 @@ Deno.test("runPlan() records settings, inputs and output hashes in meta.json", a
   assert.deepEqual(Object.keys(meta.inputs), ["a"]);
   assert.equal(meta.inputs.a, r.artifacts.get("a")!.meta.outputDigest);
   assert.match(meta.outputs["out.txt"], /^[0-9a-f]{64}$/);
+  await Deno.remove(cacheRoot, { recursive: true });
+});
+
+Deno.test("runPlan() leaves no empty work or instance folder behind when a stage fails", async () => {
+  const cacheRoot = await Deno.makeTempDir();
+  const failing: StageDef = {
+    name: "boom",
+    version: 1,
+    perSetup: true,
+    deps: [],
+    settings: () => null,
+    run: () => Promise.reject(new Error("bad input")),
+  };
+  await assert.rejects(() => runPlan(manifest(), [failing], { cacheRoot, ...quiet }), /bad input/);
+  assert.deepEqual([...Deno.readDirSync(cacheRoot)], [], "no boom@s1 folder, no .work, no .tmp");
+  await Deno.remove(cacheRoot, { recursive: true });
+});
+
+Deno.test("runPlan() computes every stage's settings before running any stage", async () => {
+  const cacheRoot = await Deno.makeTempDir();
+  const runs: string[] = [];
+  const stages = graph({
+    c: () => {
+      throw new Error("bad checkpoint");
+    },
+  }, runs);
+  await assert.rejects(() => runPlan(manifest(), stages, { cacheRoot, ...quiet }), /bad checkpoint/);
+  assert.deepEqual(runs, [], "stage a did not run");
+  assert.deepEqual([...Deno.readDirSync(cacheRoot)], [], "no artifact");
   await Deno.remove(cacheRoot, { recursive: true });
 });

@@ -229,3 +229,11 @@ Deno.test("writeSafetensors() rejects mismatched data and reserved names", () =>
     },
   );
 });
+
+Deno.test("readSafetensors() rejects a header that starts with a byte-order mark", () => {
+  rejects(
+    rawFile(`\uFEFF{${F32_A}}`, new Uint8Array(8)),
+    SyntaxError,
+    'Cannot read safetensors: header starts with a UTF-8 byte-order mark, expected "{"',
+  );
+});

@@ -198,3 +198,23 @@ Deno.test("saveCheckpoint() rejects parameters that do not match the config", ()
     message: 'Cannot save checkpoint: parameter "model.norm.weight" has 7 values, expected 8 for shape [8]',
   });
 });
+
+Deno.test("loadCheckpoint() rejects a NaN or an infinity in any weight, naming the tensor", () => {
+  rejects(
+    editedFile((tensors) => {
+      (tensors.get("model.layers.0.mlp.down_proj.weight")!.data as Float32Array)[3] = NaN;
+    }),
+    RangeError,
+    'Cannot load checkpoint: tensor "model.layers.0.mlp.down_proj.weight" holds NaN at index 3 of 96; ' +
+      "every weight must be finite",
+  );
+  rejects(
+    editedFile((tensors) => {
+      const head = tensors.get("lm_head.weight")!;
+      (head.data as Float32Array)[0] = -Infinity;
+      tensors.set("lm_head.weight", { ...head, dtype: "F16" } as SafetensorsTensor);
+    }),
+    RangeError,
+    'Cannot load checkpoint: tensor "lm_head.weight" holds -Infinity at index 0 of 88; every weight must be finite',
+  );
+});
