@@ -23,6 +23,9 @@ Runs an experiment manifest's stages (cached ones are skipped) and writes a vers
   --set PATH=VALUE      override a manifest field, e.g. --set setupDefaults.influence.strategy=kfac
                         (repeatable)
   --setup NAME          run per-setup stages only for this setup (repeatable)
+  --until STAGE         run only STAGE and the stages it needs (e.g. --until complete: the world, the
+                        tokens, the models and their completions, as CI's prepare job does once for
+                        every shard job)
   --shard I/N           run the shardable stages (the fit's two passes, document scoring) for slice
                         I of N only; stages that need every slice wait (run each shard, e.g. as CI
                         jobs, then merge)
@@ -47,6 +50,7 @@ async function main(): Promise<number> {
       "force-stage": { type: "string", multiple: true, default: [] },
       set: { type: "string", multiple: true, default: [] },
       setup: { type: "string", multiple: true },
+      until: { type: "string" },
       out: { type: "string", default: "reports" },
       shard: { type: "string" },
       "merge-shards": { type: "string" },
@@ -71,6 +75,10 @@ async function main(): Promise<number> {
       throw new UserError(`--force=${s}: no such stage; stages are ${[...known].join(", ")}`);
     }
   }
+  if (values.until !== undefined && !known.has(values.until)) {
+    throw new UserError(`--until ${values.until}: no such stage; stages are ${[...known].join(", ")}`);
+  }
+  const stages = values.until === undefined ? STAGES : stagesUntil(values.until);
   for (const s of values.setup ?? []) {
     if (!manifest.setups.some((x) => x.name === s)) {
       throw new UserError(
@@ -92,7 +100,7 @@ async function main(): Promise<number> {
     throw new UserError("--shard, --merge-shards and --shards exclude each other");
   }
   const plan = (round: number) =>
-    runPlan(manifest, STAGES, {
+    runPlan(manifest, stages, {
       cacheRoot: join(values.cache, manifest.experiment),
       dryRun: values["dry-run"],
       // Later rounds of --shards reuse what the first computed.
@@ -127,6 +135,24 @@ async function main(): Promise<number> {
     console.log(`report: ${published}`);
   }
   return 0;
+}
+
+/**
+ * A stage and every stage it needs, transitively, in pipeline order.
+ *
+ * @param name A stage name.
+ * @returns Those stages.
+ */
+export function stagesUntil(name: string): typeof STAGES {
+  const byName = new Map(STAGES.map((s) => [s.name, s]));
+  const needed = new Set<string>();
+  const visit = (n: string) => {
+    if (needed.has(n)) return;
+    needed.add(n);
+    for (const dep of byName.get(n)?.deps ?? []) visit(dep);
+  };
+  visit(name);
+  return STAGES.filter((s) => needed.has(s.name));
 }
 
 /** Most rounds of shards and merges `--shards N` runs (the stage graph needs three). */

@@ -86,7 +86,7 @@ const ROUNDS = [
 
 Deno.test("workflow: jobs, their triggers, runners and steps", async () => {
   const { jobs } = (await workflow()).doc;
-  const gpuJobs = ROUNDS.flatMap((r) => [r.shard, r.merge]);
+  const gpuJobs = ["prepare", ...ROUNDS.flatMap((r) => [r.shard, r.merge])];
   assert.deepEqual(Object.keys(jobs).sort(), ["cpu", "plan", ...gpuJobs].sort());
   for (const [name, job] of Object.entries(jobs)) {
     assert.ok(job["runs-on"], `${name} has no runs-on`);
@@ -112,22 +112,42 @@ Deno.test("workflow: jobs, their triggers, runners and steps", async () => {
   }
 });
 
+Deno.test("workflow: prepare computes the stages before the fit once, and uploads them for round 1", async () => {
+  const { jobs } = (await workflow()).doc;
+  const prepare = jobs.prepare;
+  assert.deepEqual([prepare.needs].flat(), ["plan"]);
+  assert.equal(prepare.strategy, undefined, "one job, not a matrix");
+  const run = step(prepare, /--until /);
+  assert.match(run.run!, /deno task experiment "\$MANIFEST" --until complete$/);
+  const up = step(prepare, /^actions\/upload-artifact@/);
+  assert.deepEqual([up.with?.name, up.with?.path, up.with?.["include-hidden-files"]], [
+    "prepared",
+    ".cache/",
+    true,
+  ]);
+  assert.ok(prepare.steps!.indexOf(run) < prepare.steps!.indexOf(up));
+});
+
 Deno.test("workflow: rounds of shard matrices from plan, --shard I/N, each from the previous merge's .cache/", async () => {
   const { jobs } = (await workflow()).doc;
   assert.match(String(jobs.plan.outputs?.shards), /^\$\{\{ steps\.\w+\.outputs\.shards \}\}$/);
   ROUNDS.forEach((round, r) => {
     const shard = jobs[round.shard], merge = jobs[round.merge];
-    assert.deepEqual([shard.needs].flat(), r === 0 ? ["plan"] : ["plan", ROUNDS[r - 1].merge], round.shard);
+    assert.deepEqual([shard.needs].flat(), ["plan", r === 0 ? "prepare" : ROUNDS[r - 1].merge], round.shard);
     assert.deepEqual([merge.needs].flat(), ["plan", round.shard], round.merge);
     assert.equal(shard.strategy?.matrix?.shard, "${{ fromJSON(needs.plan.outputs.shards) }}");
     const run = step(shard, /--shard /);
     assert.match(run.run!, /deno task experiment .*--shard \$\{\{ matrix\.shard \}\}\/\S+/);
     const steps = shard.steps!;
-    if (r > 0) {
-      const download = step(shard, /^actions\/download-artifact@/);
-      assert.deepEqual(download.with, { name: ROUNDS[r - 1].merged, path: ".cache" }, round.shard);
-      assert.ok(steps.indexOf(download) < steps.indexOf(run), `${round.shard}: the cache is restored first`);
-    } else assert.ok(!steps.some((s) => /download-artifact/.test(s.uses ?? "")), "round 1 starts afresh");
+    // Round 1 starts from prepare's models and completions (never trains them again), later rounds from
+    // the previous merge.
+    const restore = step(shard, /^actions\/download-artifact@/);
+    assert.deepEqual(
+      restore.with,
+      { name: r === 0 ? "prepared" : ROUNDS[r - 1].merged, path: ".cache" },
+      round.shard,
+    );
+    assert.ok(steps.indexOf(restore) < steps.indexOf(run), `${round.shard}: the cache is restored first`);
     const upload = step(shard, /^actions\/upload-artifact@/);
     assert.equal(upload.with?.name, `${round.artifact}-\${{ matrix.shard }}`);
     assert.match(String(upload.with?.path), /^\.cache\/?$/);

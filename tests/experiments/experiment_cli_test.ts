@@ -54,6 +54,18 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("experiment: --until STAGE plans only that stage and what it needs", async () => {
+  const { dir, manifest, common } = await setup();
+  const dry = await cli("experiment", [manifest, "--until", "complete", "--dry-run", ...common]);
+  assert.equal(dry.code, 0, dry.stderr);
+  const planned = dry.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]);
+  assert.deepEqual(planned, ["world", "tokenize", "model@7B", "model@35B", "complete@7B", "complete@35B"]);
+  const bad = await cli("experiment", [manifest, "--until", "scorez", "--dry-run", ...common]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: --until scorez: no such stage; stages are world, /);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("experiment: dry run, run, then every stage cached, with a valid report", async () => {
   const { dir, manifest, common } = await setup();
   const dry = await cli("experiment", [manifest, "--dry-run", ...common]);
