@@ -1,3 +1,5 @@
+import { PAPER_FACTUAL_DRAW } from "../../reports/analyses/applicability.ts";
+
 /** A query answered by the setup's model (one line of the complete stage's `completions.jsonl`). */
 export interface AnsweredQuery {
   id: string;
@@ -14,7 +16,12 @@ export interface FactualSelection {
   /** Of those, answered right and wrong. */
   right: number;
   wrong: number;
-  /** True when as many right as wrong answers were kept (min(right, wrong) each). */
+  /** Kept: answered right and wrong. */
+  keptRight: number;
+  keptWrong: number;
+  /** True when the kept queries are the paper's draw: 20 answered right and 20 answered wrong. */
+  paperDraw: boolean;
+  /** True when as many right as wrong answers were kept. */
   balanced: boolean;
   /** Ids kept, in pool order. */
   chosen: string[];
@@ -22,9 +29,10 @@ export interface FactualSelection {
 
 /**
  * The queries influence is computed for (SCIENCE.md, "Their setup"): every non-factual query, and from
- * the factual pool as many answered right as wrong — the first min(right, wrong) of each, in pool
- * order. When the model answered every factual query right, or every one wrong, the pool does not allow
- * a balanced choice and all of it is kept (recorded as `balanced: false`).
+ * the factual pool the paper's draw — the first {@linkcode PAPER_FACTUAL_DRAW} (20) answered right and
+ * the first 20 answered wrong, in pool order. When the pool has fewer than 20 of one kind, all of that
+ * kind are kept beside up to 20 of the other, and the selection records that it is not the paper's
+ * draw (`paperDraw: false`; the findings say so).
  *
  * @param answered The setup's queries with its own completions, in completion-file order.
  * @returns The chosen queries (file order) and the factual selection.
@@ -36,8 +44,8 @@ export interface FactualSelection {
  * const { queries, factual } = selectQueries([
  *   q("f1", "factual", true), q("f2", "factual", false), q("f3", "factual", false), q("s1", "slopes", false),
  * ]);
- * assert.deepEqual(queries.map((x) => x.id), ["f1", "f2", "s1"]);
- * assert.equal(factual.balanced, true);
+ * assert.deepEqual(queries.map((x) => x.id), ["f1", "f2", "f3", "s1"]);
+ * assert.equal(factual.paperDraw, false); // 1 right and 2 wrong, not 20 and 20
  * ```
  */
 export function selectQueries(
@@ -45,11 +53,8 @@ export function selectQueries(
 ): { queries: AnsweredQuery[]; factual: FactualSelection } {
   const pool = answered.filter((q) => q.set === "factual");
   const right = pool.filter((q) => q.correct), wrong = pool.filter((q) => !q.correct);
-  const balanced = right.length > 0 && wrong.length > 0;
-  const n = Math.min(right.length, wrong.length);
-  const keep = new Set(
-    balanced ? [...right.slice(0, n), ...wrong.slice(0, n)].map((q) => q.id) : pool.map((q) => q.id),
-  );
+  const keptRight = right.slice(0, PAPER_FACTUAL_DRAW), keptWrong = wrong.slice(0, PAPER_FACTUAL_DRAW);
+  const keep = new Set([...keptRight, ...keptWrong].map((q) => q.id));
   const queries = answered.filter((q) => q.set !== "factual" || keep.has(q.id));
   return {
     queries,
@@ -57,7 +62,10 @@ export function selectQueries(
       pool: pool.length,
       right: right.length,
       wrong: wrong.length,
-      balanced,
+      keptRight: keptRight.length,
+      keptWrong: keptWrong.length,
+      paperDraw: keptRight.length === PAPER_FACTUAL_DRAW && keptWrong.length === PAPER_FACTUAL_DRAW,
+      balanced: keptRight.length === keptWrong.length,
       chosen: queries.filter((q) => q.set === "factual").map((q) => q.id),
     },
   };

@@ -18,7 +18,16 @@ export const analysesSchema = z.object({
     "Top documents checked for the same procedure (F4; the paper: 100).",
   ),
   permutations: z.number().int().min(0).default(1000).describe(
-    "Permutations for the correlation significance baseline (F1).",
+    "Permutation draws of every finding's test over queries, and of F1's per-set document-shuffle " +
+      "baseline (0: no tests, every verdict inconclusive).",
+  ),
+  minAccuracy: z.number().min(0).max(1).default(0.8).describe(
+    "Least share of a reasoning query set answered right (greedy) for a setup to be applicable to the " +
+      "findings that use the set (the paper's criterion: 0.8).",
+  ),
+  minDistinctShare: z.number().min(0).max(1).default(0.9).describe(
+    "Least share of distinct completions among a query set's scored queries for a setup to be " +
+      "applicable to the findings that use the set.",
   ),
   bootstrap: z.object({
     resamples: z.number().int().min(0).default(1000).describe("Bootstrap resamples over queries."),

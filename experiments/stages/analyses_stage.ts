@@ -1,9 +1,12 @@
 import { join } from "node:path";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
+import type { GradedCompletion } from "../../reports/analyses/applicability.ts";
 import type { Findings } from "../../reports/findings/compute_findings.ts";
 import { computeFindingsParallel } from "../../reports/findings/parallel_findings.ts";
+import { findingRows } from "../../reports/findings/findings_table.ts";
 import type { SetupScores } from "../../reports/findings/findings_input.ts";
+import { readCompletions } from "../influence/select_queries.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 
@@ -23,12 +26,15 @@ interface ScoresMeta {
  * @param dir The scores artifact folder.
  * @param setup Setup name.
  * @param queries The world's queries by id.
+ * @param completions The setup's graded completions (the complete stage's `completions.jsonl`; the
+ *   applicability gates need them, the query pages do not).
  * @returns The scores as the findings take them, and the document ids in column order.
  */
 export async function readSetupScores(
   dir: string,
   setup: string,
   queries: ReadonlyMap<string, Query>,
+  completions: readonly GradedCompletion[] = [],
 ): Promise<SetupScores & { documentIds: string[] }> {
   const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as ScoresMeta;
   const tensors = readSafetensors(await Deno.readFile(join(dir, "scores.safetensors"))).tensors;
@@ -49,19 +55,21 @@ export async function readSetupScores(
     scores: matrix("scores"),
     perNat: matrix("per_nat"),
     queries: own,
+    completions: completions.map(({ id, set, completion, correct }) => ({ id, set, completion, correct })),
     documentIds: meta.documents,
   };
 }
 
 /**
  * Stage `analyses`: measures the findings F1-F5 (SCIENCE.md) on every setup's scores and across the
- * first and last setup, with bootstrap intervals and tests. Writes `findings.json` ({@linkcode Findings}).
+ * first and last setup, with bootstrap intervals, tests over queries and effect sizes, and each setup's
+ * applicability gates from its graded completions. Writes `findings.json` ({@linkcode Findings}).
  */
 export const analysesStage: StageDef = {
   name: "analyses",
-  version: 1,
+  version: 2,
   perSetup: false,
-  deps: ["world", "scores"],
+  deps: ["world", "complete", "scores"],
   settings: (m) => ({ analyses: m.analyses, seed: m.seed }),
   async run(ctx) {
     const findings = await measure(ctx);
@@ -71,7 +79,8 @@ export const analysesStage: StageDef = {
     );
     return {
       setups: findings.setups.map((s) => s.setup),
-      verdicts: Object.fromEntries(findings.setups.map((s) => [s.setup, s.f1.comparison.verdict])),
+      // Per finding, the overall verdict with the gates applied, e.g. "reproduced (35B only; 7B not applicable)".
+      verdicts: Object.fromEntries(findingRows(findings).map((r) => [r.id, r.verdictText])),
     };
   },
 };
@@ -81,7 +90,14 @@ async function measure(ctx: StageContext): Promise<Findings> {
   const queries = new Map(world.queries.map((q) => [q.id, q]));
   const setups = ctx.manifest.setups.filter((s) => ctx.inputs[`scores@${s.name}`]);
   const scores = await Promise.all(
-    setups.map((s) => readSetupScores(ctx.inputs[`scores@${s.name}`].dir, s.name, queries)),
+    setups.map(async (s) =>
+      readSetupScores(
+        ctx.inputs[`scores@${s.name}`].dir,
+        s.name,
+        queries,
+        await readCompletions(join(ctx.inputs[`complete@${s.name}`].dir, "completions.jsonl")),
+      )
+    ),
   );
   const column = new Map(world.documents.map((d) => [d.id, d]));
   const documents = (scores[0]?.documentIds ?? []).map((id) => {

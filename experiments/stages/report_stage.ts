@@ -27,6 +27,7 @@ import type { Fact, Query, World } from "../../fixtures/world/mod.ts";
 import { accuracyByMentions } from "../train/evaluate_proxy.ts";
 import type { FactorsSummary } from "./factors_stage.ts";
 import { readFindings } from "./analyses_stage.ts";
+import type { Findings } from "../../reports/findings/compute_findings.ts";
 import type { ValidationSummary } from "./validate_stage.ts";
 import { queryPages } from "./query_pages.ts";
 import { findingRows, findingsJson } from "../../reports/findings/findings_table.ts";
@@ -43,7 +44,7 @@ import { queryPagesSection } from "../../reports/sections/query_pages_section.ts
  */
 export const reportStage: StageDef = {
   name: "report",
-  version: 2,
+  version: 3,
   perSetup: false,
   deps: [
     "world",
@@ -90,6 +91,20 @@ function influenceResult(ctx: StageContext, setup: string) {
     documents: scores.documents,
     scoreRange: scores.scoreRange,
   };
+}
+
+/** A setup's applicability gates and factual draw for report.json (NaN shares written as null). */
+function gatesOf(findings: Findings, setup: string) {
+  const s = findings.setups.find((x) => x.setup === setup);
+  if (!s?.gates) return {};
+  const gates = Object.fromEntries(
+    Object.entries(s.gates).map(([set, g]) => [set, {
+      ...g,
+      accuracy: Number.isFinite(g.accuracy) ? g.accuracy : null,
+      distinctShare: Number.isFinite(g.distinctShare) ? g.distinctShare : null,
+    }]),
+  );
+  return { gates, factualDraw: s.factualDraw ? { ...s.factualDraw } : null };
 }
 
 function manifestSettings(m: ResolvedManifest): unknown {
@@ -167,6 +182,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
     accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
     counts: p.accuracy,
     stepDiagnostics: p.stepDiagnostics,
+    ...gatesOf(findings, p.name),
     heldOut: p.heldOut,
     factualByMentions: p.factualByMentions,
     training: {
@@ -218,7 +234,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
     },
     sections: [
       overviewSection(m, setups),
-      findingsSection(rows, m.setups.map((s) => s.name)),
+      findingsSection(rows, m.setups.map((s) => s.name), findings.setups),
       worldSection(world),
       proxiesSection(proxies),
       influenceSection(m.setups.map((s) => {

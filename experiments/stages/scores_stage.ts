@@ -91,7 +91,9 @@ export const scoresStage: StageDef = {
       for (let c = 0; c < env.chunks; c++) {
         const owner = parts.find((p) => p.meta.outputs[chunkFile(c)] !== undefined);
         const count = Math.min(env.chunk, env.nd - c * env.chunk);
-        const chunk = owner ? await readChunk(join(owner.dir, chunkFile(c)), env.rows, env.nq, count, env.nl) : null;
+        const chunk = owner
+          ? await readChunk(join(owner.dir, chunkFile(c)), env.rows, env.nq, count, env.nl)
+          : null;
         if (!chunk) throw new Error(`Cannot merge scores: no shard holds chunk ${c} of ${env.chunks}`);
         results.push(chunk);
       }

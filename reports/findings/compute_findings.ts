@@ -1,3 +1,9 @@
+import {
+  applicabilityGates,
+  type FactualDraw,
+  factualDraw,
+  type SetGate,
+} from "../analyses/applicability.ts";
 import { crossSetup, type CrossSetupResult } from "./cross_setup.ts";
 import { f1Correlations, type F1Result, type PermutationTestFn } from "./f1_correlations.ts";
 import { f2Reliance, type F2Result } from "./f2_reliance.ts";
@@ -9,12 +15,16 @@ import {
   type F5Result,
   f5Sources,
 } from "./f3_f4_f5.ts";
-import type { FindingsInput } from "./findings_input.ts";
+import { type FindingsInput, groupOf } from "./findings_input.ts";
 
 /** Every finding measured on one setup. */
 export interface SetupFindings {
   setup: string;
   queries: { id: string; set: string; correct: boolean }[];
+  /** Per query set: accuracy and distinct completions against the gates. */
+  gates: Record<string, SetGate>;
+  /** The factual queries used against the paper's draw of 20 right and 20 wrong (null: none asked). */
+  factualDraw: FactualDraw | null;
   f1: F1Result;
   f2: F2Result;
   f3: F3Result;
@@ -46,7 +56,8 @@ export function setupF1(input: FindingsInput, i: number, permutationTest?: Permu
 }
 
 /**
- * Measures SCIENCE.md's findings F1-F5 on every setup's scores, plus the cross-setup comparisons.
+ * Measures SCIENCE.md's findings F1-F5 on every setup's scores, plus the cross-setup comparisons, and
+ * each setup's applicability gates per query set (the verdicts apply them, see `findingRows`).
  * Deterministic for a seed: each setup and finding draws its own bootstrap and permutation streams.
  *
  * @param input Scores, documents, settings, seed.
@@ -60,6 +71,8 @@ export function computeFindings(input: FindingsInput, permutationTest?: Permutat
     return {
       setup: s.setup,
       queries: s.queries.map((q) => ({ id: q.query.id, set: q.query.set, correct: q.correct })),
+      gates: applicabilityGates(s.completions, s.queries.map((q) => q.query.id), input.settings),
+      factualDraw: factualDraw(s.completions, s.queries.map((q) => q.query.id)),
       f1: setupF1(input, i, permutationTest),
       f2: f2Reliance(s, input.settings, seed + 2),
       f3: f3Answers(s, input, seed + 3),
@@ -67,8 +80,20 @@ export function computeFindings(input: FindingsInput, permutationTest?: Permutat
       f5: f5Sources(s, input, seed + 5),
     };
   });
+  const last = setups[setups.length - 1];
+  const largeWithin = last
+    ? last.f1.perQuery.filter((v, i) =>
+      groupOf(last.f1.sets[i] as never) === "reasoning" && Number.isFinite(v)
+    )
+    : [];
   const cross = input.setups.length >= 2
-    ? crossSetup(input.setups[0], input.setups[input.setups.length - 1], input.settings, input.seed + 11)
+    ? crossSetup(
+      input.setups[0],
+      input.setups[input.setups.length - 1],
+      input.settings,
+      input.seed + 11,
+      largeWithin,
+    )
     : null;
   return { setups, cross };
 }

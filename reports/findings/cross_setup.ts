@@ -22,6 +22,11 @@ export interface CrossSetupResult {
   };
   /** Mean multiplier: factual (A) against reasoning (B); the paper: 1.9 vs 1.3. */
   multiplierComparison: GroupComparison;
+  /**
+   * F1x: the larger setup's reasoning queries' mean r within their set (A, per query) against the same
+   * prompt's r across the setups (B, per shared prompt); the paper: A far above B.
+   */
+  transfer: GroupComparison;
 }
 
 /**
@@ -33,6 +38,7 @@ export interface CrossSetupResult {
  * @param large The larger setup's scores.
  * @param settings Analyses settings.
  * @param seed Bootstrap seed.
+ * @param largeWithin The larger setup's reasoning queries' mean r within their set (F1's per-query values).
  * @returns The figures, or null when the setups share no prompt.
  */
 export function crossSetup(
@@ -40,6 +46,7 @@ export function crossSetup(
   large: SetupScores,
   settings: FindingsSettings,
   seed: number,
+  largeWithin: readonly number[] = [],
 ): CrossSetupResult | null {
   const rowsSmall = new Map(small.queries.map((q) => [q.query.id, q.row]));
   const rowsLarge = new Map(large.queries.map((q) => [q.query.id, q.row]));
@@ -76,6 +83,12 @@ export function crossSetup(
     multiplierComparison: compareGroups(ratios("factual"), ratios("reasoning"), {
       ...settings.bootstrap,
       seed: seed + 2,
+      permutations: settings.permutations,
+    }),
+    transfer: compareGroups(largeWithin, finite, {
+      ...settings.bootstrap,
+      seed: seed + 20,
+      permutations: settings.permutations,
     }),
   };
 }

@@ -4,9 +4,10 @@ import {
   correlationPermutationTest,
   type PermutationTestResult,
 } from "../analyses/correlation_permutation_test.ts";
-import { correlationSummary } from "../analyses/correlation_summary.ts";
+import { bootstrapDifference, cohensD } from "../analyses/effect_size.ts";
 import { queryCorrelations } from "../analyses/query_correlations.ts";
-import { compareGroups, type GroupComparison } from "./compare_groups.ts";
+import { setLabelPermutationTest, withinSetMeans } from "../analyses/query_permutation_tests.ts";
+import { comparison, type GroupComparison } from "./compare_groups.ts";
 import { type FindingsSettings, groupOf, type SetupScores } from "./findings_input.ts";
 
 /** Multiply-adds one set's permutation test may spend (about three seconds here). */
@@ -22,20 +23,32 @@ export interface F1Result {
   sets: string[];
   /** Pearson r of every query pair over all documents, row-major [Q × Q] (NaN for a constant row). */
   matrix: number[];
-  /** Mean r of the pairs within each set (bootstrap over pairs). */
+  /** Per query (matrix order): its mean r with the other queries of its set (NaN: none, or a constant row). */
+  perQuery: number[];
+  /** Per set: the mean of its queries' `perQuery` values, with a bootstrap interval over queries. */
   within: Record<string, MeanInterval>;
-  /** Mean r of the pairs between two sets, keyed "A|B". */
+  /**
+   * Per pair of sets, keyed "A|B": per query of A, its mean r with B's queries; the mean of those with a
+   * bootstrap interval over A's queries.
+   */
   between: Record<string, MeanInterval>;
-  /** Per set with at least one pair: mean within-set r against document-shuffled rows. */
+  /**
+   * Per set with at least one pair: the mean r of its pairs against rows whose document order is
+   * shuffled (a baseline per set: is its r above chance; not the verdict's test).
+   */
   permutation: Record<string, PermutationTestResult & { permutations: number }>;
-  /** Within-set pairs of the reasoning sets (A) against pairs of factual queries (B). */
+  /**
+   * The verdict's test: per query, its mean r within its set; reasoning queries (A) against factual
+   * queries (B), set labels shuffled among the queries.
+   */
   comparison: GroupComparison;
 }
 
 /**
- * F1: query × query correlations of the raw scores (Pearson is unchanged by the per-nat scaling), the
- * mean within and between query sets, a permutation test per set, and the paper's contrast — reasoning
- * queries of one task share documents (high r), factual queries do not.
+ * F1: query × query correlations of the raw scores (Pearson is unchanged by the per-nat scaling), each
+ * query's mean r with the other queries of its set, means within and between query sets over queries, a
+ * document-shuffle baseline per set, and the paper's contrast tested over queries — reasoning queries of
+ * one task share documents (high r with their set), factual queries do not.
  *
  * @param s The setup's scores.
  * @param settings Permutations and bootstrap.
@@ -60,12 +73,28 @@ export function f1Correlations(
   });
   const matrix = queryCorrelations(picked, rows.length, s.documents);
   const sets = ordered.map((q) => q.query.set as string);
-  const summary = correlationSummary(matrix, sets);
+  const perQuery = withinSetMeans(matrix, sets);
   const boot = (values: number[], k: number) =>
-    bootstrapMean(values, { ...settings.bootstrap, seed: seed + k });
-  const within = Object.fromEntries(Object.entries(summary.within).map(([k, v], i) => [k, boot(v, i)]));
-  const between = Object.fromEntries(
-    Object.entries(summary.between).map(([k, v], i) => [k, boot(v, 100 + i)]),
+    bootstrapMean(values.filter((v) => !Number.isNaN(v)), { ...settings.bootstrap, seed: seed + k });
+  const order = [...new Set(sets)];
+  const within = Object.fromEntries(
+    order.map((set, i) => [set, boot(perQuery.filter((_, q) => sets[q] === set), i)]),
+  );
+  const n = sets.length;
+  const between: F1Result["between"] = {};
+  order.forEach((a, i) =>
+    order.slice(i + 1).forEach((b, j) => {
+      const values = sets.flatMap((x, q) => {
+        if (x !== a) return [];
+        let sum = 0, count = 0;
+        for (let o = 0; o < n; o++) {
+          const r = matrix[q * n + o];
+          if (sets[o] === b && !Number.isNaN(r)) sum += r, count++;
+        }
+        return count === 0 ? [] : [sum / count];
+      });
+      between[`${a}|${b}`] = boot(values, 100 + 10 * i + j);
+    })
   );
   const permutation: F1Result["permutation"] = {};
   if (settings.permutations > 0) {
@@ -90,16 +119,39 @@ export function f1Correlations(
       }
     }
   }
-  const reasoning = Object.entries(summary.within).filter(([k]) => groupOf(k as never) === "reasoning")
-    .flatMap(([, v]) => v);
-  const comparison = compareGroups(reasoning, summary.within.factual ?? [], { ...settings.bootstrap, seed });
+  const reasoningSets = order.filter((set) => groupOf(set as never) === "reasoning");
+  const test = setLabelPermutationTest(
+    matrix,
+    sets,
+    reasoningSets,
+    ["factual"],
+    settings.permutations,
+    seed + 53,
+  );
+  const bootstrap = { ...settings.bootstrap, seed: seed + 50 };
+  const a = bootstrapMean(test.valuesA, bootstrap),
+    b = bootstrapMean(test.valuesB, { ...bootstrap, seed: seed + 51 });
+  const effect = {
+    difference: bootstrapDifference(test.valuesA, test.valuesB, { ...bootstrap, seed: seed + 52 }),
+    d: cohensD(test.valuesA, test.valuesB),
+  };
+  const all = [...test.valuesA, ...test.valuesB];
+  const f1 = comparison(
+    a,
+    b,
+    "set-label permutation (Δ mean r)",
+    test.valuesA.length < 2 || test.valuesB.length < 2 ? null : test,
+    effect,
+    all.length > 0 && all.every((v) => v === all[0]),
+  );
   return {
     ids: ordered.map((q) => q.query.id),
     sets,
     matrix: [...matrix],
+    perQuery,
     within,
     between,
     permutation,
-    comparison,
+    comparison: f1,
   };
 }

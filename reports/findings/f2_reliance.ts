@@ -73,7 +73,7 @@ export function f2Reliance(s: SetupScores, settings: FindingsSettings, seed: num
   })) as F2Result["curves"];
   const of = (g: QueryGroup, pick: (q: F2Query) => number) =>
     perQuery.filter((q) => q.group === g).map(pick).filter(Number.isFinite);
-  const bootstrap = { ...settings.bootstrap, seed };
+  const options = { ...settings.bootstrap, seed, permutations: settings.permutations };
   return {
     percents,
     perQuery,
@@ -81,8 +81,11 @@ export function f2Reliance(s: SetupScores, settings: FindingsSettings, seed: num
     totals: compareGroups(
       of("factual", (q) => q.totalPositive),
       of("reasoning", (q) => q.totalPositive),
-      bootstrap,
+      options,
     ),
-    alpha: compareGroups(of("factual", (q) => q.alpha), of("reasoning", (q) => q.alpha), bootstrap),
+    alpha: compareGroups(of("factual", (q) => q.alpha), of("reasoning", (q) => q.alpha), {
+      ...options,
+      seed: seed + 10_000,
+    }),
   };
 }

@@ -56,12 +56,15 @@ export function f3Answers(s: SetupScores, input: FindingsInput, seed: number): F
   const presence = answerPresence(s.scores, input.documents, s.queries, k);
   const pick = (group: string, by: "truth" | "text") =>
     presence.perQuery.filter((q) => groupOf(q.set) === group).map((q) => (q[by] ? 1 : 0));
-  const bootstrap = { ...input.settings.bootstrap, seed };
+  const options = { ...input.settings.bootstrap, seed, permutations: input.settings.permutations };
   return {
     k,
     presence,
-    truth: compareGroups(pick("factual", "truth"), pick("reasoning", "truth"), bootstrap),
-    text: compareGroups(pick("factual", "text"), pick("reasoning", "text"), bootstrap),
+    truth: compareGroups(pick("factual", "truth"), pick("reasoning", "truth"), options),
+    text: compareGroups(pick("factual", "text"), pick("reasoning", "text"), {
+      ...options,
+      seed: seed + 10_000,
+    }),
   };
 }
 
@@ -92,7 +95,11 @@ export function f4Procedures(s: SetupScores, input: FindingsInput, seed: number)
     k,
     perQuery: match.perQuery,
     bySet,
-    comparison: compareToValue(ratios, 1, { ...input.settings.bootstrap, seed }),
+    comparison: compareToValue(ratios, 1, {
+      ...input.settings.bootstrap,
+      seed: seed + 10_000,
+      permutations: input.settings.permutations,
+    }),
   };
 }
 
@@ -101,23 +108,28 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
   const ks = [...input.settings.topK].sort((a, b) => a - b);
   const bySet: F5Result["bySet"] = {};
   let corpus = {} as Record<Source, number>;
+  // Per query, its top-k source ratios at the smallest k (ks[0], the first of byK), for the tests.
+  const smallest = new Map<string, Record<Source, number>>();
   for (const set of new Set(s.queries.map((q) => q.query.set))) {
     const members = s.queries.filter((q) => q.query.set === set);
     const r = sourceRatios(s.scores, input.documents, members, ks);
     corpus = r.corpus;
+    for (const q of r.byK[0].perQuery) smallest.set(q.queryId, q.top);
     bySet[set] = r.byK.map(({ perQuery: _, ...rest }) => rest);
   }
   const combined = (group: string, sources: Source[]) => {
     const members = s.queries.filter((q) => groupOf(q.query.set) === group);
     if (members.length === 0) return [];
-    const r = sourceRatios(s.scores, input.documents, members, [ks[0]]);
     // Sources absent from the corpus cannot be among the top documents: they add nothing to either share.
-    const present = sources.filter((src) => r.corpus[src] > 0);
-    const base = present.reduce((n, src) => n + r.corpus[src], 0);
+    const present = sources.filter((src) => corpus[src] > 0);
+    const base = present.reduce((n, src) => n + corpus[src], 0);
     if (base === 0) return [];
-    return r.byK[0].perQuery.map((q) => present.reduce((n, src) => n + q.top[src] * r.corpus[src], 0) / base);
+    return members.map((q) => {
+      const top = smallest.get(q.query.id)!;
+      return present.reduce((n, src) => n + top[src] * corpus[src], 0) / base;
+    });
   };
-  const bootstrap = { ...input.settings.bootstrap, seed };
+  const options = { ...input.settings.bootstrap, seed, permutations: input.settings.permutations };
   if (Object.keys(corpus).length === 0) {
     corpus = Object.fromEntries(SOURCES.map((src) => [src, NaN])) as Record<Source, number>;
   }
@@ -125,7 +137,7 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
     ks,
     corpus,
     bySet,
-    reasoning: compareToValue(combined("reasoning", ["code", "math"]), 1, bootstrap),
-    factual: compareToValue(combined("factual", ["wiki", "trivia"]), 1, { ...bootstrap, seed: seed + 1 }),
+    reasoning: compareToValue(combined("reasoning", ["code", "math"]), 1, options),
+    factual: compareToValue(combined("factual", ["wiki", "trivia"]), 1, { ...options, seed: seed + 10_000 }),
   };
 }

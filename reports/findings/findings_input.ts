@@ -1,4 +1,5 @@
 import type { Document, Query, QuerySet } from "../../fixtures/world/types.ts";
+import type { GradedCompletion } from "../analyses/applicability.ts";
 import type { BootstrapOptions } from "../analyses/bootstrap_mean.ts";
 
 /** One setup's scores and the queries they belong to. */
@@ -12,6 +13,11 @@ export interface SetupScores {
   perNat: ArrayLike<number>;
   /** The rows measured with the model's own completion, in row order; gold rows are left out. */
   queries: { row: number; query: Query; correct: boolean }[];
+  /**
+   * Every completion the setup's model wrote (the complete stage's `completions.jsonl`), graded: the
+   * applicability gates read accuracy and distinct completions from them.
+   */
+  completions: readonly GradedCompletion[];
 }
 
 /** Settings of the findings (the manifest's `analyses` block, resolved). */
@@ -21,8 +27,13 @@ export interface FindingsSettings {
   powerLawTopN: number;
   answerSearchTopK: number;
   procedureTopK: number;
+  /** Null draws of every finding's permutation test, and F1's per-set document-shuffle baseline. */
   permutations: number;
   bootstrap: Omit<BootstrapOptions, "seed">;
+  /** Least accuracy of a reasoning set for its setup to be applicable to the findings using it. */
+  minAccuracy: number;
+  /** Least share of distinct completions among a set's scored queries. */
+  minDistinctShare: number;
 }
 
 /** What the findings are computed from. */

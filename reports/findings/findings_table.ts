@@ -2,7 +2,25 @@ import type { MeanInterval } from "../analyses/bootstrap_mean.ts";
 import { formatNumber } from "../render/format_number.ts";
 import type { Finding } from "../render/report_json_schema.ts";
 import type { GroupComparison, Verdict } from "./compare_groups.ts";
-import type { Findings } from "./compute_findings.ts";
+import type { Findings, SetupFindings } from "./compute_findings.ts";
+import { groupOf } from "./findings_input.ts";
+
+/** A setup's verdict on a finding: its test's, or not applicable when the setup fails a gate. */
+export type SetupVerdict = Verdict | "not-applicable";
+
+/** A finding measured on one setup (or setup pair), with the gates applied. */
+export interface MeasuredComparison extends Omit<GroupComparison, "verdict"> {
+  /** `testVerdict`, or `not-applicable` when the setup fails a gate on a query set the finding uses. */
+  verdict: SetupVerdict;
+  /** What the test alone says. */
+  testVerdict: Verdict;
+  /** Whether every query set the finding uses passes the setup's gates. */
+  applicable: boolean;
+  /** Why not (the failing sets' reasons), or null. */
+  reason: string | null;
+  /** What the reader should know beside the verdict (a factual draw other than the paper's), or null. */
+  note: string | null;
+}
 
 /** One row of the findings table: a claim of the paper, measured on every setup. */
 export interface FindingRow {
@@ -15,9 +33,14 @@ export interface FindingRow {
   /** The paper's figure per setup name ("7B", "35B"). */
   paper: Record<string, string>;
   /** Per measured setup (or setup pair): the comparison behind the verdict. */
-  measured: Record<string, GroupComparison>;
-  /** Overall: reproduced (every setup), partial (some), not-reproduced (none, all contradicted), inconclusive. */
+  measured: Record<string, MeasuredComparison>;
+  /**
+   * Overall, over the applicable setups: reproduced (every one), partial (some), not-reproduced (every one
+   * contradicted), inconclusive; not-applicable when no setup is.
+   */
   verdict: Finding["verdict"];
+  /** The overall verdict naming the setups left out, e.g. "reproduced (35B only; 7B not applicable)". */
+  verdictText: string;
 }
 
 const PAPER = {
@@ -41,12 +64,68 @@ const PAPER = {
   F5f: { "7B": "factual: wiki and trivia over-represented, code under-represented", "35B": "(same)" },
 };
 
-function overall(verdicts: Verdict[]): Finding["verdict"] {
+function overallOf(verdicts: Verdict[]): Finding["verdict"] {
   if (verdicts.length === 0) return "inconclusive";
   if (verdicts.every((v) => v === "reproduced")) return "reproduced";
   if (verdicts.some((v) => v === "reproduced")) return "partial";
   if (verdicts.every((v) => v === "not-reproduced")) return "not-reproduced";
   return "inconclusive";
+}
+
+/**
+ * The overall verdict over the applicable setups, and its text naming those left out.
+ *
+ * @param measured The row's per-setup comparisons.
+ * @returns The verdict and its text.
+ */
+export function overallVerdict(
+  measured: Record<string, MeasuredComparison>,
+): { verdict: Finding["verdict"]; text: string } {
+  const entries = Object.entries(measured);
+  const used = entries.filter(([, m]) => m.applicable), left = entries.filter(([, m]) => !m.applicable);
+  if (entries.length > 0 && used.length === 0) {
+    return { verdict: "not-applicable", text: `not-applicable (${left.map(([k]) => k).join(", ")})` };
+  }
+  const verdict = overallOf(used.map(([, m]) => m.verdict as Verdict));
+  if (left.length === 0) return { verdict, text: verdict };
+  return {
+    verdict,
+    text: `${verdict} (${used.map(([k]) => k).join(", ")} only; ${
+      left.map(([k]) => k).join(", ")
+    } not applicable)`,
+  };
+}
+
+/** Which query groups a finding uses: the factual set, the reasoning sets, or both. */
+interface Uses {
+  factual: boolean;
+  reasoning: boolean;
+}
+
+/**
+ * A comparison with the setups' gates applied: not applicable when a query set of a group the finding
+ * uses fails one (reasons prefixed with the setup's name when several setups are involved).
+ */
+function gated(c: GroupComparison, setups: SetupFindings[], uses: Uses): MeasuredComparison {
+  const reasons: string[] = [], notes: string[] = [];
+  for (const s of setups) {
+    const prefix = setups.length > 1 ? `${s.setup}: ` : "";
+    for (const [set, gate] of Object.entries(s.gates ?? {})) {
+      const group = groupOf(set as never);
+      const used = (group === "factual" && uses.factual) || (group === "reasoning" && uses.reasoning);
+      if (used && !gate.applicable) reasons.push(prefix + gate.reason);
+    }
+    if (uses.factual && s.factualDraw && !s.factualDraw.paperDraw) notes.push(prefix + s.factualDraw.note);
+  }
+  const applicable = reasons.length === 0;
+  return {
+    ...c,
+    verdict: applicable ? c.verdict : "not-applicable",
+    testVerdict: c.verdict,
+    applicable,
+    reason: applicable ? null : reasons.join("; "),
+    note: notes.length === 0 ? null : notes.join("; "),
+  };
 }
 
 /**
@@ -57,46 +136,29 @@ function overall(verdicts: Verdict[]): Finding["verdict"] {
  * @returns The rows, in the order F1 … F5.
  */
 export function findingRows(findings: Findings): FindingRow[] {
-  const per = (pick: (s: Findings["setups"][number]) => GroupComparison) =>
-    Object.fromEntries(findings.setups.map((s) => [s.setup, pick(s)]));
-  const rows: Omit<FindingRow, "verdict">[] = [
+  const both: Uses = { factual: true, reasoning: true };
+  const per = (pick: (s: SetupFindings) => GroupComparison, uses: Uses = both) =>
+    Object.fromEntries(findings.setups.map((s) => [s.setup, gated(pick(s), [s], uses)]));
+  const rows: Omit<FindingRow, "verdict" | "verdictText">[] = [
     {
       id: "F1",
       claim: "Same-task reasoning queries share influential documents more than factual queries do",
-      a: "mean r of query pairs within a reasoning set",
-      b: "mean r of factual query pairs",
+      a: "per reasoning query: mean r with the other queries of its set",
+      b: "per factual query: mean r with the other factual queries",
       paper: PAPER.F1,
       measured: per((s) => s.f1.comparison),
     },
   ];
   const cross = findings.cross;
+  const pair = cross ? findings.setups.filter((s) => s.setup === cross.small || s.setup === cross.large) : [];
   if (cross) {
-    const large = findings.setups.find((s) => s.setup === cross.large)!;
-    const within = large.f1.comparison.a;
     rows.push({
       id: "F1x",
       claim: "A prompt's influential documents differ between the two models (little transfer)",
-      a: `mean r within reasoning sets (${cross.large})`,
-      b: `mean r of the same prompt, ${cross.small} vs ${cross.large}`,
+      a: `per reasoning query of ${cross.large}: mean r with the other queries of its set`,
+      b: `per shared prompt: r of its scores under ${cross.small} and ${cross.large}`,
       paper: PAPER.F1x,
-      measured: {
-        [`${cross.small}→${cross.large}`]: {
-          a: within,
-          b: cross.samePromptMean,
-          test: {
-            name: "interval separation",
-            statistic: within.mean - cross.samePromptMean.mean,
-            pValue: null,
-          },
-          verdict: Number.isNaN(within.low) || Number.isNaN(cross.samePromptMean.high)
-            ? "inconclusive"
-            : within.low > cross.samePromptMean.high
-            ? "reproduced"
-            : within.high < cross.samePromptMean.low
-            ? "not-reproduced"
-            : "inconclusive",
-        },
-      },
+      measured: { [`${cross.small}→${cross.large}`]: gated(cross.transfer, pair, both) },
     });
   }
   rows.push(
@@ -125,7 +187,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "mean top-k multiplier, factual prompts",
       b: "the same, reasoning prompts",
       paper: PAPER.F2m,
-      measured: { [`${cross.small}→${cross.large}`]: cross.multiplierComparison },
+      measured: { [`${cross.small}→${cross.large}`]: gated(cross.multiplierComparison, pair, both) },
     });
   }
   rows.push(
@@ -143,7 +205,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "share of top-k documents demonstrating the query's procedure ÷ base rate",
       b: "1 (the base rate)",
       paper: PAPER.F4,
-      measured: per((s) => s.f4.comparison),
+      measured: per((s) => s.f4.comparison, { factual: false, reasoning: true }),
     },
     {
       id: "F5r",
@@ -151,7 +213,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "(code + math) share of the top k ÷ corpus share, smallest k",
       b: "1",
       paper: PAPER.F5r,
-      measured: per((s) => s.f5.reasoning),
+      measured: per((s) => s.f5.reasoning, { factual: false, reasoning: true }),
     },
     {
       id: "F5f",
@@ -159,10 +221,13 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "(wiki + trivia) share of the top k ÷ corpus share, smallest k",
       b: "1",
       paper: PAPER.F5f,
-      measured: per((s) => s.f5.factual),
+      measured: per((s) => s.f5.factual, { factual: true, reasoning: false }),
     },
   );
-  return rows.map((r) => ({ ...r, verdict: overall(Object.values(r.measured).map((m) => m.verdict)) }));
+  return rows.map((r) => {
+    const o = overallVerdict(r.measured);
+    return { ...r, verdict: o.verdict, verdictText: o.text };
+  });
 }
 
 /** A mean with its interval, e.g. `0.123 [0.101, 0.145]`. */
@@ -171,8 +236,8 @@ export function formatInterval(m: MeanInterval): string {
   return Number.isNaN(m.low) ? `${f(m.mean)} (n = ${m.n})` : `${f(m.mean)} [${f(m.low)}, ${f(m.high)}]`;
 }
 
-/** The test behind a comparison, e.g. `Welch t = 3.2, p = 0.004`. */
-export function formatTest(c: GroupComparison): string {
+/** The test behind a comparison, e.g. `permutation (Welch t) = 3.2, p = 0.004`. */
+export function formatTest(c: Pick<GroupComparison, "test">): string {
   const t = formatNumber(c.test.statistic, { style: "significant", digits: 3 });
   const p = c.test.pValue === null
     ? "p n/a"
@@ -180,9 +245,20 @@ export function formatTest(c: GroupComparison): string {
   return `${c.test.name} = ${t}, ${p}`;
 }
 
+/** The effect beside the test, e.g. `Δ = 0.12 [0.05, 0.19], d = 1.3`. */
+export function formatEffect(c: Pick<GroupComparison, "effect">): string {
+  const f = (v: number) => formatNumber(v, { style: "significant", digits: 3 });
+  const { difference: diff, d } = c.effect;
+  const interval = Number.isNaN(diff.low) ? "" : ` [${f(diff.low)}, ${f(diff.high)}]`;
+  const size = Number.isNaN(d) ? "d n/a" : Number.isFinite(d) ? `d = ${f(d)}` : `d = ${d > 0 ? "+" : "−"}∞`;
+  return `Δ = ${f(diff.mean)}${interval}, ${size}`;
+}
+
 /**
- * The `findings` entries of report.json: per row, the paper's figures, the measured A and B means with
- * intervals per setup, the tests, the per-setup verdicts and the overall verdict.
+ * The `findings` entries of report.json: per row, the paper's figures, per setup the measured A and B
+ * means with intervals and counts, the test (statistic, p-value, draws), the effect (difference with
+ * its interval, Cohen's d) and the gates (`applicable`, and `reason` when not; `note`), the per-setup
+ * verdicts (`not-applicable` for a setup that fails a gate) and the overall verdict with its text.
  *
  * @param rows The findings table.
  * @returns One entry per row.
@@ -190,16 +266,33 @@ export function formatTest(c: GroupComparison): string {
 export function findingsJson(rows: FindingRow[]): Finding[] {
   return rows.map((r) => {
     const measured = Object.fromEntries(
-      Object.entries(r.measured).map(([setup, c]) => [setup, {
-        a: c.a.mean,
-        aLow: c.a.low,
-        aHigh: c.a.high,
-        b: c.b.mean,
-        bLow: c.b.low,
-        bHigh: c.b.high,
-        statistic: Number.isFinite(c.test.statistic) ? c.test.statistic : null,
-        pValue: c.test.pValue,
-      }]),
+      Object.entries(r.measured).map(([setup, c]) => {
+        const numbers = Object.fromEntries(
+          Object.entries({
+            a: c.a.mean,
+            aLow: c.a.low,
+            aHigh: c.a.high,
+            aN: c.a.n,
+            b: c.b.mean,
+            bLow: c.b.low,
+            bHigh: c.b.high,
+            bN: c.b.n,
+            statistic: c.test.statistic,
+            pValue: c.test.pValue,
+            draws: c.test.draws ?? null,
+            difference: c.effect.difference.mean,
+            differenceLow: c.effect.difference.low,
+            differenceHigh: c.effect.difference.high,
+            cohensD: c.effect.d,
+          }).map(([k, v]) => [k, finiteOrNull(v)]),
+        );
+        return [setup, {
+          ...numbers,
+          applicable: c.applicable,
+          ...(c.reason === null ? {} : { reason: c.reason }),
+          ...(c.note === null ? {} : { note: c.note }),
+        }];
+      }),
     );
     const first = Object.values(r.measured)[0];
     return {
@@ -208,11 +301,7 @@ export function findingsJson(rows: FindingRow[]): Finding[] {
       a: r.a,
       b: r.b,
       paperFigure: r.paper,
-      measured: Object.fromEntries(
-        Object.entries(measured).map((
-          [k, v],
-        ) => [k, Object.fromEntries(Object.entries(v).map(([x, y]) => [x, finiteOrNull(y)]))]),
-      ),
+      measured,
       statistic: first
         ? {
           name: first.test.name,
@@ -223,6 +312,7 @@ export function findingsJson(rows: FindingRow[]): Finding[] {
         : null,
       verdicts: Object.fromEntries(Object.entries(r.measured).map(([k, c]) => [k, c.verdict])),
       verdict: r.verdict,
+      verdictText: r.verdictText,
     };
   });
 }

@@ -73,17 +73,80 @@ export const setupSchema = z.looseObject({
       equationsRight: z.number().int().nonnegative(),
     }),
   ).optional(),
+  /** Per query set: the applicability gates (since schema 1.4.0). */
+  gates: z.record(
+    z.string(),
+    z.looseObject({
+      completions: z.number().int().nonnegative(),
+      correct: z.number().int().nonnegative(),
+      accuracy: z.number().min(0).max(1).nullable(),
+      accuracyGated: z.boolean(),
+      scored: z.number().int().nonnegative(),
+      distinct: z.number().int().nonnegative(),
+      distinctShare: z.number().min(0).max(1).nullable(),
+      applicable: z.boolean(),
+      reason: z.string().min(1).nullable(),
+    }),
+  ).optional(),
+  /** The factual queries the findings use against the paper's draw of 20 right and 20 wrong (1.4.0). */
+  factualDraw: z.looseObject({
+    pool: z.number().int().nonnegative(),
+    right: z.number().int().nonnegative(),
+    wrong: z.number().int().nonnegative(),
+    paperDraw: z.boolean(),
+    note: z.string().min(1),
+  }).nullable().optional(),
 });
 
-/** A measured value for one setup: a number, several named numbers, or null when not measured. */
+/**
+ * A measured value for one setup: a number, several named numbers, or null when not measured. Since
+ * schema 1.4.0 a finding's entry may also carry the applicability gates: `applicable` (false when the
+ * setup fails a gate on a query set the finding uses), `reason` (why; required when not applicable) and
+ * `note` (e.g. a factual draw other than the paper's).
+ */
 export const measuredValueSchema = z.union([
   z.number(),
   z.null(),
-  z.record(z.string(), z.number().nullable()),
+  z.record(z.string(), z.union([z.number(), z.null(), z.boolean(), z.string()])).superRefine((m, ctx) => {
+    for (const [key, value] of Object.entries(m)) {
+      const ok = key === "applicable"
+        ? typeof value === "boolean"
+        : key === "reason" || key === "note"
+        ? typeof value === "string" && value.length > 0
+        : typeof value === "number" || value === null;
+      if (!ok) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: key === "applicable"
+            ? "applicable must be a boolean"
+            : key === "reason" || key === "note"
+            ? `${key} must be a non-empty string`
+            : "expected a number or null",
+        });
+      }
+    }
+    if (m.applicable === false && m.reason === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["reason"],
+        message: "a measurement that is not applicable must say why",
+      });
+    }
+  }),
 ]);
 
-/** The verdicts a finding can receive. */
-export const FINDING_VERDICTS = ["reproduced", "partial", "not-reproduced", "inconclusive"] as const;
+/** The overall verdicts a finding can receive (`not-applicable` since schema 1.4.0: no setup passes the gates). */
+export const FINDING_VERDICTS = [
+  "reproduced",
+  "partial",
+  "not-reproduced",
+  "inconclusive",
+  "not-applicable",
+] as const;
+
+/** The verdicts a finding can receive on one setup (`not-applicable` since schema 1.4.0). */
+export const SETUP_VERDICTS = ["reproduced", "not-reproduced", "inconclusive", "not-applicable"] as const;
 
 /** One finding of SCIENCE.md (F1..F5 and any added later), measured on every setup. */
 export const findingSchema = z.looseObject({
@@ -99,7 +162,25 @@ export const findingSchema = z.looseObject({
     value: z.number().nullable(),
     pValue: z.number().min(0).max(1).nullable().optional(),
   }).nullable(),
+  /** Per setup name: its verdict; `not-applicable` requires `measured[setup].applicable === false`. */
+  verdicts: z.record(z.string(), z.enum(SETUP_VERDICTS)).optional(),
   verdict: z.enum(FINDING_VERDICTS),
+  /** The overall verdict naming the setups left out, e.g. "reproduced (35B only; 7B not applicable)" (1.4.0). */
+  verdictText: z.string().min(1).optional(),
+}).superRefine((f, ctx) => {
+  for (const [setup, v] of Object.entries(f.verdicts ?? {})) {
+    const m = f.measured[setup];
+    const inapplicable = m !== null && typeof m === "object" && m.applicable === false;
+    if ((v === "not-applicable") !== inapplicable) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["verdicts", setup],
+        message: v === "not-applicable"
+          ? `verdict not-applicable needs measured.${setup}.applicable false`
+          : `measured.${setup} is not applicable, so its verdict must be not-applicable, got ${v}`,
+      });
+    }
+  }
 });
 
 /** The `report.json` payload. */

@@ -7,9 +7,13 @@
 /**
  * The `report.json` format version this code writes. Bump the major version when a field changes
  * meaning or is removed, the minor version when fields are added (1.1.0: `provenance.adapter.kernels`; 1.2.0: `setups.*.stepDiagnostics`;
- * 1.3.0: `setups.*.stepDiagnostics.*.distinctCompletions`).
+ * 1.3.0: `setups.*.stepDiagnostics.*.distinctCompletions`; 1.4.0: the applicability gates — verdict
+ * `not-applicable` (per setup in `findings[].verdicts`, overall in `findings[].verdict`),
+ * `findings[].measured.*.applicable`, `.reason`, `.note`, `findings[].verdictText` — and effect sizes
+ * beside every p-value: `findings[].measured.*.difference`, `differenceLow`, `differenceHigh`, `cohensD`,
+ * `aN`, `bN`, `draws`; `setups.*.gates`, `setups.*.factualDraw`).
  */
-export const REPORT_SCHEMA_VERSION = "1.3.0";
+export const REPORT_SCHEMA_VERSION = "1.4.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

@@ -1,6 +1,6 @@
 import type { Block, Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
-import { formatInterval } from "../findings/findings_table.ts";
+import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
 
 /** Queries per set shown in the heatmaps (the full matrices are in findings.json). */
 export const HEATMAP_QUERIES_PER_SET = 10;
@@ -65,9 +65,11 @@ export function f1Section(findings: Findings): Section {
   const sets = [...new Set(findings.setups.flatMap((s) => Object.keys(s.f1.within)))];
   blocks.push({
     kind: "table",
-    caption: "Mean r of query pairs within each set [95% bootstrap interval over pairs], and the one-sided " +
-      "permutation p-value of that mean against rows whose document order is shuffled (at least 1/(1 + " +
-      "permutations); sets with many pairs get fewer permutations, see findings.json).",
+    caption: "Per set: the mean over its queries of each query's mean r with the other queries of the set " +
+      "[95% bootstrap interval over queries], and, as a baseline only, the one-sided permutation p-value of " +
+      "the set's mean pair r against rows whose document order is shuffled (is it above chance; at least " +
+      "1/(1 + permutations); sets with many pairs get fewer permutations, see findings.json). The verdict's " +
+      "test is the next paragraph's.",
     columns: [
       { label: "set", align: "left" },
       ...findings.setups.flatMap((s) => [
@@ -83,15 +85,29 @@ export function f1Section(findings: Findings): Section {
       ]),
     ]),
   });
+  blocks.push({
+    kind: "paragraph",
+    text: "Reasoning queries against factual queries, one value per query (its mean r with the other " +
+      "queries of its set), set labels shuffled among the queries: " +
+      findings.setups.map((s) =>
+        `${s.setup}: reasoning ${formatInterval(s.f1.comparison.a)} vs factual ${
+          formatInterval(s.f1.comparison.b)
+        } (${formatTest(s.f1.comparison)}; ${formatEffect(s.f1.comparison)}).`
+      ).join(" "),
+  });
   if (findings.cross) {
     const c = findings.cross;
+    const transfer = c.transfer
+      ? ` Against the ${c.large} reasoning queries' mean r within their set: ${formatTest(c.transfer)}; ` +
+        `${formatEffect(c.transfer)}.`
+      : "";
     blocks.push({
       kind: "paragraph",
       text:
         `The same prompt under ${c.small} and ${c.large} (${c.samePrompt.length} shared prompts): mean r ` +
         `${formatInterval(c.samePromptMean)}, largest ${
           c.samePromptMax.toFixed(3)
-        } (paper: mean 0.02, max 0.19).`,
+        } (paper: mean 0.02, max 0.19).${transfer}`,
     });
   }
   return { id: "f1", title: "F1 — Which queries share influential documents", blocks };

@@ -1,6 +1,6 @@
 import type { Block, Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
-import { formatInterval, formatTest } from "../findings/findings_table.ts";
+import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
 
 /**
  * F2: cumulative positive per-nat influence of the top p% documents per group (absolute and as a share
@@ -73,24 +73,29 @@ export function f2Section(findings: Findings): Section {
       kind: "table",
       caption:
         "Totals (p = 100) and power-law slopes α of log score vs log rank (top N positive documents), " +
-        "mean [95% interval]; tests compare factual with reasoning.",
+        "mean [95% interval over queries]; tests compare factual with reasoning queries, and the effect is " +
+        "Δ = factual − reasoning with its 95% bootstrap interval over queries and Cohen's d.",
       columns: [
         { label: "setup", align: "left" },
         { label: "total, factual", align: "left" },
         { label: "total, reasoning", align: "left" },
         { label: "test", align: "left" },
+        { label: "effect", align: "left" },
         { label: "α factual", align: "left" },
         { label: "α reasoning", align: "left" },
         { label: "test", align: "left" },
+        { label: "effect", align: "left" },
       ],
       rows: findings.setups.map((s) => [
         s.setup,
         formatInterval(s.f2.totals.a),
         formatInterval(s.f2.totals.b),
         formatTest(s.f2.totals),
+        formatEffect(s.f2.totals),
         formatInterval(s.f2.alpha.a),
         formatInterval(s.f2.alpha.b),
         formatTest(s.f2.alpha),
+        formatEffect(s.f2.alpha),
       ]),
     },
   ];
@@ -109,7 +114,7 @@ export function f2Section(findings: Findings): Section {
         } of prompts above 1), reasoning ` +
         `${formatInterval(c.multiplierComparison.b)} (${pct(share("reasoning"))}); ${
           formatTest(c.multiplierComparison)
-        }. ` +
+        }; ${formatEffect(c.multiplierComparison)}. ` +
         "Paper: factual 1.9 (81%), reasoning 1.3 (54%).",
     });
   }

@@ -1,7 +1,7 @@
 import { SOURCES } from "../../fixtures/world/types.ts";
 import type { Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
-import { formatInterval, formatTest } from "../findings/findings_table.ts";
+import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
 
 /**
  * F3: whether the answer is in each query's top-k documents, by ground truth and by text search, per
@@ -51,7 +51,7 @@ export function f3Section(findings: Findings): Section {
           `${s.setup}: factual ${formatInterval(s.f3.truth.a)} vs reasoning ${
             formatInterval(s.f3.truth.b)
           } ` +
-          `(${formatTest(s.f3.truth)}).`
+          `(${formatTest(s.f3.truth)}; ${formatEffect(s.f3.truth)}).`
         ).join(" "),
       },
     ],
@@ -92,6 +92,17 @@ export function f4Section(findings: Findings): Section {
             `${b.anyInTopK}/${b.queries}`,
           ])
         ),
+      },
+      {
+        kind: "paragraph",
+        text: "Per reasoning query, its share of the top k demonstrating its procedure ÷ the base rate, " +
+          "against 1 (signs of the differences flipped; the effect Δ = mean − 1 with its 95% bootstrap " +
+          "interval over queries, and Cohen's d): " +
+          findings.setups.map((s) =>
+            `${s.setup}: ${formatInterval(s.f4.comparison.a)} (${formatTest(s.f4.comparison)}; ${
+              formatEffect(s.f4.comparison)
+            }).`
+          ).join(" "),
       },
     ],
   };
@@ -150,8 +161,8 @@ export function f5Section(findings: Findings): Section {
         kind: "paragraph",
         text: findings.setups.map((s) =>
           `${s.setup}, k = ${s.f5.ks[0]}: reasoning (code + math) ${formatInterval(s.f5.reasoning.a)} ` +
-          `(${formatTest(s.f5.reasoning)}); factual (wiki + trivia) ${formatInterval(s.f5.factual.a)} ` +
-          `(${formatTest(s.f5.factual)}).`
+          `(${formatTest(s.f5.reasoning)}; ${formatEffect(s.f5.reasoning)}); factual (wiki + trivia) ` +
+          `${formatInterval(s.f5.factual.a)} (${formatTest(s.f5.factual)}; ${formatEffect(s.f5.factual)}).`
         ).join(" "),
       },
     ],

@@ -1,57 +1,97 @@
-import type { Section } from "../render/mod.ts";
+import type { Block, Section } from "../render/mod.ts";
 import { VERDICT_RULE } from "../findings/compare_groups.ts";
-import { type FindingRow, formatInterval, formatTest } from "../findings/findings_table.ts";
+import type { SetupFindings } from "../findings/compute_findings.ts";
+import { type FindingRow, formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
 
 /**
  * The findings table that opens the report: per claim of the paper, its figures for 7B and 35B, the
- * measured A and B (mean and bootstrap interval) with the test for each setup, and the verdicts.
+ * measured A and B (mean and bootstrap interval over queries) with the test and the effect size for each
+ * setup, and the verdicts; then the applicability gates per setup and query set.
  *
  * @param rows The findings table rows.
  * @param setups Setup names in report order (table columns).
+ * @param measured The setups' findings, for their gates and factual draws (left out: no gates table).
  * @returns The section.
  */
-export function findingsSection(rows: FindingRow[], setups: string[]): Section {
+export function findingsSection(
+  rows: FindingRow[],
+  setups: string[],
+  measured: readonly Pick<SetupFindings, "setup" | "gates" | "factualDraw">[] = [],
+): Section {
   function order(key: string): number {
     const i = setups.indexOf(key);
     return i >= 0 ? i : setups.length;
   }
-  return {
-    id: "findings",
-    title: "Findings",
-    blocks: [
-      { kind: "paragraph", text: VERDICT_RULE },
-      {
-        kind: "table",
-        caption:
-          "Each claim of the paper (SCIENCE.md) with its figure, and what each proxy shows: A and B as " +
-          "mean [95% bootstrap interval], the test and the verdict; the overall verdict is on the claim's first " +
-          "row. F1x and F2m compare the two setups.",
-        columns: [
-          { label: "finding", align: "left" },
-          { label: "claim: A exceeds B", align: "left" },
-          { label: "setup", align: "left" },
-          { label: "paper", align: "left" },
-          { label: "A", align: "left" },
-          { label: "B", align: "left" },
-          { label: "test", align: "left" },
-          { label: "verdict", align: "left" },
-        ],
-        rows: rows.flatMap((r) =>
-          Object.keys(r.measured).sort((a, b) => order(a) - order(b)).map((k, i) => {
-            const c = r.measured[k];
-            return [
-              i === 0 ? `${r.id}: ${r.verdict}` : "",
-              i === 0 ? `${r.claim}. A: ${r.a}; B: ${r.b}.` : "",
-              k,
-              r.paper[k] ?? Object.values(r.paper).join("; "),
-              formatInterval(c.a),
-              formatInterval(c.b),
-              formatTest(c),
-              c.verdict,
-            ];
-          })
-        ),
-      },
-    ],
-  };
+  const blocks: Block[] = [
+    { kind: "paragraph", text: VERDICT_RULE },
+    {
+      kind: "table",
+      caption:
+        "Each claim of the paper (SCIENCE.md) with its figure, and what each proxy shows: A and B as " +
+        "mean [95% bootstrap interval over queries], the test, the effect (Δ = A − B with its 95% bootstrap " +
+        "interval over queries, Cohen's d) and the verdict; the overall verdict is on the claim's first row. " +
+        "A setup that fails a gate on a query set the finding uses is not applicable (the reason follows " +
+        "its verdict; the test alone is in brackets). F1x and F2m compare the two setups.",
+      columns: [
+        { label: "finding", align: "left" },
+        { label: "claim: A exceeds B", align: "left" },
+        { label: "setup", align: "left" },
+        { label: "paper", align: "left" },
+        { label: "A", align: "left" },
+        { label: "B", align: "left" },
+        { label: "test", align: "left" },
+        { label: "effect", align: "left" },
+        { label: "verdict", align: "left" },
+      ],
+      rows: rows.flatMap((r) =>
+        Object.keys(r.measured).sort((a, b) => order(a) - order(b)).map((k, i) => {
+          const c = r.measured[k];
+          const verdict = c.applicable
+            ? c.verdict
+            : `not applicable: ${c.reason} (the test alone: ${c.testVerdict})`;
+          return [
+            i === 0 ? `${r.id}: ${r.verdictText}` : "",
+            i === 0 ? `${r.claim}. A: ${r.a}; B: ${r.b}.` : "",
+            k,
+            r.paper[k] ?? Object.values(r.paper).join("; "),
+            formatInterval(c.a),
+            formatInterval(c.b),
+            formatTest(c),
+            formatEffect(c),
+            c.note ? `${verdict}. ${c.note}` : verdict,
+          ];
+        })
+      ),
+    },
+  ];
+  const gated = measured.filter((s) => s.gates && Object.keys(s.gates).length > 0);
+  if (gated.length > 0) {
+    const pct = (v: number) => (Number.isFinite(v) ? `${Math.round(100 * v)}%` : "n/a");
+    blocks.push({
+      kind: "table",
+      caption:
+        "Applicability gates per setup and query set: greedy accuracy (gated for reasoning sets; the " +
+        "factual side is a draw of right and wrong answers) and distinct completions among the queries the " +
+        "findings use. A set that fails makes its setup not applicable to every finding that uses it.",
+      columns: [
+        { label: "setup", align: "left" },
+        { label: "set", align: "left" },
+        { label: "answered right", align: "left" },
+        { label: "distinct completions", align: "left" },
+        { label: "applicable", align: "left" },
+      ],
+      rows: gated.flatMap((s) =>
+        Object.entries(s.gates).map(([set, g]) => [
+          s.setup,
+          set,
+          `${g.correct}/${g.completions} (${pct(g.accuracy)})${g.accuracyGated ? "" : ", not gated"}`,
+          `${g.distinct}/${g.scored} (${pct(g.distinctShare)})`,
+          g.applicable ? "yes" : `no — ${g.reason}`,
+        ])
+      ),
+    });
+    const draws = gated.flatMap((s) => (s.factualDraw ? [`${s.setup}: ${s.factualDraw.note}.`] : []));
+    if (draws.length > 0) blocks.push({ kind: "paragraph", text: `Factual draw — ${draws.join(" ")}` });
+  }
+  return { id: "findings", title: "Findings", blocks };
 }

@@ -39,7 +39,9 @@ const factual = (i: number): Query => ({
   factId: `fact-${i}`,
   entity: `R${10 + i}`,
 });
-const queries = [slope(0), slope(1), slope(2), slope(3), factual(0), factual(1), factual(2), factual(3)];
+// Six queries per group: a test over queries can reach p < 0.05 with six (a sign-flip test's floor is
+// 2/2^6), not with four (2/16).
+const queries = [0, 1, 2, 3, 4, 5].map(slope).concat([0, 1, 2, 3, 4, 5].map(factual));
 
 function scores(seed: number, factualScale: number): SetupScores {
   const rng = new Rng(seed);
@@ -50,7 +52,7 @@ function scores(seed: number, factualScale: number): SetupScores {
       // Reasoning: one shared profile (slope documents high). Factual: the query's own fact document.
       raw[r * D + d] = q.set === "slopes"
         ? (d < 10 ? 1 + d / 100 : 0.1 - d / 1000) + noise()
-        : (d === 10 + (r - 4) ? factualScale : 0) + noise() * 10;
+        : (d === 10 + (r - 6) ? factualScale : 0) + noise() * 10;
     }
   });
   return {
@@ -59,6 +61,12 @@ function scores(seed: number, factualScale: number): SetupScores {
     scores: raw,
     perNat: raw,
     queries: queries.map((query, row) => ({ row, query, correct: true })),
+    completions: queries.map((q) => ({
+      id: q.id,
+      set: q.set,
+      completion: q.completion + q.id,
+      correct: true,
+    })),
   };
 }
 
@@ -68,8 +76,10 @@ const settings = {
   powerLawTopN: 10,
   answerSearchTopK: 3,
   procedureTopK: 5,
-  permutations: 50,
+  permutations: 200,
   bootstrap: { resamples: 200, confidence: 0.95 },
+  minAccuracy: 0.8,
+  minDistinctShare: 0.9,
 };
 
 Deno.test("computeFindings() measures effects built into hand-made scores; computeFindingsParallel() agrees", async () => {
@@ -84,30 +94,39 @@ Deno.test("computeFindings() measures effects built into hand-made scores; compu
   assert.ok(small.f1.within.slopes.mean > 0.99, `${small.f1.within.slopes.mean}`);
   assert.ok(Math.abs(small.f1.within.factual.mean) < 0.3);
   assert.equal(small.f1.comparison.verdict, "reproduced");
-  assert.ok(small.f1.permutation.slopes.pValue <= 1 / 51 + 1e-12);
-  assert.deepEqual(small.f1.ids.slice(0, 4), ["q-factual-0", "q-factual-1", "q-factual-2", "q-factual-3"]);
+  // One value per query (its mean r with the rest of its set), tested by shuffling set labels.
+  assert.equal(small.f1.comparison.test.name, "set-label permutation (Δ mean r)");
+  assert.equal(small.f1.comparison.a.n, 6);
+  assert.equal(small.f1.comparison.b.n, 6);
+  assert.ok(small.f1.comparison.test.pValue! < 0.02, `${small.f1.comparison.test.pValue}`);
+  assert.ok(small.f1.comparison.effect.difference.mean > 0.7);
+  assert.ok(small.f1.comparison.effect.d > 2, `${small.f1.comparison.effect.d}`);
+  assert.equal(small.f1.perQuery.length, 12);
+  assert.ok(small.f1.permutation.slopes.pValue <= 1 / 201 + 1e-12);
+  assert.deepEqual(small.f1.ids.slice(0, 6), [0, 1, 2, 3, 4, 5].map((i) => `q-factual-${i}`));
   // F3: each factual query's top document states its fact; no document holds the slopes' step values.
-  assert.deepEqual(small.f3.presence.perQuery.map((q) => q.truth), [
-    false,
-    false,
-    false,
-    false,
-    true,
-    true,
-    true,
-    true,
-  ]);
+  assert.deepEqual(
+    small.f3.presence.perQuery.map((q) => q.truth),
+    [...Array(6).fill(false), ...Array(6).fill(true)],
+  );
   assert.equal(small.f3.truth.verdict, "reproduced");
-  // F4: the top 5 of every slopes query are slope documents (base rate 10/40): ratio 4.
-  assert.deepEqual(small.f4.perQuery.map((q) => q.ratio), [4, 4, 4, 4]);
+  assert.equal(small.f3.truth.effect.difference.mean, 1);
+  // F4: the top 5 of every slopes query are slope documents (base rate 10/40): ratio 4. Six queries
+  // alike: the sign-flip test's exact p is 2/2^6, not the ≈ 0 a t-test gives near-identical values.
+  assert.deepEqual(small.f4.perQuery.map((q) => q.ratio), Array(6).fill(4));
   assert.equal(small.f4.comparison.verdict, "reproduced");
-  assert.equal(small.f4.bySet.slopes.anyInTopK, 4);
+  assert.equal(small.f4.comparison.test.pValue, 2 / 64);
+  assert.equal(small.f4.comparison.effect.difference.mean, 3);
+  assert.equal(small.f4.bySet.slopes.anyInTopK, 6);
   // F5: reasoning top 5 are all math: (code + math) share 1 over corpus share 0.25.
   assert.equal(small.f5.reasoning.a.mean, 4);
   assert.equal(small.f5.reasoning.verdict, "reproduced");
   // Cross-setup: the same prompts; factual spikes doubled in the larger setup.
   const cross = findings.cross!;
-  assert.equal(cross.samePrompt.length, 8);
+  assert.equal(cross.samePrompt.length, 12);
+  // F1x: the 35B's slopes queries correlate within their set far more than a prompt across setups.
+  assert.equal(cross.transfer.a.n, 6);
+  assert.equal(cross.transfer.b.n, 12);
   assert.ok(cross.samePrompt.filter((p) => p.set === "slopes").every((p) => p.r > 0.99));
   // Deterministic for a seed.
   const again = computeFindings({
@@ -130,4 +149,67 @@ Deno.test("computeFindings() measures effects built into hand-made scores; compu
   assert.deepEqual(rows.map((r) => r.id), ["F1", "F1x", "F2", "F2a", "F2m", "F3", "F4", "F5r", "F5f"]);
   assert.equal(rows.find((r) => r.id === "F4")!.verdict, "reproduced");
   for (const entry of findingsJson(rows)) findingSchema.parse(entry);
+});
+
+Deno.test("findingRows() makes a setup that fails a gate not applicable to the findings using that set", () => {
+  // 7B: its slopes answered right 2 times in 6 (below 80%) and written as one chain for every query.
+  const weak = scores(1, 2);
+  weak.completions = weak.completions.map((c, i) =>
+    c.set === "slopes" ? { ...c, completion: "the same chain", correct: i < 2 } : c
+  );
+  const findings = computeFindings({
+    setups: [{ ...weak, setup: "7B" }, { ...scores(2, 4), setup: "35B" }],
+    documents,
+    settings,
+    seed: 9,
+  });
+  const gate = findings.setups[0].gates.slopes;
+  assert.equal(gate.applicable, false);
+  assert.equal(
+    gate.reason,
+    "slopes: 2/6 answered right (33%), below 80%; 1 distinct completion of 6 (17%), below 90%",
+  );
+  assert.equal(findings.setups[1].gates.slopes.applicable, true);
+  assert.equal(findings.setups[0].gates.factual.accuracyGated, false);
+  const rows = findingRows(findings);
+  const row = (id: string) => rows.find((r) => r.id === id)!;
+  // Every finding that uses the reasoning sets, and both cross-setup ones, leave 7B out.
+  for (const id of ["F1", "F2", "F2a", "F3", "F4", "F5r"]) {
+    const m = row(id).measured["7B"];
+    assert.equal(m.verdict, "not-applicable", id);
+    assert.equal(m.applicable, false, id);
+    assert.equal(m.reason, gate.reason, id);
+    assert.equal(row(id).measured["35B"].applicable, true, id);
+  }
+  assert.equal(row("F1").measured["7B"].testVerdict, "reproduced", "the test alone is kept");
+  assert.equal(row("F1").verdict, "reproduced");
+  assert.equal(row("F1").verdictText, "reproduced (35B only; 7B not applicable)");
+  assert.equal(row("F4").verdictText, "reproduced (35B only; 7B not applicable)");
+  // F5f uses the factual set only: 7B stays applicable.
+  assert.equal(row("F5f").measured["7B"].applicable, true);
+  assert.equal(row("F1x").measured["7B→35B"].verdict, "not-applicable");
+  assert.match(row("F1x").measured["7B→35B"].reason!, /^7B: slopes: 2\/6/);
+  assert.equal(row("F1x").verdict, "not-applicable");
+  assert.equal(row("F1x").verdictText, "not-applicable (7B→35B)");
+  // Six factual queries all answered right are not the paper's draw of 20 + 20: every row using them says so.
+  assert.equal(
+    row("F2").measured["35B"].note,
+    "factual: 6 answered right and 0 wrong (the paper: 20 and 20; the pool of 6 has 6 right and 0 wrong)",
+  );
+  assert.equal(row("F4").measured["35B"].note, null, "F4 does not use the factual queries");
+  // report.json: the contract other tools read.
+  const json = findingsJson(rows);
+  for (const entry of json) findingSchema.parse(entry);
+  const f1 = json.find((f) => f.id === "F1")!;
+  assert.equal((f1.verdicts as Record<string, string>)["7B"], "not-applicable");
+  const m7 = f1.measured["7B"] as Record<string, unknown>;
+  assert.equal(m7.applicable, false);
+  assert.equal(m7.reason, gate.reason);
+  const m35 = f1.measured["35B"] as Record<string, unknown>;
+  assert.equal(m35.applicable, true);
+  assert.ok((m35.pValue as number) < 0.05 && (m35.difference as number) > 0.7 && (m35.cohensD as number) > 2);
+  assert.equal(f1.verdictText, "reproduced (35B only; 7B not applicable)");
+  // A verdict of not-applicable without the measurement saying why is rejected.
+  const bad = { ...f1, measured: { ...f1.measured, "7B": { ...m7, applicable: true } } };
+  assert.equal(findingSchema.safeParse(bad).success, false);
 });
