@@ -201,27 +201,30 @@ export function findingRows(findings: Findings): FindingRow[] {
     },
     {
       id: "F4",
-      claim: "A reasoning query's top documents demonstrate its procedure more than the corpus base rate",
-      a: "share of top-k documents demonstrating the query's procedure ÷ base rate",
-      b: "1 (the base rate)",
+      claim:
+        "A reasoning query's top documents demonstrate its procedure more than documents of their sources do",
+      a: "share of the query's top-k documents demonstrating its procedure",
+      b: "the share expected from those documents' sources (the procedure's rate within each one's source)",
       paper: PAPER.F4,
-      measured: per((s) => s.f4.comparison, { factual: false, reasoning: true }),
+      measured: per((s) => s.f4.stratified, { factual: false, reasoning: true }),
     },
     {
       id: "F5r",
       claim: "Code and math documents are over-represented among reasoning queries' top documents",
-      a: "(code + math) share of the top k ÷ corpus share, smallest k",
-      b: "1",
+      a: "(code + math) share of the query's top k, smallest k",
+      b: "the share expected from those documents' content (code + math rate among documents " +
+        "demonstrating the same procedures, or stating a fact, or neither)",
       paper: PAPER.F5r,
-      measured: per((s) => s.f5.reasoning, { factual: false, reasoning: true }),
+      measured: per((s) => s.f5.reasoningStratified, { factual: false, reasoning: true }),
     },
     {
       id: "F5f",
       claim: "Wiki and trivia documents are over-represented among factual queries' top documents",
-      a: "(wiki + trivia) share of the top k ÷ corpus share, smallest k",
-      b: "1",
+      a: "(wiki + trivia) share of the query's top k, smallest k",
+      b: "the share expected from those documents' content (wiki + trivia rate among documents with the " +
+        "same content)",
       paper: PAPER.F5f,
-      measured: per((s) => s.f5.factual, { factual: true, reasoning: false }),
+      measured: per((s) => s.f5.factualStratified, { factual: true, reasoning: false }),
     },
   );
   return rows.map((r) => {

@@ -95,9 +95,17 @@ export function f4Section(findings: Findings): Section {
       },
       {
         kind: "paragraph",
-        text: "Per reasoning query, its share of the top k demonstrating its procedure ÷ the base rate, " +
-          "against 1 (signs of the differences flipped; the effect Δ = mean − 1 with its 95% bootstrap " +
-          "interval over queries, and Cohen's d): " +
+        text: "The verdict's test: per reasoning query, the share of its top k demonstrating its procedure " +
+          "against the share expected from those documents' sources (the procedure's rate within each top " +
+          "document's source), with the procedure labels shuffled among the documents of each source as the " +
+          "null (so a source that ranks high, or the queries' shared top documents, cannot make the finding): " +
+          findings.setups.map((s) =>
+            `${s.setup}: observed ${formatInterval(s.f4.stratified.a)}, expected ${
+              formatInterval(s.f4.stratified.b)
+            } (${formatTest(s.f4.stratified)}; ${formatEffect(s.f4.stratified)}).`
+          ).join(" ") +
+          " Descriptive, against the corpus base rate: the share ÷ the base rate, against 1 (sign flips over " +
+          "queries): " +
           findings.setups.map((s) =>
             `${s.setup}: ${formatInterval(s.f4.comparison.a)} (${formatTest(s.f4.comparison)}; ${
               formatEffect(s.f4.comparison)
@@ -159,11 +167,27 @@ export function f5Section(findings: Findings): Section {
       },
       {
         kind: "paragraph",
-        text: findings.setups.map((s) =>
-          `${s.setup}, k = ${s.f5.ks[0]}: reasoning (code + math) ${formatInterval(s.f5.reasoning.a)} ` +
-          `(${formatTest(s.f5.reasoning)}; ${formatEffect(s.f5.reasoning)}); factual (wiki + trivia) ` +
-          `${formatInterval(s.f5.factual.a)} (${formatTest(s.f5.factual)}; ${formatEffect(s.f5.factual)}).`
-        ).join(" "),
+        text:
+          "The verdicts' tests: per query, the (code + math) share of a reasoning query's top k, and the " +
+          "(wiki + trivia) share of a factual query's, against the share expected from those documents' " +
+          "content (the sources' rate among documents demonstrating the same procedures, or stating a fact, " +
+          "or neither), with the sources shuffled among documents of the same content as the null: " +
+          findings.setups.map((s) =>
+            `${s.setup}, k = ${s.f5.ks[0]}: reasoning ${
+              formatInterval(s.f5.reasoningStratified.a)
+            } against ` +
+            `${formatInterval(s.f5.reasoningStratified.b)} (${formatTest(s.f5.reasoningStratified)}; ${
+              formatEffect(s.f5.reasoningStratified)
+            }); factual ${formatInterval(s.f5.factualStratified.a)} against ${
+              formatInterval(s.f5.factualStratified.b)
+            } (${formatTest(s.f5.factualStratified)}; ${formatEffect(s.f5.factualStratified)}).`
+          ).join(" ") +
+          " Descriptive, against the corpus shares (ratio against 1, sign flips over queries): " +
+          findings.setups.map((s) =>
+            `${s.setup}: reasoning (code + math) ${formatInterval(s.f5.reasoning.a)} ` +
+            `(${formatTest(s.f5.reasoning)}); factual (wiki + trivia) ${formatInterval(s.f5.factual.a)} ` +
+            `(${formatTest(s.f5.factual)}).`
+          ).join(" "),
       },
     ],
   };

@@ -7,12 +7,14 @@ import { findingRows, findingsJson } from "../../../reports/findings/findings_ta
 import type { SetupScores } from "../../../reports/findings/findings_input.ts";
 import { findingSchema } from "../../../reports/render/report_json_schema.ts";
 
-// A hand-made world of 40 documents: 0-9 demonstrate the slope procedure (math), 10-19 each state one fact
-// (wiki), 20-39 are filler (web). The scores are built so that every paper effect holds by construction.
+// A hand-made world of 40 documents: 0-9 demonstrate the slope procedure (0-5 math, 6-9 web), 10-19 each
+// state one fact (wiki), 20-39 are filler (30-35 math, the rest web), so that within math and within web
+// some documents demonstrate the procedure and some do not (F4's null shuffles labels within sources). The
+// scores are built so that every paper effect holds by construction.
 const D = 40;
 const documents: Document[] = Array.from({ length: D }, (_, d) => ({
   id: `doc-${d}`,
-  source: d < 10 ? "math" : d < 20 ? "wiki" : "web",
+  source: d < 6 || (d >= 30 && d < 36) ? "math" : d < 10 ? "web" : d < 20 ? "wiki" : "web",
   text: d >= 10 && d < 20 ? `The river R${d} is ${900 + d} km long.` : `text ${d}`,
   procedures: d < 10 ? [{ procedure: "slope", format: "worked", operands: {}, steps: [], answer: null }] : [],
   facts: d >= 10 && d < 20 ? [`fact-${d - 10}`] : [],
@@ -118,9 +120,20 @@ Deno.test("computeFindings() measures effects built into hand-made scores; compu
   assert.equal(small.f4.comparison.test.pValue, 2 / 64);
   assert.equal(small.f4.comparison.effect.difference.mean, 3);
   assert.equal(small.f4.bySet.slopes.anyInTopK, 6);
-  // F5: reasoning top 5 are all math: (code + math) share 1 over corpus share 0.25.
-  assert.equal(small.f5.reasoning.a.mean, 4);
-  assert.equal(small.f5.reasoning.verdict, "reproduced");
+  // F4's verdict: the same top 5 against what their sources predict — doc 5 is math (6 of 12 math documents
+  // demonstrate slopes), docs 6-9 web (4 of 18) — with the labels shuffled within each source as the null.
+  const expected = (6 / 12 + 4 * (4 / 18)) / 5;
+  assert.ok(small.f4.stratified.b.mean - expected < 1e-12 && expected - small.f4.stratified.b.mean < 1e-12);
+  assert.equal(small.f4.stratified.a.mean, 1);
+  assert.equal(small.f4.stratified.verdict, "reproduced");
+  assert.ok(small.f4.stratified.test.pValue! <= 2 / 201, `${small.f4.stratified.test.pValue}`);
+  // F5: the reasoning top 5 (docs 5-9) hold one math document: (code + math) share 0.2 against the corpus's
+  // 12/40 (ratio 2/3). Against documents of the same content (slope documents: 6 of 10 math) it is below
+  // expectation, so the stratified test does not reproduce F5r here.
+  assert.ok(Math.abs(small.f5.reasoning.a.mean - 0.2 / 0.3) < 1e-12);
+  assert.ok(Math.abs(small.f5.reasoningStratified.a.mean - 0.2) < 1e-12);
+  assert.ok(Math.abs(small.f5.reasoningStratified.b.mean - 0.6) < 1e-12);
+  assert.notEqual(small.f5.reasoningStratified.verdict, "reproduced");
   // Cross-setup: the same prompts; factual spikes doubled in the larger setup.
   const cross = findings.cross!;
   assert.equal(cross.samePrompt.length, 12);
