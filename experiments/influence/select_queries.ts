@@ -28,7 +28,7 @@ export interface FactualSelection {
 }
 
 /**
- * The queries influence is computed for (SCIENCE.md, "Their setup"): every non-factual query, and from
+ * The queries influence is computed for (docs/method.md, "The query sets"): every non-factual query, and from
  * the factual pool the paper's draw — the first {@linkcode PAPER_FACTUAL_DRAW} (20) answered right and
  * the first 20 answered wrong, in pool order. When the pool has fewer than 20 of one kind, all of that
  * kind are kept beside up to 20 of the other, and the selection records that it is not the paper's

@@ -8,7 +8,9 @@ export interface Progress {
 
 /** Where progress lines go and whether it is a terminal (redrawn line) or a log (plain lines). */
 export interface ProgressSink {
+  /** Writes text as is (no newline added). */
   write(text: string): void;
+  /** True for a terminal (one line redrawn in place), false for a log (plain lines). */
   isTerminal: boolean;
 }
 

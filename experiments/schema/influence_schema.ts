@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DampingSetting, InfluenceStrategy } from "../../engine/influence/settings.ts";
 
 /** Linear modules whose weights influence can be tracked over, by their Hugging Face names. */
 export const TRACKABLE_MODULES = [
@@ -11,6 +12,48 @@ export const TRACKABLE_MODULES = [
   "o_proj",
 ] as const;
 
+/** A linear module influence can be tracked over, by its Hugging Face name. */
+export type TrackableModule = typeof TRACKABLE_MODULES[number];
+
+/** Labels of the Fisher fit: sampled from the model (true Fisher), the data's own, or the exact expectation. */
+export type FisherLabels = "sampled" | "empirical" | "exact";
+
+/**
+ * Resolved influence settings ({@linkcode influenceSchema}'s output; each field's help is in the schema;
+ * docs/method.md, "EK-FAC, step by step").
+ */
+export interface InfluenceSettings {
+  /** Preconditioner: EK-FAC, K-FAC, diagonal, or identity (plain dot product). */
+  strategy: InfluenceStrategy;
+  /** Linear modules of every block whose weights are tracked. */
+  trackedModules: TrackableModule[];
+  /** Damping λ added to the curvature. */
+  damping: DampingSetting;
+  /** Fisher labels. */
+  labels: FisherLabels;
+  /** Documents the factors are fitted on; null fits on every document. */
+  fitDocuments: number | null;
+  /** Which documents the factors are fitted on (absent: `"scored"`). */
+  fitFrom?: "scored" | "unscored";
+  /** Block-diagonal A and S: number of diagonal blocks. */
+  blocks: 1 | 2 | 4;
+  /** Eigendecomposition of A and S: float64 on the CPU, or the WGSL parallel Jacobi solver. */
+  eigensolver: "cpu-f64" | "gpu-jacobi";
+  /** Fit documents per part (a multiple of 8). */
+  fitPartDocuments: number;
+  /** Rank-k truncation of each preconditioned query gradient; null keeps full rank. */
+  queryRank: number | null;
+  /** Documents scored per resumable chunk. */
+  scoreChunkDocuments: number;
+  /** Per-token scores are stored for this many top documents of each query. */
+  perTokenTopDocuments: number;
+  /** Seed for sampled labels and fit-document choice; null derives it from the root seed and the setup. */
+  seed: number | null;
+}
+
+/** Whether two types are mutually assignable (a compile-time check of the schema's output). */
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 const dampingSchema = z.discriminatedUnion("mode", [
   z.object({
     mode: z.literal("heuristic"),
@@ -22,11 +65,7 @@ const dampingSchema = z.discriminatedUnion("mode", [
   }).strict(),
 ]);
 
-/**
- * Every numerical setting of the influence computation (SCIENCE.md, "EK-FAC, step by step"). Recorded
- * with every artifact it produces and in the report.
- */
-export const influenceSchema = z.object({
+const influenceObject = z.object({
   strategy: z.enum(["ekfac", "kfac", "diagonal", "identity"]).default("ekfac").describe(
     "Preconditioner: EK-FAC, K-FAC (no eigenvalue correction), diagonal, or identity (plain dot product).",
   ),
@@ -69,5 +108,9 @@ export const influenceSchema = z.object({
   ),
 }).strict();
 
-/** Resolved influence settings. */
-export type InfluenceSettings = z.infer<typeof influenceSchema>;
+/**
+ * Every numerical setting of the influence computation (docs/method.md, "EK-FAC, step by step"). Recorded
+ * with every artifact it produces and in the report.
+ */
+export const influenceSchema: z.ZodType<InfluenceSettings> = influenceObject;
+const _influenceMatches: SameType<z.output<typeof influenceObject>, InfluenceSettings> = true;

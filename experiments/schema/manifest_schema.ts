@@ -1,17 +1,58 @@
 import { z } from "zod";
-import { queriesConfigSchema, worldConfigSchema } from "../../fixtures/world/config.ts";
-import { setupSchema } from "./setup_schema.ts";
-import { analysesSchema, reportSchema } from "./analyses_schema.ts";
+import {
+  type QueriesConfig,
+  queriesConfigSchema,
+  type WorldConfig,
+  worldConfigSchema,
+} from "../../fixtures/world/config.ts";
+import { setupSchema, type SetupSettings } from "./setup_schema.ts";
+import {
+  analysesSchema,
+  type AnalysesSettings,
+  reportSchema,
+  type ReportSettings,
+} from "./analyses_schema.ts";
 
 /** Setup names: letters, digits, `.`, `_`, `-` (they become folder names). */
 export const SETUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 /**
- * The experiment manifest as written in `experiments/*.jsonc`. Every field has a default except the
- * experiment name and at least one setup. `setups.<name>` entries are partial: each is deep-merged over
- * `setupDefaults` (objects merge, arrays and scalars replace) and then validated as a whole setup.
+ * A manifest file parsed with {@linkcode manifestFileSchema}, every default filled in (before setup
+ * merging and seed derivation; see `ResolvedManifest` for the manifest the stages use).
  */
-export const manifestFileSchema = z.object({
+export interface ManifestFile {
+  /** Path of the JSON Schema, for editors. */
+  $schema?: string;
+  /** Experiment name; names the report folder. */
+  experiment: string;
+  /** What the experiment is for. */
+  description: string;
+  /** Root seed: every seed left null is derived from it. */
+  seed: number;
+  /** The synthetic pretraining world. */
+  world: WorldConfig;
+  /** How many queries each query set holds. */
+  queries: QueriesConfig;
+  /** Base block shared by every setup. */
+  setupDefaults: SetupSettings;
+  /** The compared setups, by name. */
+  setups: Record<string, SetupSettings>;
+  /** Settings of the findings' analyses. */
+  analyses: AnalysesSettings;
+  /** What the report shows. */
+  report: ReportSettings;
+}
+
+/** A manifest file parsed with {@linkcode manifestParseSchema}: setup entries still raw objects. */
+export interface ParsedManifestFile extends Omit<ManifestFile, "setups"> {
+  /** Each setup's entry as written, to be merged over `setupDefaults`. */
+  setups: Record<string, Record<string, unknown>>;
+}
+
+/** Whether two types are mutually assignable (a compile-time check of the schemas' outputs). */
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const manifestFileObject = z.object({
   $schema: z.string().optional().describe("Path of the JSON Schema, for editors."),
   experiment: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).describe(
     "Experiment name: lowercase letters, digits, '-' and '_'; names the report folder.",
@@ -31,15 +72,26 @@ export const manifestFileSchema = z.object({
 }).strict();
 
 /**
- * The schema a manifest file is parsed with: setup entries stay raw objects here, to be merged over
- * `setupDefaults` and validated with {@link setupSchema} one by one.
+ * The experiment manifest as written in `experiments/*.jsonc`. Every field has a default except the
+ * experiment name and at least one setup. `setups.<name>` entries are partial: each is deep-merged over
+ * `setupDefaults` (objects merge, arrays and scalars replace) and then validated as a whole setup.
  */
-export const manifestParseSchema = manifestFileSchema.extend({
+export const manifestFileSchema: z.ZodType<ManifestFile> = manifestFileObject;
+const _manifestFileMatches: SameType<z.output<typeof manifestFileObject>, ManifestFile> = true;
+
+const manifestParseObject = manifestFileObject.extend({
   setups: z.record(z.string().regex(SETUP_NAME), z.record(z.string(), z.unknown())).refine(
     (s) => Object.keys(s).length > 0,
     { message: "must name at least one setup" },
   ),
 });
+
+/**
+ * The schema a manifest file is parsed with: setup entries stay raw objects here, to be merged over
+ * `setupDefaults` and validated with {@link setupSchema} one by one.
+ */
+export const manifestParseSchema: z.ZodType<ParsedManifestFile> = manifestParseObject;
+const _manifestParseMatches: SameType<z.output<typeof manifestParseObject>, ParsedManifestFile> = true;
 
 /**
  * JSON Schema of the manifest file, for editors (`"$schema": "./manifest.schema.json"`). Fields with

@@ -2,12 +2,64 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 
-/**
- * Shape of a proxy's Llama-architecture decoder, in the manifest's camelCase. Maps one-to-one onto
- * Hugging Face `config.json` fields (named in each help text). Ignored when the setup names a checkpoint,
- * whose own config.json then rules.
- */
-export const modelSchema = z.object({
+/** Resolved model shape ({@linkcode modelSchema}'s output; each field's help is in the schema). */
+export interface ModelSettings {
+  /** Residual width (hidden_size). */
+  hiddenSize: number;
+  /** SwiGLU MLP width (intermediate_size). */
+  intermediateSize: number;
+  /** Decoder blocks (num_hidden_layers). */
+  layers: number;
+  /** Attention heads (num_attention_heads). */
+  heads: number;
+  /** Key/value heads (num_key_value_heads). */
+  kvHeads: number;
+  /** Longest sequence in tokens, BOS and EOS included (max_position_embeddings). */
+  contextLength: number;
+  /** Rotary embedding base (rope_theta). */
+  ropeTheta: number;
+  /** RMSNorm epsilon (rms_norm_eps). */
+  rmsNormEps: number;
+  /** Share the input embedding with the output head (tie_word_embeddings). */
+  tieEmbeddings: boolean;
+}
+
+/** Resolved training settings ({@linkcode trainingSchema}'s output; each field's help is in the schema). */
+export interface TrainingSettings {
+  /** Optimiser steps. */
+  steps: number;
+  /** Sequences per step. */
+  batchSize: number;
+  /** Peak learning rate. */
+  learningRate: number;
+  /** Cosine decay floor, as a fraction of the peak learning rate. */
+  minLearningRateRatio: number;
+  /** Linear warm-up steps. */
+  warmupSteps: number;
+  /** Decoupled AdamW weight decay (not on norms). */
+  weightDecay: number;
+  /** AdamW first-moment decay. */
+  beta1: number;
+  /** AdamW second-moment decay. */
+  beta2: number;
+  /** Global gradient-norm clip. */
+  gradClip: number;
+  /** Steps between resumable training checkpoints. */
+  checkpointEvery: number;
+  /** Times each scored document appears per epoch. */
+  scoredRepeats: number;
+  /** Seed for initialisation and data order; null derives it from the root seed and the setup name. */
+  seed: number | null;
+  /** Fraction of the training documents that are arithmetic drill sheets. */
+  arithmeticDrills: number;
+  /** Length bucketing: windows of lengthBuckets × batchSize documents sorted by length. */
+  lengthBuckets: number;
+}
+
+/** Whether two types are mutually assignable (a compile-time check of the schemas' outputs). */
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const modelObject = z.object({
   hiddenSize: positiveInt.default(64).describe("Residual width (config.json hidden_size)."),
   intermediateSize: positiveInt.default(176).describe("SwiGLU MLP width (intermediate_size)."),
   layers: positiveInt.default(2).describe("Decoder blocks (num_hidden_layers)."),
@@ -44,11 +96,16 @@ export const modelSchema = z.object({
   }
 });
 
-/** Resolved model shape. */
-export type ModelSettings = z.infer<typeof modelSchema>;
+/**
+ * Shape of a proxy's Llama-architecture decoder, in the manifest's camelCase. Maps one-to-one onto
+ * Hugging Face `config.json` fields (named in each help text). Ignored when the setup names a checkpoint,
+ * whose own config.json then rules.
+ */
+export const modelSchema: z.ZodType<ModelSettings> = modelObject;
+const _modelMatches: SameType<z.output<typeof modelObject>, ModelSettings> = true;
 
 /** AdamW training of a proxy, with warm-up and cosine decay. */
-export const trainingSchema = z.object({
+const trainingObject = z.object({
   steps: positiveInt.default(4000).describe("Optimiser steps."),
   batchSize: positiveInt.default(16).describe("Sequences per step."),
   learningRate: z.number().positive().default(3e-3).describe("Peak learning rate."),
@@ -80,5 +137,6 @@ export const trainingSchema = z.object({
   ),
 }).strict();
 
-/** Resolved training settings. */
-export type TrainingSettings = z.infer<typeof trainingSchema>;
+/** AdamW training of a proxy, with warm-up and cosine decay. */
+export const trainingSchema: z.ZodType<TrainingSettings> = trainingObject;
+const _trainingMatches: SameType<z.output<typeof trainingObject>, TrainingSettings> = true;

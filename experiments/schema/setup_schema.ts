@@ -1,26 +1,36 @@
 import { z } from "zod";
-import { modelSchema, trainingSchema } from "./model_schema.ts";
-import { influenceSchema } from "./influence_schema.ts";
+import { QUERY_SETS, type QuerySet } from "../../fixtures/world/types.ts";
+import { modelSchema, type ModelSettings, trainingSchema, type TrainingSettings } from "./model_schema.ts";
+import { influenceSchema, type InfluenceSettings } from "./influence_schema.ts";
 
-/** The query sets of the study (SCIENCE.md, "Their setup"). */
-export const QUERY_SETS = [
-  "factual",
-  "arithmetic",
-  "slopes",
-  "linear",
-  "factual_control",
-  "reasoning_control",
-] as const;
+/** The query sets of the study (docs/method.md, "The query sets"), in the order the paper's figures use. */
+export { QUERY_SETS };
 
 /** One of the study's query sets. */
-export type QuerySetName = typeof QUERY_SETS[number];
+export type QuerySetName = QuerySet;
 
-/**
- * One compared setup ("7B" or "35B"): what model it is, how it is trained or which checkpoint it loads,
- * which query sets it answers, and its influence settings. In a manifest, `setupDefaults` holds the base
- * block and each entry of `setups` only what differs.
- */
-export const setupSchema = z.object({
+/** A resolved setup ({@linkcode setupSchema}'s output; each field's help is in the schema). */
+export interface SetupSettings {
+  /** What this setup really is, shown in the report. */
+  description: string;
+  /** Folder with a Hugging Face Llama checkpoint, relative to the manifest; null trains the proxy. */
+  checkpoint: string | null;
+  /** The proxy's shape. */
+  model: ModelSettings;
+  /** How the proxy is trained. */
+  training: TrainingSettings;
+  /** Query sets this setup is asked. */
+  querySets: QuerySetName[];
+  /** Longest greedy completion generated for a query, in tokens. */
+  maxCompletionTokens: number;
+  /** The influence settings. */
+  influence: InfluenceSettings;
+}
+
+/** Whether two types are mutually assignable (a compile-time check of the schema's output). */
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const setupObject = z.object({
   description: z.string().default("").describe("What this setup really is, shown in the report."),
   checkpoint: z.string().min(1).nullable().default(null).describe(
     "Folder with a Hugging Face Llama config.json + model.safetensors, relative to the manifest; " +
@@ -37,5 +47,10 @@ export const setupSchema = z.object({
   influence: influenceSchema.prefault({}),
 }).strict();
 
-/** A resolved setup. */
-export type SetupSettings = z.infer<typeof setupSchema>;
+/**
+ * One compared setup ("7B" or "35B"): what model it is, how it is trained or which checkpoint it loads,
+ * which query sets it answers, and its influence settings. In a manifest, `setupDefaults` holds the base
+ * block and each entry of `setups` only what differs.
+ */
+export const setupSchema: z.ZodType<SetupSettings> = setupObject;
+const _setupMatches: SameType<z.output<typeof setupObject>, SetupSettings> = true;

@@ -2,7 +2,11 @@ import { join } from "node:path";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
 import type { GradedCompletion } from "../../reports/analyses/applicability.ts";
-import type { Findings } from "../../reports/findings/compute_findings.ts";
+import {
+  computeControlFindings,
+  type ControlName,
+  type Findings,
+} from "../../reports/findings/compute_findings.ts";
 import { computeFindingsParallel } from "../../reports/findings/parallel_findings.ts";
 import { findingRows } from "../../reports/findings/findings_table.ts";
 import type { SetupScores } from "../../reports/findings/findings_input.ts";
@@ -54,6 +58,7 @@ export async function readSetupScores(
     documents: meta.documents.length,
     scores: matrix("scores"),
     perNat: matrix("per_nat"),
+    ...(tensors.has("norm_normalised") ? { normalised: matrix("norm_normalised") } : {}),
     queries: own,
     completions: completions.map(({ id, set, completion, correct }) => ({ id, set, completion, correct })),
     documentIds: meta.documents,
@@ -61,15 +66,15 @@ export async function readSetupScores(
 }
 
 /**
- * Stage `analyses`: measures the findings F1-F5 (SCIENCE.md) on every setup's scores and across the
+ * Stage `analyses`: measures the findings F1-F5 (docs/method.md) on every setup's scores and across the
  * first and last setup, with bootstrap intervals, tests over queries and effect sizes, and each setup's
  * applicability gates from its graded completions. Writes `findings.json` ({@linkcode Findings}).
  */
 export const analysesStage: StageDef = {
   name: "analyses",
-  version: 2,
+  version: 3,
   perSetup: false,
-  deps: ["world", "complete", "scores"],
+  deps: ["world", "complete", "scores", "controls"],
   settings: (m) => ({ analyses: m.analyses, seed: m.seed }),
   async run(ctx) {
     const findings = await measure(ctx);
@@ -105,13 +110,67 @@ async function measure(ctx: StageContext): Promise<Findings> {
     if (!doc) throw new Error(`Scored document ${id} is not in the world`);
     return doc;
   });
+  const input = { setups: scores, documents, settings: ctx.manifest.analyses, seed: ctx.manifest.seed };
   // F1's permutation tests on every CPU (the findings do not depend on where they run).
-  return await computeFindingsParallel({
-    setups: scores,
-    documents,
-    settings: ctx.manifest.analyses,
-    seed: ctx.manifest.seed,
-  }, navigator.hardwareConcurrency);
+  const findings = await computeFindingsParallel(input, navigator.hardwareConcurrency);
+  const controls = await Promise.all(setups.map((s, i) => controlScores(ctx, s.name, scores[i])));
+  const available = (["identity", "lexical", "untrained"] as const).filter((c) =>
+    controls.every((x) => x[c])
+  );
+  if (available.length === 0) return findings;
+  return {
+    ...findings,
+    controls: computeControlFindings(
+      input,
+      Object.fromEntries(available.map((c) => [c, controls.map((x) => x[c]!)])),
+    ),
+  };
+}
+
+/**
+ * One setup's control score matrices as the findings take them: the same rows, documents and completions
+ * as its influence scores, with each control's matrix in place of the scores. Per-nat views divide by the
+ * nats of the model that made the matrix (the trained model's for identity, the untrained model's for
+ * untrained); BM25 has no nats, so its per-nat view is itself.
+ */
+async function controlScores(
+  ctx: StageContext,
+  setup: string,
+  influence: SetupScores,
+): Promise<Partial<Record<ControlName, SetupScores>>> {
+  const out: Partial<Record<ControlName, SetupScores>> = {};
+  // The controls' own matrices only: no gradient-norm-normalised view of them.
+  const { normalised: _normalised, ...main } = influence;
+  const sdir = ctx.inputs[`scores@${setup}`].dir;
+  const meta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json"))) as { nats: number[] };
+  const identity = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors.get(
+    "identity",
+  );
+  const perNat = (data: Float32Array, nats: readonly number[]) => {
+    const nd = main.documents, out = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = data[i] / nats[Math.floor(i / nd)];
+    return out;
+  };
+  if (identity?.dtype === "F32") {
+    const data = identity.data as Float32Array;
+    out.identity = { ...main, scores: data, perNat: perNat(data, meta.nats) };
+  }
+  const cdir = ctx.inputs[`controls@${setup}`]?.dir;
+  if (cdir) {
+    const tensors = readSafetensors(await Deno.readFile(join(cdir, "controls.safetensors"))).tensors;
+    const file = JSON.parse(await Deno.readTextFile(join(cdir, "controls.json"))) as {
+      untrained: { nats: number[] };
+    };
+    const lexical = tensors.get("lexical"), untrained = tensors.get("untrained");
+    if (lexical?.dtype === "F32") {
+      out.lexical = { ...main, scores: lexical.data as Float32Array, perNat: lexical.data as Float32Array };
+    }
+    if (untrained?.dtype === "F32") {
+      const data = untrained.data as Float32Array;
+      out.untrained = { ...main, scores: data, perNat: perNat(data, file.untrained.nats) };
+    }
+  }
+  return out;
 }
 
 /**

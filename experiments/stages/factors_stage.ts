@@ -167,7 +167,7 @@ async function withModel<T>(
 const PARTS_FILE = "parts.safetensors";
 
 /**
- * Stage `covariances` (per setup): pass 1 of EK-FAC's fit (SCIENCE.md, step 1). Over the fit documents
+ * Stage `covariances` (per setup): pass 1 of EK-FAC's fit (docs/method.md, "EK-FAC, step by step", step 1). Over the fit documents
  * with labels sampled from the model (Philox draw 0 with the influence seed; `empirical`: the documents'
  * next tokens) it accumulates Σ a aᵀ and Σ g gᵀ per tracked layer (`blocks` diagonal blocks), read back
  * per part of `influence.fitPartDocuments` documents. Writes `parts.safetensors` (`encodeParts`: every part's raw f32
@@ -270,7 +270,7 @@ async function fitBases(
 }
 
 /**
- * Stage `factors` (per setup): the rest of EK-FAC's curvature (SCIENCE.md, steps 2-3). A and S are
+ * Stage `factors` (per setup): the rest of EK-FAC's curvature (docs/method.md, "EK-FAC, step by step", steps 2-3). A and S are
  * finished from the `covariances` parts (float64 sum over parts, then per-token averages) and
  * eigendecomposed in float64 on the CPU or by GPU Jacobi; pass 2 with fresh labels (draw 1) fits Λ and D
  * (per-sequence averages), part by part as pass 1. Writes `factors.safetensors` (see `encodeFactors`)

@@ -30,7 +30,7 @@ import { readFindings } from "./analyses_stage.ts";
 import type { Findings } from "../../reports/findings/compute_findings.ts";
 import type { ValidationSummary } from "./validate_stage.ts";
 import { queryPages } from "./query_pages.ts";
-import { findingRows, findingsJson } from "../../reports/findings/findings_table.ts";
+import { findingRowsWithControls, findingsJson } from "../../reports/findings/findings_table.ts";
 import { findingsSection } from "../../reports/sections/findings_section.ts";
 import { f1Section } from "../../reports/sections/f1_section.ts";
 import { f2Section } from "../../reports/sections/f2_section.ts";
@@ -153,7 +153,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const world = ctx.inputs.world.meta.summary as WorldSummary;
   const worldData = await readWorldArtifact(ctx.inputs.world.dir);
   const findings = await readFindings(ctx.inputs.analyses.dir);
-  const rows = findingRows(findings);
+  const rows = findingRowsWithControls(findings);
   const pages = (await Promise.all(m.setups.map((s) =>
     queryPages(
       {

@@ -90,7 +90,9 @@ export function pack(rows: readonly Int32Array[]): [Int32Array, Int32Array] {
 
 /** Token ids of the documents and queries, as the tokenize stage wrote them. */
 export interface TokenizedCorpus {
+  /** Scored document ids, in corpus (column) order. */
   documentIds: string[];
+  /** Query ids, in world order. */
   queryIds: string[];
   /** Document i is `tokens.subarray(offsets[i], offsets[i + 1])` (BOS ... EOS). */
   documents: { tokens: Int32Array; offsets: Int32Array };

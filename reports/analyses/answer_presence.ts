@@ -115,7 +115,20 @@ export function answerPresence(
   return { k: Math.min(k, documents.length), perQuery, bySet };
 }
 
-type Found = Pick<QueryPresence, "text" | "truth" | "stepsFoundText" | "stepsTotal">;
+/** What a search of some documents found for one query. */
+export type Found = Pick<QueryPresence, "text" | "truth" | "stepsFoundText" | "stepsTotal">;
+
+/**
+ * Whether a query's answer is in the given documents, by text search and by ground truth, as
+ * {@linkcode answerPresence} decides it for a query's top k.
+ *
+ * @param query The query.
+ * @param top The documents searched.
+ * @returns Presence by text and by ground truth (null for controls), and the steps found by text.
+ */
+export function presenceIn(query: Query, top: readonly Document[]): Found {
+  return search(query, top);
+}
 
 function search(query: Query, top: readonly Document[]): Found {
   const procedure = procedureOfSet(query.set);

@@ -32,10 +32,23 @@ export interface SetupFindings {
   f5: F5Result;
 }
 
+/** The controls the findings are measured with beside influence (see {@linkcode CONTROLS}). */
+export type ControlName = "identity" | "lexical" | "untrained";
+
+/**
+ * The controls, in report order: `identity`, the trained model's plain gradient dot product (influence
+ * without the curvature); `lexical`, BM25 between the query's text and each document (surface overlap);
+ * `untrained`, the gradient dot product of the same architecture at its random initialisation (what the
+ * architecture and the texts produce with nothing learnt).
+ */
+export const CONTROLS: readonly ControlName[] = ["identity", "lexical", "untrained"];
+
 /** The findings of a run: per setup, and across the first and last setup. */
 export interface Findings {
   setups: SetupFindings[];
   cross: CrossSetupResult | null;
+  /** The same findings measured on each control's score matrices (absent when the run has none). */
+  controls?: Partial<Record<ControlName, Findings>>;
 }
 
 /** Seed of setup i's bootstrap and permutation streams. */
@@ -56,7 +69,7 @@ export function setupF1(input: FindingsInput, i: number, permutationTest?: Permu
 }
 
 /**
- * Measures SCIENCE.md's findings F1-F5 on every setup's scores, plus the cross-setup comparisons, and
+ * Measures the findings F1-F5 of docs/method.md on every setup's scores, plus the cross-setup comparisons, and
  * each setup's applicability gates per query set (the verdicts apply them, see `findingRows`).
  * Deterministic for a seed: each setup and finding draws its own bootstrap and permutation streams.
  *
@@ -96,4 +109,27 @@ export function computeFindings(input: FindingsInput, permutationTest?: Permutat
     )
     : null;
   return { setups, cross };
+}
+
+/** F1's per-set document-shuffle baseline skipped (it decides no verdict): the controls' F1 runs without it. */
+const noBaseline: PermutationTestFn = () => ({ observed: NaN, pValue: NaN, nullMean: NaN, nullSd: NaN });
+
+/**
+ * The findings measured on each control's score matrices, with the same seeds, settings and gates as
+ * influence's (so a difference between them is the scores' doing), without F1's document-shuffle baseline.
+ *
+ * @param input The findings input of influence's scores.
+ * @param controls Per control, one SetupScores per setup of `input.setups` (same order and rows).
+ * @returns Per control, its findings.
+ */
+export function computeControlFindings(
+  input: FindingsInput,
+  controls: Partial<Record<ControlName, FindingsInput["setups"]>>,
+): Partial<Record<ControlName, Findings>> {
+  const out: Partial<Record<ControlName, Findings>> = {};
+  for (const name of CONTROLS) {
+    const setups = controls[name];
+    if (setups) out[name] = computeFindings({ ...input, setups }, noBaseline);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { type Source, SOURCES } from "../../fixtures/world/types.ts";
+import { Rng } from "../../fixtures/world/rng.ts";
 import { bootstrapMean, type MeanInterval } from "../analyses/bootstrap_mean.ts";
-import { type AnswerPresence, answerPresence } from "../analyses/answer_presence.ts";
+import { type AnswerPresence, answerPresence, presenceIn } from "../analyses/answer_presence.ts";
 import { procedureMatch, type QueryProcedureMatch } from "../analyses/procedure_match.ts";
 import { sourceRatios, type SourceRatiosAtK } from "../analyses/source_ratios.ts";
 import { compareGroups, compareToValue, comparison, type GroupComparison } from "./compare_groups.ts";
@@ -11,14 +12,42 @@ import { procedureOfSet } from "../analyses/procedure_of_set.ts";
 import type { Document } from "../../fixtures/world/types.ts";
 import { type FindingsInput, groupOf, type SetupScores } from "./findings_input.ts";
 
-/** F3 for one setup: is the answer in the top documents? */
-export interface F3Result {
-  k: number;
+/** F3 for one ranking (raw or gradient-norm-normalised scores). */
+export interface F3Ranking {
   presence: AnswerPresence;
-  /** Ground truth, per query 1/0: factual (A) against reasoning (B); the paper: factual far more often. */
+  /** Per query of the comparison, its chance of ground-truth presence in k random documents. */
+  chance: { queryId: string; chance: number }[];
+  /** Mean chance over the factual (A) and reasoning (B) queries of the comparison. */
+  chanceFactual: number;
+  chanceReasoning: number;
+  /**
+   * Ground truth, per query presence (1/0) minus its chance: factual (A) against reasoning (B). The paper:
+   * factual answers far more often.
+   */
   truth: GroupComparison;
-  /** The same by text search. */
+  /** The same by text search, without the chance correction. */
   text: GroupComparison;
+}
+
+/** F3 for one setup: is the answer in the top documents, beyond chance? */
+export interface F3Result {
+  /** Documents searched per query: max(1, round(answerSearchShare × documents)). */
+  k: number;
+  /** The share that gave k. */
+  share: number;
+  /** Raw scores: the verdict's ranking. Its fields repeat here for older readers. */
+  presence: AnswerPresence;
+  truth: GroupComparison;
+  text: GroupComparison;
+  raw: F3Ranking;
+  /** Gradient-norm-normalised scores, as the paper ranks (null when the run has no such matrix). */
+  normalised: F3Ranking | null;
+  /**
+   * The factual side: queries answered right whose fact some scored document states (only those can be
+   * found); how many of the factual queries that left.
+   */
+  factualKept: number;
+  factualAsked: number;
 }
 
 /** F4 for one setup: do the top documents of a reasoning query demonstrate its procedure? */
@@ -67,25 +96,90 @@ export interface F5Result {
   factualStratified: GroupComparison;
 }
 
+/** Random k-subsets drawn per query for F3's chance baseline. */
+export const F3_CHANCE_DRAWS = 200;
+
 /**
- * F3: answer presence in each query's top `answerSearchTopK` documents (raw scores), by the world's
- * ground truth and by text search, split by whether the model answered right.
+ * F3: answer presence in each query's top k documents, k a share of the corpus (`answerSearchShare`), by
+ * the world's ground truth and by text search, against each query's chance of presence in k random
+ * documents ({@linkcode F3_CHANCE_DRAWS} seeded draws); factual queries answered right whose fact some
+ * scored document states (A) against reasoning queries (B); on raw scores (the verdict) and on
+ * gradient-norm-normalised scores.
  */
 export function f3Answers(s: SetupScores, input: FindingsInput, seed: number): F3Result {
-  const k = input.settings.answerSearchTopK;
-  const presence = answerPresence(s.scores, input.documents, s.queries, k);
-  const pick = (group: string, by: "truth" | "text") =>
-    presence.perQuery.filter((q) => groupOf(q.set) === group).map((q) => (q[by] ? 1 : 0));
-  const options = { ...input.settings.bootstrap, seed, permutations: input.settings.permutations };
+  const share = input.settings.answerSearchShare;
+  const k = Math.min(input.documents.length, Math.max(1, Math.round(share * input.documents.length)));
+  const stated = new Set(input.documents.flatMap((d) => d.facts));
+  const factualAll = s.queries.filter((q) => q.query.set === "factual");
+  const kept = s.queries.filter((q) =>
+    groupOf(q.query.set) === "reasoning" ||
+    (q.query.set === "factual" && q.correct && q.query.factId !== undefined && stated.has(q.query.factId))
+  );
+  const chance = chanceOfPresence(kept, input.documents, k, seed + 50_000);
+  const ranking = (matrix: ArrayLike<number>, offset: number): F3Ranking => {
+    const presence = answerPresence(matrix, input.documents, kept, k);
+    const pick = (group: string, by: "truth" | "text", correctForChance: boolean) =>
+      presence.perQuery.flatMap((q, i) =>
+        groupOf(q.set) !== group ? [] : [(q[by] ? 1 : 0) - (correctForChance ? chance[i] : 0)]
+      );
+    const options = {
+      ...input.settings.bootstrap,
+      seed: seed + offset,
+      permutations: input.settings.permutations,
+    };
+    const meanChance = (group: string) => {
+      const values = kept.flatMap((q, i) => groupOf(q.query.set) === group ? [chance[i]] : []);
+      return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    return {
+      presence,
+      chance: kept.map((q, i) => ({ queryId: q.query.id, chance: chance[i] })),
+      chanceFactual: meanChance("factual"),
+      chanceReasoning: meanChance("reasoning"),
+      truth: compareGroups(pick("factual", "truth", true), pick("reasoning", "truth", true), options),
+      text: compareGroups(pick("factual", "text", false), pick("reasoning", "text", false), {
+        ...options,
+        seed: seed + offset + 10_000,
+      }),
+    };
+  };
+  const raw = ranking(s.scores, 0);
   return {
     k,
-    presence,
-    truth: compareGroups(pick("factual", "truth"), pick("reasoning", "truth"), options),
-    text: compareGroups(pick("factual", "text"), pick("reasoning", "text"), {
-      ...options,
-      seed: seed + 10_000,
-    }),
+    share,
+    presence: raw.presence,
+    truth: raw.truth,
+    text: raw.text,
+    raw,
+    normalised: s.normalised ? ranking(s.normalised, 20_000) : null,
+    factualKept: kept.filter((q) => q.query.set === "factual").length,
+    factualAsked: factualAll.length,
   };
+}
+
+/**
+ * Each query's chance that its answer is present (ground truth, as {@linkcode answerPresence} decides it)
+ * in k documents drawn at random, estimated from {@linkcode F3_CHANCE_DRAWS} seeded draws.
+ */
+function chanceOfPresence(
+  queries: SetupScores["queries"],
+  documents: readonly Document[],
+  k: number,
+  seed: number,
+): number[] {
+  const rng = new Rng(seed);
+  const n = documents.length, hits = new Float64Array(queries.length);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let b = 0; b < F3_CHANCE_DRAWS; b++) {
+    // A partial Fisher-Yates shuffle: its first k entries are a uniform random k-subset.
+    for (let i = 0; i < k; i++) {
+      const j = rng.int(i, n - 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const top = order.slice(0, k).map((d) => documents[d]);
+    queries.forEach((q, i) => (hits[i] += presenceIn(q.query, top).truth ? 1 : 0));
+  }
+  return Array.from(hits, (h) => h / F3_CHANCE_DRAWS);
 }
 
 /** F4: share of each reasoning query's top `procedureTopK` documents that demonstrate its procedure. */

@@ -11,6 +11,8 @@ export interface SetupScores {
   scores: ArrayLike<number>;
   /** Per-nat scores (raw ÷ the query's nats), same shape. */
   perNat: ArrayLike<number>;
+  /** Gradient-norm-normalised scores (raw ÷ the document-gradient norm), same shape, when available. */
+  normalised?: ArrayLike<number>;
   /** The rows measured with the model's own completion, in row order; gold rows are left out. */
   queries: { row: number; query: Query; correct: boolean }[];
   /**
@@ -26,6 +28,8 @@ export interface FindingsSettings {
   topPercents: number[];
   powerLawTopN: number;
   answerSearchTopK: number;
+  /** F3's depth as a share of the documents. */
+  answerSearchShare: number;
   procedureTopK: number;
   /** Null draws of every finding's permutation test, and F1's per-set document-shuffle baseline. */
   permutations: number;

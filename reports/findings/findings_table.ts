@@ -2,7 +2,7 @@ import type { MeanInterval } from "../analyses/bootstrap_mean.ts";
 import { formatNumber } from "../render/format_number.ts";
 import type { Finding } from "../render/report_json_schema.ts";
 import type { GroupComparison, Verdict } from "./compare_groups.ts";
-import type { Findings, SetupFindings } from "./compute_findings.ts";
+import { type ControlName, CONTROLS, type Findings, type SetupFindings } from "./compute_findings.ts";
 import { groupOf } from "./findings_input.ts";
 
 /** A setup's verdict on a finding: its test's, or not applicable when the setup fails a gate. */
@@ -41,6 +41,65 @@ export interface FindingRow {
   verdict: Finding["verdict"];
   /** The overall verdict naming the setups left out, e.g. "reproduced (35B only; 7B not applicable)". */
   verdictText: string;
+  /** The same finding measured on each control's scores (absent when the run has no controls). */
+  controls?: Partial<Record<ControlName, { measured: Record<string, MeasuredComparison> }>>;
+  /**
+   * Per setup where influence reproduces the finding: the trivial-explanation controls (lexical overlap,
+   * the untrained architecture) that reproduce it as strongly (Cohen's d at least influence's). Empty
+   * when none does or the run has no controls.
+   */
+  explainedBy?: Record<string, ControlName[]>;
+}
+
+/** Controls that, reproducing a finding as strongly as influence, explain it away. */
+export const EXPLAINING_CONTROLS: readonly ControlName[] = ["lexical", "untrained"];
+
+/** What each explaining control stands for, in verdict texts. */
+const EXPLANATION: Record<ControlName, string> = {
+  identity: "the plain gradient dot product",
+  lexical: "surface overlap (BM25)",
+  untrained: "the untrained architecture",
+};
+
+/**
+ * The findings table with the controls: each row gains its controls' measurements, the explaining
+ * controls per setup (a lexical or untrained control reproducing the finding with Cohen's d at least
+ * influence's), and a verdict text that says so, e.g. "reproduced; as strongly by surface overlap (BM25)
+ * for 35B: not evidence of what the model learnt".
+ *
+ * @param findings The measured findings, with `controls`.
+ * @returns The rows.
+ */
+export function findingRowsWithControls(findings: Findings): FindingRow[] {
+  const rows = findingRows(findings);
+  const controls = findings.controls ?? {};
+  const controlRows = Object.fromEntries(
+    CONTROLS.filter((c) => controls[c]).map((c) => [c, findingRows(controls[c]!)]),
+  ) as Partial<Record<ControlName, FindingRow[]>>;
+  if (Object.keys(controlRows).length === 0) return rows;
+  return rows.map((row) => {
+    const perControl: NonNullable<FindingRow["controls"]> = {};
+    for (const [c, list] of Object.entries(controlRows) as [ControlName, FindingRow[]][]) {
+      const match = list.find((r) => r.id === row.id);
+      if (match) perControl[c] = { measured: match.measured };
+    }
+    const explainedBy: Record<string, ControlName[]> = {};
+    for (const [setup, m] of Object.entries(row.measured)) {
+      explainedBy[setup] = m.verdict !== "reproduced" ? [] : EXPLAINING_CONTROLS.filter((c) => {
+        const cm = perControl[c]?.measured[setup];
+        return cm !== undefined && cm.verdict === "reproduced" && cm.effect.d >= m.effect.d;
+      });
+    }
+    const flagged = Object.entries(explainedBy).filter(([, list]) => list.length > 0);
+    const verdictText = flagged.length === 0
+      ? row.verdictText
+      : `${row.verdictText}; as strongly by ${
+        flagged.map(([setup, list]) => `${list.map((c) => EXPLANATION[c]).join(" and ")} for ${setup}`).join(
+          ", ",
+        )
+      }: not evidence of what the model learnt`;
+    return { ...row, controls: perControl, explainedBy, verdictText };
+  });
 }
 
 const PAPER = {
@@ -129,7 +188,7 @@ function gated(c: GroupComparison, setups: SetupFindings[], uses: Uses): Measure
 }
 
 /**
- * The findings table: one row per claim of SCIENCE.md, with the paper's figures, the measured
+ * The findings table: one row per claim of docs/method.md, with the paper's figures, the measured
  * comparison per setup and the verdicts.
  *
  * @param findings The measured findings.
@@ -194,8 +253,9 @@ export function findingRows(findings: Findings): FindingRow[] {
     {
       id: "F3",
       claim: "The answer appears in the top documents for factual queries, almost never for reasoning",
-      a: "share of factual queries with the fact in a top-k document (ground truth)",
-      b: "share of reasoning queries with every step's answer in the top k (ground truth)",
+      a: "per factual query answered right whose fact a scored document states: the fact in a top-k " +
+        "document (ground truth, 1/0) minus its chance in k random documents",
+      b: "per reasoning query: every step's answer in the top k (ground truth, 1/0) minus its chance",
       paper: PAPER.F3,
       measured: per((s) => s.f3.truth),
     },
@@ -268,43 +328,16 @@ export function formatEffect(c: Pick<GroupComparison, "effect">): string {
  */
 export function findingsJson(rows: FindingRow[]): Finding[] {
   return rows.map((r) => {
-    const measured = Object.fromEntries(
-      Object.entries(r.measured).map(([setup, c]) => {
-        const numbers = Object.fromEntries(
-          Object.entries({
-            a: c.a.mean,
-            aLow: c.a.low,
-            aHigh: c.a.high,
-            aN: c.a.n,
-            b: c.b.mean,
-            bLow: c.b.low,
-            bHigh: c.b.high,
-            bN: c.b.n,
-            statistic: c.test.statistic,
-            pValue: c.test.pValue,
-            draws: c.test.draws ?? null,
-            difference: c.effect.difference.mean,
-            differenceLow: c.effect.difference.low,
-            differenceHigh: c.effect.difference.high,
-            cohensD: c.effect.d,
-          }).map(([k, v]) => [k, finiteOrNull(v)]),
-        );
-        return [setup, {
-          ...numbers,
-          applicable: c.applicable,
-          ...(c.reason === null ? {} : { reason: c.reason }),
-          ...(c.note === null ? {} : { note: c.note }),
-        }];
-      }),
-    );
     const first = Object.values(r.measured)[0];
+    const verdicts = (m: Record<string, MeasuredComparison>) =>
+      Object.fromEntries(Object.entries(m).map(([k, c]) => [k, c.verdict]));
     return {
       id: r.id,
       claim: r.claim,
       a: r.a,
       b: r.b,
       paperFigure: r.paper,
-      measured,
+      measured: measuredJson(r.measured),
       statistic: first
         ? {
           name: first.test.name,
@@ -313,11 +346,54 @@ export function findingsJson(rows: FindingRow[]): Finding[] {
           perSetup: true,
         }
         : null,
-      verdicts: Object.fromEntries(Object.entries(r.measured).map(([k, c]) => [k, c.verdict])),
+      verdicts: verdicts(r.measured),
       verdict: r.verdict,
       verdictText: r.verdictText,
+      ...(r.controls
+        ? {
+          controls: Object.fromEntries(
+            Object.entries(r.controls).map((
+              [c, v],
+            ) => [c, { measured: measuredJson(v.measured), verdicts: verdicts(v.measured) }]),
+          ),
+          explainedBy: r.explainedBy ?? {},
+        }
+        : {}),
     };
   });
+}
+
+/** report.json's `measured`: per setup, the comparison's numbers (non-finite as null) and applicability. */
+function measuredJson(measured: Record<string, MeasuredComparison>): Finding["measured"] {
+  return Object.fromEntries(
+    Object.entries(measured).map(([setup, c]) => {
+      const numbers = Object.fromEntries(
+        Object.entries({
+          a: c.a.mean,
+          aLow: c.a.low,
+          aHigh: c.a.high,
+          aN: c.a.n,
+          b: c.b.mean,
+          bLow: c.b.low,
+          bHigh: c.b.high,
+          bN: c.b.n,
+          statistic: c.test.statistic,
+          pValue: c.test.pValue,
+          draws: c.test.draws ?? null,
+          difference: c.effect.difference.mean,
+          differenceLow: c.effect.difference.low,
+          differenceHigh: c.effect.difference.high,
+          cohensD: c.effect.d,
+        }).map(([k, v]) => [k, finiteOrNull(v)]),
+      );
+      return [setup, {
+        ...numbers,
+        applicable: c.applicable,
+        ...(c.reason === null ? {} : { reason: c.reason }),
+        ...(c.note === null ? {} : { note: c.note }),
+      }];
+    }),
+  );
 }
 
 function finiteOrNull(v: number | null): number | null {

@@ -10,6 +10,7 @@ import { formatNumber } from "./format_number.ts";
 
 /** Bytes a renderer may still emit for block content; shared and decremented across calls. */
 export interface OutputBudget {
+  /** Bytes left. */
   left: number;
 }
 

@@ -22,7 +22,9 @@ export interface JsonChange {
 
 /** Tolerance under which two numbers count as equal: |a − b| ≤ atol + rtol · max(|a|, |b|). */
 export interface NumericTolerance {
+  /** Absolute tolerance. */
   atol: number;
+  /** Relative tolerance, times the larger magnitude. */
   rtol: number;
 }
 

@@ -12,8 +12,11 @@ import { isCompatibleSchemaVersion } from "./schema_version.ts";
 export interface ReportIdentity {
   /** The folder (or file) path as given. */
   path: string;
+  /** The run's id (null when report.json lacks it). */
   runId: string | null;
+  /** When the run was written (null when report.json lacks it). */
   createdAt: string | null;
+  /** report.json's schema version. */
   schemaVersion: string;
 }
 

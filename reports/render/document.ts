@@ -49,6 +49,7 @@ export type Block =
 
 /** A sub-heading inside a section (sections themselves are level 2). */
 export interface HeadingBlock {
+  /** Block kind: `"heading"`. */
   kind: "heading";
   /** Heading text (plain text). */
   text: string;
@@ -58,6 +59,7 @@ export interface HeadingBlock {
 
 /** A paragraph of inline text. */
 export interface ParagraphBlock {
+  /** Block kind: `"paragraph"`. */
   kind: "paragraph";
   /** Inline text (`**bold**`, `` `code` ``) unless `plain` is set. Blank lines split paragraphs. */
   text: string;
@@ -67,6 +69,7 @@ export interface ParagraphBlock {
 
 /** A highlighted remark: an informational note or a warning (for example "these are proxies"). */
 export interface NoteBlock {
+  /** Block kind: `"note"`. */
   kind: "note";
   /** Inline text. */
   text: string;
@@ -101,6 +104,7 @@ export interface TableColumn {
 
 /** A data table. Every row must have one cell per column. */
 export interface TableBlock {
+  /** Block kind: `"table"`. */
   kind: "table";
   /** Columns, left to right. */
   columns: TableColumn[];
@@ -112,6 +116,7 @@ export interface TableBlock {
 
 /** A Vega-Lite chart, rendered to SVG at write time. */
 export interface ChartBlock {
+  /** Block kind: `"chart"`. */
   kind: "chart";
   /** File stem for `charts/<id>.svg` and `charts/<id>.vl.json`: letters, digits, `-`, `_`; unique. */
   id: string;
@@ -129,6 +134,7 @@ export interface ChartBlock {
 
 /** A bulleted or numbered list of inline-text items. */
 export interface ListBlock {
+  /** Block kind: `"list"`. */
   kind: "list";
   /** Items (inline text). */
   items: string[];
@@ -138,6 +144,7 @@ export interface ListBlock {
 
 /** Preformatted text, shown verbatim in a monospace block. */
 export interface CodeBlock {
+  /** Block kind: `"code"`. */
   kind: "code";
   /** The text, shown exactly. */
   text: string;
@@ -157,6 +164,7 @@ export interface KeyValuePair {
 
 /** Labelled values, such as run settings or provenance. */
 export interface KeyValueBlock {
+  /** Block kind: `"keyValue"`. */
   kind: "keyValue";
   /** Rows in display order. */
   pairs: KeyValuePair[];
@@ -164,6 +172,7 @@ export interface KeyValueBlock {
 
 /** A collapsible group of blocks (long per-query pages); readable without JavaScript. */
 export interface DetailsBlock {
+  /** Block kind: `"details"`. */
   kind: "details";
   /** The always-visible summary line (plain text). */
   summary: string;
@@ -183,6 +192,7 @@ export interface WeightedToken {
 
 /** Text shaded token by token by a signed weight, such as per-token influence. */
 export interface TokensBlock {
+  /** Block kind: `"tokens"`. */
   kind: "tokens";
   /** Tokens in order; their texts concatenate to the shown text. */
   tokens: WeightedToken[];

@@ -11,9 +11,11 @@
  * `not-applicable` (per setup in `findings[].verdicts`, overall in `findings[].verdict`),
  * `findings[].measured.*.applicable`, `.reason`, `.note`, `findings[].verdictText` — and effect sizes
  * beside every p-value: `findings[].measured.*.difference`, `differenceLow`, `differenceHigh`, `cohensD`,
- * `aN`, `bN`, `draws`; `setups.*.gates`, `setups.*.factualDraw`).
+ * `aN`, `bN`, `draws`; `setups.*.gates`, `setups.*.factualDraw`; 1.5.0: the controls —
+ * `findings[].controls.{identity,lexical,untrained}.{measured,verdicts}`, `findings[].explainedBy` — and
+ * `setups.*.heldOut`, `setups.*.factualByMentions`, `validation.*.identity`).
  */
-export const REPORT_SCHEMA_VERSION = "1.4.0";
+export const REPORT_SCHEMA_VERSION = "1.5.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

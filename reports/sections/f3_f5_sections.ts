@@ -30,7 +30,11 @@ export function f3Section(findings: Findings): Section {
           "Factual: a top-k document states the queried fact (ground truth: its fact labels; text: the answer " +
           "as a whole word). Reasoning: every step's result, the answer included, appears in some top-k document " +
           "(ground truth: a step of the same procedure with that name and value; text: the number in the text). " +
-          `k = ${findings.setups[0]?.f3.k ?? "–"} (the paper: 500 of 5M documents).`,
+          `k = ${findings.setups[0]?.f3.k ?? "–"}: ${
+            findings.setups[0] ? `${+(100 * findings.setups[0].f3.share).toFixed(3)}%` : "–"
+          } of the scored documents (the paper: 500 of about 5M, 0.01%). The comparison uses the factual ` +
+          "queries answered right whose fact some scored document states (only those can be found) against " +
+          "every reasoning query, each as its presence minus its chance of presence in k random documents.",
       },
       {
         kind: "table",
@@ -47,12 +51,26 @@ export function f3Section(findings: Findings): Section {
       },
       {
         kind: "paragraph",
-        text: findings.setups.map((s) =>
-          `${s.setup}: factual ${formatInterval(s.f3.truth.a)} vs reasoning ${
-            formatInterval(s.f3.truth.b)
-          } ` +
-          `(${formatTest(s.f3.truth)}; ${formatEffect(s.f3.truth)}).`
-        ).join(" "),
+        text: findings.setups.map((s) => {
+          const r = s.f3.raw ?? null;
+          const chance = r
+            ? ` Chance in ${s.f3.k} random documents: factual ${formatShare(r.chanceFactual)}, reasoning ${
+              formatShare(r.chanceReasoning)
+            }.`
+            : "";
+          const n = s.f3.normalised;
+          const normalised = n
+            ? ` Ranked by gradient-norm-normalised scores (as the paper ranks): factual ${
+              formatInterval(n.truth.a)
+            } vs reasoning ${formatInterval(n.truth.b)} (${formatTest(n.truth)}; ${formatEffect(n.truth)}).`
+            : "";
+          return `${s.setup} (${s.f3.factualKept ?? "–"} of ${
+            s.f3.factualAsked ?? "–"
+          } factual queries kept), ` +
+            `presence above chance, raw scores: factual ${formatInterval(s.f3.truth.a)} vs reasoning ${
+              formatInterval(s.f3.truth.b)
+            } (${formatTest(s.f3.truth)}; ${formatEffect(s.f3.truth)}).${chance}${normalised}`;
+        }).join(" "),
       },
     ],
   };
@@ -191,4 +209,8 @@ export function f5Section(findings: Findings): Section {
       },
     ],
   };
+}
+
+function formatShare(v: number): string {
+  return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a";
 }

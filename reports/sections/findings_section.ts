@@ -1,12 +1,19 @@
 import type { Block, Section } from "../render/mod.ts";
 import { VERDICT_RULE } from "../findings/compare_groups.ts";
-import type { SetupFindings } from "../findings/compute_findings.ts";
-import { type FindingRow, formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
+import type { ControlName, SetupFindings } from "../findings/compute_findings.ts";
+import {
+  type FindingRow,
+  formatEffect,
+  formatInterval,
+  formatTest,
+  type MeasuredComparison,
+} from "../findings/findings_table.ts";
 
 /**
  * The findings table that opens the report: per claim of the paper, its figures for 7B and 35B, the
  * measured A and B (mean and bootstrap interval over queries) with the test and the effect size for each
- * setup, and the verdicts; then the applicability gates per setup and query set.
+ * setup, and the verdicts; then the applicability gates per setup and query set, and the findings measured
+ * on the controls.
  *
  * @param rows The findings table rows.
  * @param setups Setup names in report order (table columns).
@@ -27,7 +34,7 @@ export function findingsSection(
     {
       kind: "table",
       caption:
-        "Each claim of the paper (SCIENCE.md) with its figure, and what each proxy shows: A and B as " +
+        "Each claim of the paper (docs/method.md) with its figure, and what each proxy shows: A and B as " +
         "mean [95% bootstrap interval over queries], the test, the effect (Δ = A − B with its 95% bootstrap " +
         "interval over queries, Cohen's d) and the verdict; the overall verdict is on the claim's first row. " +
         "A setup that fails a gate on a query set the finding uses is not applicable (the reason follows " +
@@ -93,5 +100,40 @@ export function findingsSection(
     const draws = gated.flatMap((s) => (s.factualDraw ? [`${s.setup}: ${s.factualDraw.note}.`] : []));
     if (draws.length > 0) blocks.push({ kind: "paragraph", text: `Factual draw — ${draws.join(" ")}` });
   }
+  blocks.push(...controlsTable(rows, order));
   return { id: "findings", title: "Findings", blocks };
+}
+
+/** The findings measured on each control beside influence, or nothing when the run has no controls. */
+function controlsTable(rows: FindingRow[], order: (setup: string) => number): Block[] {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.controls ?? {})))] as ControlName[];
+  if (names.length === 0) return [];
+  const cell = (c: MeasuredComparison | undefined) =>
+    c === undefined ? "–" : `${c.verdict}, d ${Number.isFinite(c.effect.d) ? c.effect.d.toFixed(2) : "n/a"}`;
+  return [{
+    kind: "table",
+    caption:
+      "Controls, measured with the same queries, documents, tests and gates as influence: identity — " +
+      "the trained model's plain gradient dot product (influence without the curvature); lexical — BM25 " +
+      "between the query's prompt + completion and each document (surface overlap); untrained — the " +
+      "gradient dot product of the same architecture at its random initialisation (nothing learnt). Each " +
+      "cell: the verdict and Cohen's d. A finding that the lexical or untrained control reproduces with d at " +
+      "least influence's is flagged: it is then no evidence of what the model learnt.",
+    columns: [
+      { label: "finding", align: "left" },
+      { label: "setup", align: "left" },
+      { label: "influence", align: "left" },
+      ...names.map((n) => ({ label: n, align: "left" as const })),
+      { label: "explained by", align: "left" },
+    ],
+    rows: rows.flatMap((r) =>
+      Object.keys(r.measured).sort((a, b) => order(a) - order(b)).map((setup, i) => [
+        i === 0 ? r.id : "",
+        setup,
+        cell(r.measured[setup]),
+        ...names.map((n) => cell(r.controls?.[n]?.measured[setup])),
+        (r.explainedBy?.[setup] ?? []).join(", ") || "none",
+      ])
+    ),
+  }];
 }

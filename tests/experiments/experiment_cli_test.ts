@@ -146,8 +146,17 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
     "F5r",
     "F5f",
   ]);
+  // Every finding is measured on the three controls too, per setup, beside influence.
+  for (const f of json.findings) {
+    assert.deepEqual(Object.keys(f.controls).sort(), ["identity", "lexical", "untrained"], f.id);
+    for (const c of Object.values(f.controls) as { verdicts: Record<string, string> }[]) {
+      assert.deepEqual(Object.keys(c.verdicts).sort(), Object.keys(f.verdicts).sort(), f.id);
+    }
+  }
+  assert.match(html, /Controls, measured with the same queries/);
   for (const setup of ["7B", "35B"]) {
     assert.ok(json.validation.gpuVsReference[setup].pearson >= 0.9999, `${setup} GPU vs reference`);
+    assert.ok(json.validation.gpuVsReference[setup].identity.pearson >= 0.9999, `${setup} identity control`);
   }
   assert.equal(json.influence.results["7B"].documents, 300);
   const planted = json.validation.plantedFacts["7B"];

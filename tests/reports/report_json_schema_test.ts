@@ -96,7 +96,7 @@ function gatedFinding(
 }
 
 Deno.test("reportJsonSchema accepts a 1.4.0 report with a setup not applicable, and still the older ones", () => {
-  assert.equal(REPORT_SCHEMA_VERSION, "1.4.0");
+  assert.equal(REPORT_SCHEMA_VERSION, "1.5.0");
   const json = { ...exampleReportJson({ schemaVersion: REPORT_SCHEMA_VERSION }), findings: [gatedFinding()] };
   assert.equal(
     reportJsonSchema.safeParse(json).success,
@@ -119,6 +119,26 @@ Deno.test("reportJsonSchema accepts a 1.4.0 report with a setup not applicable, 
       schemaVersion,
     );
   }
+});
+
+Deno.test("reportJsonSchema 1.5.0: a finding's controls hold measured and verdicts shaped as its own", () => {
+  const g = gatedFinding();
+  const controls = {
+    identity: { measured: g.measured, verdicts: { "7B": "not-applicable", "35B": "reproduced" } },
+    lexical: {
+      measured: { "35B": { a: 0.1, b: 0.1, cohensD: 0, applicable: true } },
+      verdicts: { "35B": "inconclusive" },
+    },
+  };
+  const parse = (f: Record<string, unknown>) =>
+    reportJsonSchema.safeParse({ ...exampleReportJson({ schemaVersion: "1.5.0" }), findings: [f] });
+  assert.equal(parse(gatedFinding({ controls, explainedBy: { "35B": [] } })).success, true);
+  // A control without verdicts, or with an unknown one, is refused.
+  assert.equal(parse(gatedFinding({ controls: { lexical: { measured: {} } } })).success, false);
+  assert.equal(
+    parse(gatedFinding({ controls: { lexical: { measured: {}, verdicts: { "35B": "maybe" } } } })).success,
+    false,
+  );
 });
 
 Deno.test("reportJsonSchema ties not-applicable to a measurement that says why", () => {

@@ -1,5 +1,5 @@
 /**
- * The float64 CPU reference of the influence pipeline (SCIENCE.md, "EK-FAC, step by step"), built on
+ * The float64 CPU reference of the influence pipeline (docs/method.md, "EK-FAC, step by step"), built on
  * the float64 reference model; the GPU implementation is tested against it.
  *
  * Pipeline: {@linkcode fitCovariances} (A, S) → {@linkcode eigendecomposeCovariances} (Q_A, Q_S) →

@@ -1,5 +1,5 @@
 /**
- * The GPU implementation of the influence pipeline (SCIENCE.md, "EK-FAC, step by step"), mirroring the
+ * The GPU implementation of the influence pipeline (docs/method.md, "EK-FAC, step by step"), mirroring the
  * float64 CPU reference in `../cpu/` step by step and tested against it. It consumes per-layer token
  * records ({@linkcode RecordBatch}: a [N, in] and g [N, out] as f32 tensors, sequences as row ranges)
  * and never runs a model; the harness produces the records.

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import type { Document, Query } from "../../../fixtures/world/types.ts";
 import { Rng } from "../../../fixtures/world/rng.ts";
-import { computeFindings } from "../../../reports/findings/compute_findings.ts";
+import { computeControlFindings, computeFindings } from "../../../reports/findings/compute_findings.ts";
 import { computeFindingsParallel } from "../../../reports/findings/parallel_findings.ts";
-import { findingRows, findingsJson } from "../../../reports/findings/findings_table.ts";
+import {
+  findingRows,
+  findingRowsWithControls,
+  findingsJson,
+} from "../../../reports/findings/findings_table.ts";
 import type { SetupScores } from "../../../reports/findings/findings_input.ts";
 import { findingSchema } from "../../../reports/render/report_json_schema.ts";
 
@@ -77,6 +81,7 @@ const settings = {
   topPercents: [10, 50, 100],
   powerLawTopN: 10,
   answerSearchTopK: 3,
+  answerSearchShare: 3 / 40,
   procedureTopK: 5,
   permutations: 200,
   bootstrap: { resamples: 200, confidence: 0.95 },
@@ -112,7 +117,14 @@ Deno.test("computeFindings() measures effects built into hand-made scores; compu
     [...Array(6).fill(false), ...Array(6).fill(true)],
   );
   assert.equal(small.f3.truth.verdict, "reproduced");
-  assert.equal(small.f3.truth.effect.difference.mean, 1);
+  // Each as presence minus its chance in k = 3 random documents: a factual query's one fact document is
+  // among 3 random ones with chance 3/40; no document holds a slopes query's steps, so its chance is 0.
+  assert.ok(Math.abs(small.f3.truth.effect.difference.mean - (1 - 3 / 40)) < 0.05);
+  assert.equal(small.f3.k, 3);
+  assert.ok(Math.abs(small.f3.raw.chanceFactual - 3 / 40) < 0.05);
+  assert.equal(small.f3.raw.chanceReasoning, 0);
+  assert.equal(small.f3.factualKept, 6);
+  assert.equal(small.f3.normalised, null, "the hand-made scores have no normalised view");
   // F4: the top 5 of every slopes query are slope documents (base rate 10/40): ratio 4. Six queries
   // alike: the sign-flip test's exact p is 2/2^6, not the ≈ 0 a t-test gives near-identical values.
   assert.deepEqual(small.f4.perQuery.map((q) => q.ratio), Array(6).fill(4));
@@ -225,4 +237,46 @@ Deno.test("findingRows() makes a setup that fails a gate not applicable to the f
   // A verdict of not-applicable without the measurement saying why is rejected.
   const bad = { ...f1, measured: { ...f1.measured, "7B": { ...m7, applicable: true } } };
   assert.equal(findingSchema.safeParse(bad).success, false);
+});
+
+Deno.test("findingRowsWithControls(): a control that reproduces a finding as strongly explains it away; one that does not, not", () => {
+  const setups = [{ ...scores(1, 2), setup: "7B" }, { ...scores(2, 4), setup: "35B" }];
+  const input = { setups, documents, settings, seed: 9 };
+  // The lexical control here is influence's own scores (as strong by construction); the untrained one is
+  // noise that ranks nothing.
+  const noise = (s: SetupScores, seed: number): SetupScores => {
+    const rng = new Rng(seed);
+    const data = Float64Array.from(s.scores as ArrayLike<number>, () => rng.nextUint32() / 2 ** 32 - 0.5);
+    return { ...s, scores: data, perNat: data };
+  };
+  const findings = {
+    ...computeFindings(input),
+    controls: computeControlFindings(input, {
+      lexical: setups,
+      untrained: setups.map((s, i) => noise(s, 100 + i)),
+    }),
+  };
+  const rows = findingRowsWithControls(findings);
+  const f4 = rows.find((r) => r.id === "F4")!;
+  assert.equal(f4.verdict, "reproduced");
+  assert.deepEqual(f4.explainedBy, { "7B": ["lexical"], "35B": ["lexical"] });
+  assert.match(
+    f4.verdictText,
+    /; as strongly by surface overlap \(BM25\) for 7B, surface overlap \(BM25\) for 35B/,
+  );
+  assert.equal(f4.controls!.untrained!.measured["7B"].verdict === "reproduced", false);
+  assert.deepEqual(Object.keys(f4.controls!).sort(), ["lexical", "untrained"]);
+  // A finding influence does not reproduce is explained by nothing.
+  for (const r of rows) {
+    for (const [setup, m] of Object.entries(r.measured)) {
+      if (m.verdict !== "reproduced") assert.deepEqual(r.explainedBy![setup], [], `${r.id} ${setup}`);
+    }
+  }
+  // report.json carries them in the contract's shape.
+  for (const entry of findingsJson(rows)) {
+    findingSchema.parse(entry);
+    assert.deepEqual(Object.keys(entry.controls as object).sort(), ["lexical", "untrained"]);
+  }
+  // Without controls the rows are findingRows' own.
+  assert.deepEqual(findingRowsWithControls(computeFindings(input)), findingRows(computeFindings(input)));
 });

@@ -153,6 +153,7 @@ export const settings: FindingsSettings = {
   topPercents: [10, 50, 100],
   powerLawTopN: 50,
   answerSearchTopK: 20,
+  answerSearchShare: 0.1,
   procedureTopK: 20,
   permutations: 200,
   bootstrap: { resamples: 0, confidence: 0.95 },
