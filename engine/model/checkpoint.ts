@@ -59,6 +59,18 @@ export function loadCheckpoint(configJson: unknown, safetensorsBytes: Uint8Array
   }
   const config = parseLlamaConfig(json);
   const tensors = readSafetensors(safetensorsBytes).tensors;
+  // The layer count first, from the tensors' names: listing every expected tensor of a config that claims
+  // billions of layers would exhaust memory before the first missing tensor is found.
+  const layersInFile = 1 + Math.max(
+    -1,
+    ...[...tensors.keys()].map((n) => Number(/^model\.layers\.(\d+)\./.exec(n)?.[1] ?? -1)),
+  );
+  if (config.numHiddenLayers > layersInFile) {
+    throw new RangeError(
+      `${PREFIX}: config.json num_hidden_layers is ${config.numHiddenLayers} but model.safetensors holds ` +
+        `tensors of ${layersInFile} layer${layersInFile === 1 ? "" : "s"}`,
+    );
+  }
   const params: LlamaParams<Float32Array> = new Map();
   for (const spec of paramSpecs(config)) {
     const tensor = tensors.get(spec.name);

@@ -272,7 +272,7 @@ Deno.test("120 corrupted checkpoints: each refused in one line naming the file, 
         assertOneLine(error, dir, kind);
       },
     ),
-    { numRuns: 120 },
+    { numRuns: 120, seed: 20261207 },
   );
 });
 

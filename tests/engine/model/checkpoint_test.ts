@@ -3,7 +3,7 @@ import { readSafetensors } from "../../../engine/io/read_safetensors.ts";
 import type { SafetensorsTensor } from "../../../engine/io/safetensors.ts";
 import { writeSafetensors } from "../../../engine/io/write_safetensors.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../../engine/model/checkpoint.ts";
-import { configToJson } from "../../../engine/model/config.ts";
+import { configToJson, parseLlamaConfig } from "../../../engine/model/config.ts";
 import { initParams } from "../../../engine/model/init_params.ts";
 import { tinyConfig } from "./tiny_config.ts";
 
@@ -217,4 +217,25 @@ Deno.test("loadCheckpoint() rejects a NaN or an infinity in any weight, naming t
     RangeError,
     'Cannot load checkpoint: tensor "lm_head.weight" holds -Infinity at index 0 of 88; every weight must be finite',
   );
+});
+
+Deno.test("loadCheckpoint() compares num_hidden_layers with the file's layers before listing tensors", () => {
+  const config = parseLlamaConfig({
+    hidden_size: 8,
+    intermediate_size: 16,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    vocab_size: 10,
+  });
+  const { configJson, bytes } = saveCheckpoint(config, initParams(config, 1));
+  // A config claiming 2^40 layers once listed every expected tensor first, and ran out of memory.
+  for (const layers of [2 ** 40, 2]) {
+    const c = { ...JSON.parse(configJson), num_hidden_layers: layers };
+    assert.throws(
+      () => loadCheckpoint(JSON.stringify(c), bytes),
+      new RangeError(
+        `Cannot load checkpoint: config.json num_hidden_layers is ${layers} but model.safetensors holds tensors of 1 layer`,
+      ),
+    );
+  }
 });

@@ -12,7 +12,7 @@
  * Power: with one effect built in at the stated size, "reproduced" must come out at least 80% of the
  * time. Measured: F1 (reasoning queries of a set correlate with r = 0.03, factual ones not) 193/200;
  * F2 (factual per-nat scores × 1.1) 181/200; F2a (reasoning score magnitudes to the power 1.13) 189/200;
- * F3 (each factual query's fact document +1.5 sd) 193/200; F4 (the procedure's documents +0.3 sd for
+ * F3 (each factual query's fact document +1.5 sd; presence minus chance, factual queries answered right) 194/200; F4 (the procedure's documents +0.3 sd for
  * reasoning queries) 192/200; F5r and F5f (math and code +0.25 sd for reasoning queries, wiki and trivia
  * for factual ones) 200/200 and 185/200 (at +0.2 sd: 197/200 and 153/200 — the stratified null leaves the
  * source effect only what content does not explain).
