@@ -50,28 +50,47 @@ export interface MatmulOptions {
 
 /** Fully resolved GEMM problem; every field is a validated non-negative integer (α, β finite). */
 export interface GemmSpec {
+  /** Rows of op(A) and C. */
   m: number;
+  /** Columns of op(B) and C. */
   n: number;
+  /** Inner dimension. */
   k: number;
+  /** Number of independent products. */
   batch: number;
+  /** Use `Aᵀ`: A is stored `[k, m]`. */
   transA: boolean;
+  /** Use `Bᵀ`: B is stored `[n, k]`. */
   transB: boolean;
+  /** Scale α of the product. */
   alpha: number;
+  /** Scale β of the existing C (0: C is not read). */
   beta: number;
+  /** Row stride of stored A in elements. */
   lda: number;
+  /** Row stride of stored B in elements. */
   ldb: number;
+  /** Row stride of C in elements. */
   ldc: number;
+  /** Elements between consecutive batch items of A (0 broadcasts). */
   strideA: number;
+  /** Elements between consecutive batch items of B (0 broadcasts). */
   strideB: number;
+  /** Elements between consecutive batch items of C. */
   strideC: number;
+  /** Element index of A's first element. */
   offsetA: number;
+  /** Element index of B's first element. */
   offsetB: number;
+  /** Element index of C's first element. */
   offsetC: number;
 }
 
 /** What `resolveGemm` needs to know about an operand. */
 export interface GemmOperand {
+  /** Its shape. */
   readonly shape: readonly number[];
+  /** Its element count. */
   readonly size: number;
 }
 

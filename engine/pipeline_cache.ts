@@ -57,6 +57,8 @@ export class PipelineCache {
   readonly #compiled = new Map<string, CompiledKernel>();
 
   /**
+   * An empty cache.
+   *
    * @param device The device to compile on.
    * @param track Receives each compilation's validation error scope.
    */

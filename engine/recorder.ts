@@ -44,6 +44,8 @@ export class Recorder {
   readonly stats: RecorderStats = { submits: 0, dispatches: 0 };
 
   /**
+   * A recorder with nothing recorded.
+   *
    * @param device Device whose queue receives the work.
    * @param maxBatch Dispatches after which the batch is submitted without waiting for a sync point.
    */

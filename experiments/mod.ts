@@ -7,6 +7,26 @@ export { loadManifest, parseManifest } from "./manifest/load_manifest.ts";
 export type { ParseManifestOptions, ResolvedManifest, ResolvedSetup } from "./manifest/load_manifest.ts";
 export { ManifestError } from "./manifest/manifest_error.ts";
 export { type ManifestFile, manifestJsonSchema } from "./schema/manifest_schema.ts";
+export { FORMATS, PROCEDURES, QUERY_SETS, SOURCES } from "../fixtures/mod.ts";
+export type {
+  Document,
+  Fact,
+  FactsConfig,
+  Format,
+  ProcedureLabel,
+  ProcedureName,
+  ProcedureWeights,
+  QueriesConfig,
+  Query,
+  QuerySet,
+  Source,
+  SourceAffinity,
+  SourceMix,
+  Step,
+  UnscoredConfig,
+  WorkedConfig,
+  WorldConfig,
+} from "../fixtures/mod.ts";
 export type { QuerySetName, SetupSettings } from "./schema/setup_schema.ts";
 export {
   type FisherLabels,

@@ -13,6 +13,12 @@ export interface GreedyOptions {
   maxNewTokens: number;
   /** Token that ends a completion (not included in it); none by default. */
   eosId?: number;
+  /**
+   * Called after each decoding position with the positions done and the most there can be
+   * (`longest prompt − shortest prompt + maxNewTokens`); the last call, when every sequence has
+   * ended, reports `done === total`.
+   */
+  onStep?: (done: number, total: number) => void;
 }
 
 /**
@@ -39,7 +45,7 @@ export async function generateGreedy(
   prompts: readonly Int32Array[],
   options: GreedyOptions,
 ): Promise<Int32Array[]> {
-  const { maxNewTokens, eosId } = options;
+  const { maxNewTokens, eosId, onStep } = options;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
     throw new RangeError(`generateGreedy: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
   }
@@ -64,6 +70,7 @@ export async function generateGreedy(
   const stepIds = Tensor.zeros(gpu, [batch], "i32");
   const chosen = Tensor.zeros(gpu, [batch], "i32");
   const done = prompts.map(() => false);
+  const positions = longest - shortest + maxNewTokens;
   try {
     let logits = model.forwardCached(prefillIds, cache, 0, shortest);
     argmax(logits, chosen, { stride: shortest * vocab, offset: (shortest - 1) * vocab });
@@ -78,7 +85,11 @@ export async function generateGreedy(
           if (produced[b].length === maxNewTokens) done[b] = true;
         }
       }
-      if (done.every((d) => d)) break;
+      if (done.every((d) => d)) {
+        onStep?.(positions, positions);
+        break;
+      }
+      onStep?.(pos - shortest + 2, positions);
       const next = pos + 1;
       stepIds.write(
         Int32Array.from(prompts, (p, b) => (next < p.length ? p[next] : produced[b].at(-1) ?? 0)),

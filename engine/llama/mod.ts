@@ -9,3 +9,4 @@ export { GpuLlama, type RecordedLoss, type RecordOptions } from "./gpu_llama.ts"
 export { KvCache } from "./kv_cache.ts";
 export { type LlamaDims, llamaDims } from "./llama_dims.ts";
 export type { GpuLinearRecord } from "./workspace.ts";
+export type { LlamaConfig } from "../model/config.ts";

@@ -15,7 +15,8 @@ import { ADAMW_EPS } from "./train_settings.ts";
 export type DecayRule = (name: string, shape: readonly number[]) => boolean;
 
 /** Decay every matrix (embeddings, projections) and nothing 1-D (RMSNorm gains). */
-export const decayMatrices: DecayRule = (_name, shape) => shape.length >= 2;
+export const decayMatrices: DecayRule = (_name: string, shape: readonly number[]): boolean =>
+  shape.length >= 2;
 
 /** AdamW hyper-parameters. */
 export interface AdamWOptions {
@@ -63,6 +64,8 @@ export class AdamW {
   #t = 0;
 
   /**
+   * Zero moments and step count for the given parameters.
+   *
    * @param params Parameters by name (updated in place by {@linkcode AdamW.step}).
    * @param grads Gradients, same names and sizes.
    * @param options Hyper-parameters.

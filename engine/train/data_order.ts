@@ -121,6 +121,8 @@ export class DataOrder {
   readonly #bucketing: LengthBuckets | null;
 
   /**
+   * An order positioned at `state`.
+   *
    * @param documents Number of documents (positive).
    * @param seed Data-order seed.
    * @param state Where to start (default: the beginning of epoch 0).

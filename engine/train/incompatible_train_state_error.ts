@@ -9,7 +9,11 @@
  * another shape, so resuming from it would mix two runs. Callers may catch it to start afresh.
  */
 export class IncompatibleTrainStateError extends Error {
-  /** @param message Sentence naming what differs. */
+  /**
+   * An error with the given message.
+   *
+   * @param message Sentence naming what differs.
+   */
   constructor(message: string) {
     super(message);
     this.name = "IncompatibleTrainStateError";

@@ -19,6 +19,8 @@ export class StepLog {
   #pending = 0;
 
   /**
+   * An empty window.
+   *
    * @param gpu Device.
    * @param capacity Steps per window (positive integer).
    * @throws {RangeError} When `capacity` is not a positive integer.

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { loadManifest } from "../manifest/load_manifest.ts";
 import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
-import { formatSeconds } from "../run/progress.ts";
+import { formatSeconds, prefixLines } from "../run/progress.ts";
 import { STAGES } from "../stages/mod.ts";
 import { publishReport } from "../stages/publish_report.ts";
 import { checkOutputFolder } from "../run/output_folder.ts";
@@ -171,7 +171,8 @@ function parseShard(text: string): { index: number; count: number } {
  * Runs this command once per shard as child processes, failing if any shard fails. Shard 1 runs alone
  * first (it also computes every stage before the sharded ones); the others then run at once, finding
  * those stages cached, so no two processes write the same artifact: they are forced (when `--force`
- * was given) only for the shardable stages, whose artifacts are their own.
+ * was given) only for the shardable stages, whose artifacts are their own. Each child's messages and
+ * progress come as whole lines prefixed with its shard, e.g. `[shard 2/4] `.
  */
 async function runLocalShards(n: number, dropForce: boolean): Promise<void> {
   const isForce = (a: string) => a === "--force" || a.startsWith("--force=");
@@ -183,8 +184,9 @@ async function runLocalShards(n: number, dropForce: boolean): Promise<void> {
   const othersForced = forced.flatMap((a) =>
     a === "--force" ? shardable.map((s) => `--force=${s}`) : shardable.includes(a.slice(8)) ? [a] : []
   );
-  const spawn = (i: number) =>
-    new Deno.Command(Deno.execPath(), {
+  const enc = new TextEncoder();
+  const spawn = async (i: number) => {
+    const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "-A",
@@ -195,8 +197,16 @@ async function runLocalShards(n: number, dropForce: boolean): Promise<void> {
         `${i}/${n}`,
       ],
       stdout: "null",
-      stderr: "inherit",
-    }).spawn().status.then((s) => (s.code === 0 ? [] : [`${i}/${n}`]));
+      // Piped, the child's stderr is no terminal, so its progress comes as whole lines (no redraws),
+      // which are copied here one at a time under the shard's name.
+      stderr: "piped",
+    }).spawn();
+    const [status] = await Promise.all([
+      child.status,
+      prefixLines(child.stderr, `[shard ${i}/${n}] `, (line) => Deno.stderr.writeSync(enc.encode(line))),
+    ]);
+    return status.code === 0 ? [] : [`${i}/${n}`];
+  };
   const failed = await spawn(1);
   if (failed.length === 0) {
     failed.push(...(await Promise.all(Array.from({ length: n - 1 }, (_, i) => spawn(i + 2)))).flat());

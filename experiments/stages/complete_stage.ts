@@ -3,6 +3,7 @@ import { acquireDevice } from "../../engine/mod.ts";
 import { GpuLlama } from "../../engine/llama/mod.ts";
 import { loadCheckpoint } from "../../engine/model/mod.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { Progress } from "../run/progress.ts";
 import type { StageDef } from "../run/stage.ts";
 import { completeQueries } from "../train/complete_queries.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
@@ -35,12 +36,21 @@ export const completeStage: StageDef = {
     const gpu = await acquireDevice();
     try {
       const model = new GpuLlama(gpu, config, params);
+      // Progress in decoding positions: all queries are decoded together, one position at a time.
+      let bar: Progress | null = null;
+      let shown = 0;
       const { completions, accuracy } = await completeQueries(
         model,
         defaultTokenizer(),
         queries,
         setup!.maxCompletionTokens,
+        (done, total) => {
+          bar ??= ctx.progress(`decoding ${queries.length} queries`, total);
+          bar.tick(done - shown);
+          shown = done;
+        },
       );
+      (bar as Progress | null)?.done();
       model.destroy();
       await Deno.writeTextFile(
         join(ctx.outDir, "completions.jsonl"),

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { acquireDevice } from "../../engine/mod.ts";
 import { loadCheckpoint, paramCount, saveCheckpoint } from "../../engine/model/mod.ts";
 import { sha256Hex } from "../run/hash.ts";
+import type { Progress } from "../run/progress.ts";
 import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
@@ -52,6 +53,9 @@ export const modelStage: StageDef = {
       const gpu = await acquireDevice();
       try {
         const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
+        // A resumed training's first report counts the steps done before; the rate starts after it.
+        let bar: Progress | null = null;
+        let shown = 0;
         const trained = await trainProxy({
           gpu,
           setup,
@@ -59,8 +63,13 @@ export const modelStage: StageDef = {
           vocabSize: vocab,
           maxDocChars: ctx.manifest.world.maxDocChars,
           statePath: join(ctx.workDir, PROXY_FILES.state),
-          onProgress: (p) => ctx.log(`step ${p.step}/${p.steps} loss ${p.meanLoss.toFixed(4)}`),
+          onProgress: (p) => {
+            bar ??= ctx.progress("training steps", p.steps);
+            bar.tick(p.step - shown, `loss ${p.meanLoss.toFixed(4)}`);
+            shown = p.step;
+          },
         });
+        (bar as Progress | null)?.done();
         trained.model.destroy();
         ({ configJson, bytes } = saveCheckpoint(trained.config, trained.params));
         training = { status: "trained", record: trained.record };

@@ -1,4 +1,4 @@
-import { generateGreedy, type GpuLlama } from "../../engine/llama/mod.ts";
+import { generateGreedy, type GpuLlama, type GreedyOptions } from "../../engine/llama/mod.ts";
 import type { Tokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
 import { accuracyBySet, isCorrect, stepDiagnostics } from "../../reports/analyses/mod.ts";
@@ -21,6 +21,8 @@ export interface CompletedQuery {
  * @param tokenizer The proxies' tokenizer.
  * @param queries The queries to answer.
  * @param maxNewTokens Longest completion, in tokens.
+ * @param onStep Called after each decoding position with the positions done and the most there can
+ * be ({@linkcode GreedyOptions.onStep}).
  * @returns Completions in query order, accuracy per query set, and per reasoning set where the
  * chains break ({@linkcode stepDiagnostics} against each query's reference solution).
  */
@@ -29,6 +31,7 @@ export async function completeQueries(
   tokenizer: Tokenizer,
   queries: readonly Query[],
   maxNewTokens: number,
+  onStep?: GreedyOptions["onStep"],
 ): Promise<{
   completions: CompletedQuery[];
   accuracy: ReturnType<typeof accuracyBySet>;
@@ -42,6 +45,7 @@ export async function completeQueries(
   const outputs = await generateGreedy(model, prompts, {
     maxNewTokens: Math.max(room, 0),
     eosId: tokenizer.special.eos,
+    onStep,
   });
   const completions = queries.map((q, i) => {
     const completion = tokenizer.decode(outputs[i], { special: "skip" });

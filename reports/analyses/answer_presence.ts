@@ -12,6 +12,7 @@ import { scoreRow, topDocuments } from "./top_documents.ts";
 export interface PresenceQuery {
   /** Row of the query in the score matrix. */
   row: number;
+  /** The query. */
   query: Query;
   /** Whether the model answered it right; null when ungraded. */
   correct: boolean | null;
@@ -19,8 +20,11 @@ export interface PresenceQuery {
 
 /** Whether one query's answer is in its top-k documents, by text search and by ground truth. */
 export interface QueryPresence {
+  /** The query's id. */
   queryId: string;
+  /** Its query set. */
   set: QuerySet;
+  /** Whether the model answered it right; null when ungraded. */
   correct: boolean | null;
   /** Text search: the whole answer in one document (factual), every step value in some document (reasoning). */
   text: boolean;
@@ -28,11 +32,13 @@ export interface QueryPresence {
   truth: boolean | null;
   /** Steps whose value the text search found; factual queries and controls have one step, the answer. */
   stepsFoundText: number;
+  /** Steps searched for. */
   stepsTotal: number;
 }
 
 /** Counts and shares of queries with the answer present. */
 export interface PresenceTally {
+  /** Queries counted. */
   queries: number;
   /** Queries with the answer found by text search. */
   text: number;
@@ -48,8 +54,11 @@ export interface PresenceTally {
 
 /** Presence tallies of one query set: all queries, those answered right and those answered wrong. */
 export interface SetPresence {
+  /** Every query of the set. */
   all: PresenceTally;
+  /** The queries answered right. */
   correct: PresenceTally;
+  /** The queries answered wrong. */
   incorrect: PresenceTally;
 }
 
@@ -57,6 +66,7 @@ export interface SetPresence {
 export interface AnswerPresence {
   /** The top-k cut-off, capped at the number of documents. */
   k: number;
+  /** One entry per query, in the order given. */
   perQuery: QueryPresence[];
   /** Sets in order of first appearance; ungraded queries count in `all` only. */
   bySet: Partial<Record<QuerySet, SetPresence>>;

@@ -4,6 +4,18 @@
  *
  * @module
  */
+export { FORMATS, PROCEDURES, QUERY_SETS, SOURCES } from "../../fixtures/mod.ts";
+export type {
+  Document,
+  Fact,
+  Format,
+  ProcedureLabel,
+  ProcedureName,
+  Query,
+  QuerySet,
+  Source,
+  Step,
+} from "../../fixtures/mod.ts";
 export * from "./final_number.ts";
 export * from "./is_correct.ts";
 export * from "./accuracy_by_set.ts";

@@ -9,6 +9,7 @@ export interface OneSampleTTest {
   df: number;
   /** Two-sided p-value P(|T_df| ≥ |t|); NaN when the sample is constant. */
   pValue: number;
+  /** The sample mean. */
   mean: number;
 }
 

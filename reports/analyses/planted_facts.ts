@@ -1,5 +1,6 @@
 /** One factual query whose fact the corpus states in a known set of documents. */
 export interface PlantedFactQuery {
+  /** The query's id. */
   queryId: string;
   /** Column indices (into the score row) of the documents that state the query's fact. */
   factDocuments: number[];
@@ -7,6 +8,7 @@ export interface PlantedFactQuery {
 
 /** How one query's fact documents rank among all documents. */
 export interface PlantedFactRank {
+  /** The query's id. */
   queryId: string;
   /** 1-based ranks of the fact documents, best first (rank 1 = highest score). */
   ranks: number[];
@@ -18,7 +20,9 @@ export interface PlantedFactRank {
 
 /** Summary of the planted-fact check over queries. */
 export interface PlantedFactCheck {
+  /** Queries checked. */
   queries: number;
+  /** The top-k cut-off. */
   k: number;
   /** Share of queries with a fact document in the top k. */
   shareInTopK: number;
@@ -26,6 +30,7 @@ export interface PlantedFactCheck {
   chanceShareInTopK: number;
   /** Median over queries of the mean rank fraction (chance ≈ 0.5). */
   medianRankFraction: number;
+  /** One entry per query, in the order given. */
   perQuery: PlantedFactRank[];
 }
 

@@ -12,8 +12,11 @@ export type FormatCounts = Record<Format, number>;
 
 /** How many of one reasoning query's top-k documents demonstrate its procedure. */
 export interface QueryProcedureMatch {
+  /** The query's id. */
   queryId: string;
+  /** Its query set. */
   set: QuerySet;
+  /** The procedure its set asks for. */
   procedure: ProcedureName;
   /** Documents searched: k capped at the number of documents. */
   k: number;
@@ -39,6 +42,7 @@ export interface QueryProcedureMatch {
 
 /** Procedure matches of one query set. */
 export interface SetProcedureMatch {
+  /** Reasoning queries of the set. */
   queries: number;
   /** Queries with some top-k document demonstrating their procedure (the paper's 16/20). */
   anyInTopK: number;
@@ -50,6 +54,7 @@ export interface SetProcedureMatch {
 
 /** Procedure matches per reasoning query and per set. */
 export interface ProcedureMatch {
+  /** One entry per reasoning query, in the order given. */
   perQuery: QueryProcedureMatch[];
   /** Reasoning sets in order of first appearance. */
   bySet: Partial<Record<QuerySet, SetProcedureMatch>>;

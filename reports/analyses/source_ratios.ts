@@ -9,6 +9,7 @@ import { bottomDocuments, scoreRow, topDocuments } from "./top_documents.ts";
 
 /** A source's share of a pool of documents and that share divided by its share of the corpus. */
 export interface SourceShare {
+  /** The source's share of the pool. */
   share: number;
   /** `share / corpus share`; NaN for a source absent from the corpus. */
   ratio: number;
@@ -16,8 +17,11 @@ export interface SourceShare {
 
 /** One query's ratio per source at one k (its k documents against the corpus). */
 export interface QuerySourceRatios {
+  /** The query's id. */
   queryId: string;
+  /** Per source: its share of the query's top-k documents divided by its corpus share. */
   top: Record<Source, number>;
+  /** Per source: its share of the query's bottom-k documents divided by its corpus share. */
   bottom: Record<Source, number>;
 }
 
@@ -27,7 +31,9 @@ export interface SourceRatiosAtK {
   k: number;
   /** Documents each query contributes: k capped at the number of documents. */
   taken: number;
+  /** Per source: its share of the pooled top-k documents and that share over its corpus share. */
   top: Record<Source, SourceShare>;
+  /** Per source: its share of the pooled bottom-k documents and that share over its corpus share. */
   bottom: Record<Source, SourceShare>;
   /** Per-query ratios; their mean over queries equals the pooled ratio (every query contributes `taken`). */
   perQuery: QuerySourceRatios[];

@@ -8,9 +8,13 @@
 
 /** One binary equation `x op y = z` as written in a text. */
 export interface Equation {
+  /** Left operand x. */
   left: number;
+  /** The operator. */
   op: "+" | "-" | "*" | "/";
+  /** Right operand y. */
   right: number;
+  /** The written result z. */
   result: number;
 }
 

@@ -9,7 +9,9 @@ export interface WelchTTest {
   df: number;
   /** Two-sided p-value, P(|T_df| ≥ |t|). */
   pValue: number;
+  /** Mean of sample A. */
   meanA: number;
+  /** Mean of sample B. */
   meanB: number;
 }
 

@@ -33,15 +33,27 @@ Deno.test({
     const plain = await Promise.all(prompts.map((p) => uncachedGreedy(model, p, maxNewTokens)));
     assert.ok(plain.some((tokens) => new Set(tokens).size > 1), "the model produces varied tokens");
     const readbacks = gpu!.stats.readbacks;
-    const cached = await generateGreedy(model, prompts, { maxNewTokens });
+    const reported: [number, number][] = [];
+    const cached = await generateGreedy(model, prompts, {
+      maxNewTokens,
+      onStep: (done, total) => reported.push([done, total]),
+    });
     const steps = 8 + maxNewTokens - 1; // positions fed after the prefill of the shortest prompt
     assert.ok(gpu!.stats.readbacks - readbacks <= steps, "at most one readback per step");
     assert.deepEqual(cached.map((t) => [...t]), plain);
+    // Progress: one call per decoding position, counting up to longest − shortest + maxNewTokens.
+    assert.deepEqual(reported, Array.from({ length: steps }, (_, i) => [i + 1, steps]));
     // Stopping at (and excluding) an end token: the third token of the first completion.
     const eosId = plain[0][2];
     const stopped = await Promise.all(prompts.map((p) => uncachedGreedy(model, p, maxNewTokens, eosId)));
-    const generated = await generateGreedy(model, prompts, { maxNewTokens, eosId });
+    const early: [number, number][] = [];
+    const generated = await generateGreedy(model, prompts, {
+      maxNewTokens,
+      eosId,
+      onStep: (done, total) => early.push([done, total]),
+    });
     assert.deepEqual(generated.map((t) => [...t]), stopped);
+    assert.deepEqual(early.at(-1), [steps, steps], "an early end reports every position done");
     assert.equal(generated[0].length, plain[0].indexOf(eosId));
     model.destroy();
   },
