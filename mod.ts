@@ -65,7 +65,7 @@ export type {
   WorldSummary,
 } from "./fixtures/mod.ts";
 export { loadCheckpoint, parseLlamaConfig, saveCheckpoint } from "./engine/model/mod.ts";
-export type { Checkpoint, LlamaConfig, LlamaParams } from "./engine/model/mod.ts";
+export type { Checkpoint, LlamaConfig, LlamaParams, RopeScaling } from "./engine/model/mod.ts";
 export { readSafetensors, writeSafetensors } from "./engine/io/mod.ts";
 export { SAFETENSORS_DTYPES } from "./engine/io/mod.ts";
 export type { SafetensorsDtype, SafetensorsFile, SafetensorsTensor } from "./engine/io/mod.ts";

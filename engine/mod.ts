@@ -48,7 +48,9 @@ export { matmul, type MatmulCallOptions } from "./kernels/matmul.ts";
 export {
   matmulPackKernel,
   matmulSoftware,
+  gemmVec4Aligned,
   matmulTextureKernel,
+  matmulTextureVec4Kernel,
   matmulTransposeKernel,
 } from "./kernels/matmul_texture.ts";
 export {
@@ -123,3 +125,5 @@ export { sampleLabelsCpu, type SampleLabelsOptions } from "./cpu/sample_labels.t
 export { argmaxCpu } from "./cpu/argmax.ts";
 export { copyColumnsCpu } from "./cpu/copy_columns.ts";
 export * from "./llama/mod.ts";
+/** RoPE scaling of a `LlamaConfig` (`rope_scaling`: `linear` or `llama3`). */
+export type { RopeScaling } from "./model/config.ts";

@@ -14,6 +14,9 @@ import source from "./swiglu.wgsl" with { type: "text" };
 import backwardSource from "./swiglu_backward.wgsl" with { type: "text" };
 import backwardVec4Source from "./swiglu_backward_vec4.wgsl" with { type: "text" };
 import vec4Source from "./swiglu_vec4.wgsl" with { type: "text" };
+import textureSource from "./swiglu_texture.wgsl" with { type: "text" };
+import backwardTextureSource from "./swiglu_backward_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 
 /** SwiGLU forward, one element per invocation. */
 export const swigluKernel: Kernel = { name: "swiglu", source, bindings: ["uniform", "read", "read_write"] };
@@ -30,6 +33,20 @@ export const swigluVec4Kernel: Kernel = {
   name: "swiglu_vec4",
   source: vec4Source,
   bindings: ["uniform", "read", "read_write"],
+};
+
+/** SwiGLU forward reading gu from a flat texture copy (CPU rasterisers; see `flat_texture.ts`). */
+export const swigluTextureKernel: Kernel = {
+  name: "swiglu_texture",
+  source: textureSource,
+  bindings: ["uniform", "texture_read", "read_write"],
+};
+
+/** SwiGLU backward reading gu and dAct from flat texture copies (CPU rasterisers). */
+export const swigluBackwardTextureKernel: Kernel = {
+  name: "swiglu_backward_texture",
+  source: backwardTextureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
 };
 
 /** SwiGLU backward, four consecutive columns (one vec4) per invocation. */
@@ -93,6 +110,14 @@ function recordForward(gu: Tensor, act: Tensor, vec4: boolean): void {
   const inter = dims("swiglu", gu, act);
   if (gu.buffer === act.buffer) throw new TypeError("swiglu: act must not share gu's buffer");
   if (act.size === 0) return;
+  if (vec4 && swigluVec4Aligned(inter) && gu.gpu.software) {
+    gu.gpu.dispatch(swigluTextureKernel, {
+      params: new Params().u32(act.size / 4, inter / 4),
+      resources: [flatTexture(gu.gpu, "swiglu-gu", gu.buffer, gu.size), act.buffer],
+      workgroups: linearGrid(gu.gpu, act.size / 4),
+    });
+    return;
+  }
   if (vec4 && swigluVec4Aligned(inter)) {
     gu.gpu.dispatch(swigluVec4Kernel, {
       params: new Params().u32(act.size / 4, inter / 4),
@@ -140,6 +165,19 @@ function recordBackward(gu: Tensor, dAct: Tensor, dGu: Tensor, vec4: boolean): v
     throw new TypeError("swigluBackward: dGu must not share a buffer with an input");
   }
   if (dAct.size === 0) return;
+  if (vec4 && swigluVec4Aligned(inter) && gu.gpu.software) {
+    const gpu = gu.gpu;
+    gpu.dispatch(swigluBackwardTextureKernel, {
+      params: new Params().u32(dAct.size / 4, inter / 4),
+      resources: [
+        flatTexture(gpu, "swiglu-gu", gu.buffer, gu.size),
+        flatTexture(gpu, "swiglu-dact", dAct.buffer, dAct.size),
+        dGu.buffer,
+      ],
+      workgroups: linearGrid(gpu, dAct.size / 4),
+    });
+    return;
+  }
   if (vec4 && swigluVec4Aligned(inter)) {
     gu.gpu.dispatch(swigluBackwardVec4Kernel, {
       params: new Params().u32(dAct.size / 4, inter / 4),

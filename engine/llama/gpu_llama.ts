@@ -11,6 +11,7 @@ import { copyColumns } from "../kernels/copy_columns.ts";
 import type { AttentionTexture } from "../kernels/attention_texture.ts";
 import { crossEntropy } from "../kernels/cross_entropy.ts";
 import { ropeTable } from "../kernels/rope_table.ts";
+import { ropeInverseFrequencies } from "../model/rope_frequencies.ts";
 import { sampleLabels } from "../kernels/sample_labels.ts";
 import type { LlamaConfig } from "../model/config.ts";
 import { BLOCK_LINEARS, linearName, LM_HEAD } from "../model/param_names.ts";
@@ -302,7 +303,8 @@ export class GpuLlama implements TrainableModel {
       this.#rope?.destroy();
       this.#ropePositions = Math.max(positions, 64, 2 * this.#ropePositions);
       const { headDim, ropeTheta } = this.config;
-      this.#rope = Tensor.from(this.gpu, ropeTable(this.#ropePositions, headDim, ropeTheta));
+      const invFreq = ropeInverseFrequencies(this.config);
+      this.#rope = Tensor.from(this.gpu, ropeTable(this.#ropePositions, headDim, ropeTheta, invFreq));
     }
     return this.#rope;
   }

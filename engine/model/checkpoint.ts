@@ -49,16 +49,25 @@ const IGNORED_TENSOR = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
  * ```
  */
 export function loadCheckpoint(configJson: unknown, safetensorsBytes: Uint8Array): Checkpoint {
-  let json = configJson;
-  if (typeof configJson === "string") {
-    try {
-      json = JSON.parse(configJson);
-    } catch (error) {
-      throw new SyntaxError(`${PREFIX}: config.json is not valid JSON (${(error as Error).message})`);
-    }
-  }
-  const config = parseLlamaConfig(json);
-  const tensors = readSafetensors(safetensorsBytes).tensors;
+  const config = parseLlamaConfig(parseCheckpointJson(configJson, "config.json"));
+  return checkpointFromTensors(config, readSafetensors(safetensorsBytes).tensors, "model.safetensors");
+}
+
+/**
+ * Checks tensors read from one or more safetensors files against a config and keeps the model's
+ * parameters, as {@linkcode loadCheckpoint} does (F16 and BF16 already widened to float32 by the reader).
+ *
+ * @param config The validated configuration.
+ * @param tensors Every tensor of the checkpoint, by name.
+ * @param fileName What holds the tensors, for messages.
+ * @returns The configuration and parameters.
+ * @throws {TypeError | RangeError} As {@linkcode loadCheckpoint}.
+ */
+export function checkpointFromTensors(
+  config: LlamaConfig,
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  fileName: string,
+): Checkpoint {
   // The layer count first, from the tensors' names: listing every expected tensor of a config that claims
   // billions of layers would exhaust memory before the first missing tensor is found.
   const layersInFile = 1 + Math.max(
@@ -67,7 +76,7 @@ export function loadCheckpoint(configJson: unknown, safetensorsBytes: Uint8Array
   );
   if (config.numHiddenLayers > layersInFile) {
     throw new RangeError(
-      `${PREFIX}: config.json num_hidden_layers is ${config.numHiddenLayers} but model.safetensors holds ` +
+      `${PREFIX}: config.json num_hidden_layers is ${config.numHiddenLayers} but ${fileName} holds ` +
         `tensors of ${layersInFile} layer${layersInFile === 1 ? "" : "s"}`,
     );
   }
@@ -96,6 +105,23 @@ export function loadCheckpoint(configJson: unknown, safetensorsBytes: Uint8Array
     );
   }
   return { config, params };
+}
+
+/**
+ * Parses a checkpoint's JSON file given as text; an already parsed value is returned as is.
+ *
+ * @param text The file's text, or its parsed value.
+ * @param fileName The file's name, for the message.
+ * @returns The parsed value.
+ * @throws {SyntaxError} When the text is not JSON.
+ */
+export function parseCheckpointJson(text: unknown, fileName: string): unknown {
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`${PREFIX}: ${fileName} is not valid JSON (${(error as Error).message})`);
+  }
 }
 
 function checkTensor(

@@ -30,7 +30,27 @@ export interface LlamaConfig {
   tieWordEmbeddings: boolean;
   /** Std of the normal initialisation of embeddings and linear weights (`initializer_range`). */
   initializerRange: number;
+  /**
+   * RoPE frequency scaling (`rope_scaling`, or transformers v5 `rope_parameters`); absent for plain RoPE.
+   * See `ropeInverseFrequencies` for how each type scales the frequencies.
+   */
+  ropeScaling?: RopeScaling;
 }
+
+/**
+ * RoPE scaling types this engine implements, as transformers names them: `linear` divides every inverse
+ * frequency by `factor`; `llama3` divides the low frequencies by `factor`, keeps the high ones and
+ * interpolates between (Llama 3.1).
+ */
+export type RopeScaling =
+  | { ropeType: "linear"; factor: number }
+  | {
+    ropeType: "llama3";
+    factor: number;
+    lowFreqFactor: number;
+    highFreqFactor: number;
+    originalMaxPositionEmbeddings: number;
+  };
 
 const PREFIX = "Cannot read config.json";
 
@@ -42,7 +62,8 @@ const PREFIX = "Cannot read config.json";
  * @param json The parsed `config.json`.
  * @returns The validated configuration.
  * @throws {TypeError} When a field is missing, of the wrong type or out of range, or the model uses
- * a feature this harness does not implement (biases, RoPE scaling, an activation other than SiLU).
+ * a feature this harness does not implement (biases, RoPE scaling other than `linear` and `llama3`, an
+ * activation other than SiLU).
  * @throws {RangeError} When the head counts and widths are inconsistent.
  * @example
  * ```ts
@@ -64,11 +85,7 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
   const kvHeads = field(c, "num_key_value_heads", POSITIVE_INT, { fallback: heads, nullable: true });
   const explicitHeadDim = field(c, "head_dim", POSITIVE_INT, { fallback: undefined, nullable: true });
   const ropeParameters = field(c, "rope_parameters", OBJECT, { fallback: {}, nullable: true });
-  field(ropeParameters, "rope_type", DEFAULT_ROPE, {
-    fallback: "default",
-    label: "rope_parameters.rope_type",
-  });
-  field(c, "rope_scaling", NULL, { fallback: null });
+  const ropeScaling = readRopeScaling(c, ropeParameters);
   field(c, "hidden_act", SILU, { fallback: "silu" });
   field(c, "attention_bias", NO_BIAS, { fallback: false });
   field(c, "mlp_bias", NO_BIAS, { fallback: false });
@@ -91,8 +108,49 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
     tieWordEmbeddings: field(c, "tie_word_embeddings", BOOLEAN, { fallback: false }),
     initializerRange: field(c, "initializer_range", POSITIVE_NUMBER, { fallback: 0.02 }),
   };
+  if (ropeScaling !== null) config.ropeScaling = ropeScaling;
   checkHeads(config, explicitHeadDim);
   return config;
+}
+
+/**
+ * The RoPE scaling of a config: `rope_scaling` (transformers v4; type in `rope_type` or the older `type`)
+ * or, when that is absent or null, transformers v5 `rope_parameters`. Type `default` is no scaling.
+ */
+function readRopeScaling(
+  c: Record<string, unknown>,
+  ropeParameters: Record<string, unknown>,
+): RopeScaling | null {
+  let block: Record<string, unknown> = ropeParameters;
+  let label = "rope_parameters";
+  if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
+    block = field(c, "rope_scaling", OBJECT);
+    label = "rope_scaling";
+  }
+  const typeKey = block.rope_type === undefined && block.type !== undefined ? "type" : "rope_type";
+  const ropeType = field(block, typeKey, ROPE_TYPE, {
+    fallback: "default" as const,
+    label: `${label}.${typeKey}`,
+  });
+  if (ropeType === "default") return null;
+  const number = (key: string, requirement: Requirement<number>) =>
+    field<number>(block, key, requirement, undefined, `${label}.${key}`);
+  const factor = number("factor", POSITIVE_NUMBER);
+  if (ropeType === "linear") return { ropeType, factor };
+  const scaling: Extract<RopeScaling, { ropeType: "llama3" }> = {
+    ropeType,
+    factor,
+    lowFreqFactor: number("low_freq_factor", POSITIVE_NUMBER),
+    highFreqFactor: number("high_freq_factor", POSITIVE_NUMBER),
+    originalMaxPositionEmbeddings: number("original_max_position_embeddings", POSITIVE_INT),
+  };
+  if (!(scaling.highFreqFactor > scaling.lowFreqFactor)) {
+    throw new RangeError(
+      `${PREFIX}: ${label}.high_freq_factor=${scaling.highFreqFactor} must exceed ` +
+        `${label}.low_freq_factor=${scaling.lowFreqFactor}`,
+    );
+  }
+  return scaling;
 }
 
 function checkHeads(config: LlamaConfig, explicitHeadDim: number | undefined): void {
@@ -142,13 +200,9 @@ const OBJECT: Requirement<Record<string, unknown>> = {
   test: (v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v),
   phrase: "must be an object",
 };
-const NULL: Requirement<null> = {
-  test: (v): v is null => v === null,
-  phrase: "must be null (no RoPE scaling is supported)",
-};
-const DEFAULT_ROPE: Requirement<"default"> = {
-  test: (v): v is "default" => v === "default",
-  phrase: 'must be "default" (no RoPE scaling is supported)',
+const ROPE_TYPE: Requirement<"default" | "linear" | "llama3"> = {
+  test: (v): v is "default" | "linear" | "llama3" => v === "default" || v === "linear" || v === "llama3",
+  phrase: 'must be "default", "linear" or "llama3" (the RoPE types supported)',
 };
 const SILU: Requirement<"silu"> = { test: (v): v is "silu" => v === "silu", phrase: 'must be "silu"' };
 const NO_BIAS: Requirement<false> = {
@@ -172,13 +226,16 @@ function field<T, F = T>(
   key: string,
   requirement: Requirement<T>,
   optional?: Optional<F>,
+  requiredLabel?: string,
 ): T | F {
   const value = object[key];
   if (optional !== undefined && (value === undefined || (optional.nullable && value === null))) {
     return optional.fallback;
   }
   if (!requirement.test(value)) {
-    throw new TypeError(`${PREFIX}: ${optional?.label ?? key} ${requirement.phrase}, got ${describe(value)}`);
+    throw new TypeError(
+      `${PREFIX}: ${optional?.label ?? requiredLabel ?? key} ${requirement.phrase}, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -204,7 +261,7 @@ export function configToJson(config: LlamaConfig): Record<string, unknown> {
     hidden_act: "silu",
     rms_norm_eps: config.rmsNormEps,
     rope_theta: config.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: ropeScalingToJson(config.ropeScaling),
     vocab_size: config.vocabSize,
     max_position_embeddings: config.maxPositionEmbeddings,
     tie_word_embeddings: config.tieWordEmbeddings,
@@ -218,6 +275,18 @@ export function configToJson(config: LlamaConfig): Record<string, unknown> {
   };
   parseLlamaConfig(json);
   return json;
+}
+
+function ropeScalingToJson(scaling: RopeScaling | undefined): Record<string, unknown> | null {
+  if (scaling === undefined) return null;
+  if (scaling.ropeType === "linear") return { rope_type: "linear", factor: scaling.factor };
+  return {
+    rope_type: "llama3",
+    factor: scaling.factor,
+    low_freq_factor: scaling.lowFreqFactor,
+    high_freq_factor: scaling.highFreqFactor,
+    original_max_position_embeddings: scaling.originalMaxPositionEmbeddings,
+  };
 }
 
 function describe(value: unknown): string {

@@ -11,3 +11,6 @@ export * from "./params.ts";
 export * from "./prng.ts";
 export * from "./init_params.ts";
 export * from "./checkpoint.ts";
+export * from "./rope_frequencies.ts";
+export type { SafetensorsTensor } from "../io/safetensors.ts";
+export * from "./sharded_checkpoint.ts";

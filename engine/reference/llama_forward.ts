@@ -19,6 +19,7 @@ import { embeddingForward } from "./embedding.ts";
 import { linearForward } from "./linear.ts";
 import { rmsNormForward } from "./rmsnorm.ts";
 import { ropeForward, ropeTables } from "./rope.ts";
+import { ropeInverseFrequencies } from "../model/rope_frequencies.ts";
 import { swigluForward } from "./swiglu.ts";
 
 /** Token ids of B sequences of equal length T; token t of a sequence has position t. */
@@ -102,7 +103,7 @@ export function llamaForward(
     throw new RangeError(`llamaForward(): ids has ${tokens.ids.length} values, expected batch·seqLen = ${n}`);
   }
   const p = (name: string) => params.get(name)!;
-  const rope = ropeTables(seqLen, hd, config.ropeTheta);
+  const rope = ropeTables(seqLen, hd, config.ropeTheta, ropeInverseFrequencies(config));
   const attentionDims = { batch, seqLen, heads, kvHeads, headDim: hd };
   let x = embeddingForward(tokens.ids, p(EMBED_TOKENS), config.vocabSize, d);
   const blocks: BlockActivations[] = [];

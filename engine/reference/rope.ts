@@ -26,6 +26,7 @@ export interface RopeDims {
  * @param seqLen Number of positions.
  * @param headDim Head width hd, even.
  * @param theta RoPE base θ (`rope_theta`).
+ * @param invFreq hd/2 inverse frequencies to use instead of θ's (scaled RoPE; angle t·invFreq[j mod hd/2]).
  * @returns cos and sin, each [seqLen, headDim] row-major.
  * @throws {RangeError} When `headDim` is odd.
  */
@@ -33,6 +34,7 @@ export function ropeTables(
   seqLen: number,
   headDim: number,
   theta: number,
+  invFreq?: Float64Array | null,
 ): { cos: Float64Array; sin: Float64Array } {
   if (headDim % 2 !== 0) throw new RangeError(`ropeTables(): headDim must be even, got ${headDim}`);
   const half = headDim / 2;
@@ -40,7 +42,7 @@ export function ropeTables(
   const sin = new Float64Array(seqLen * headDim);
   for (let t = 0; t < seqLen; t++) {
     for (let j = 0; j < headDim; j++) {
-      const angle = t / theta ** ((2 * (j % half)) / headDim);
+      const angle = invFreq ? t * invFreq[j % half] : t / theta ** ((2 * (j % half)) / headDim);
       cos[t * headDim + j] = Math.cos(angle);
       sin[t * headDim + j] = Math.sin(angle);
     }

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { atomicWrite } from "../run/atomic_write.ts";
 import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
 import { readTokenizedCorpus, readWorldArtifact, STAGES } from "../stages/mod.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
 import { fitCorpus } from "../stages/factors_stage.ts";
+import { HF_TOKENIZER_FILES, runTokenizer } from "../stages/run_tokenizer.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
 
@@ -15,7 +15,8 @@ const HELP = `Usage: deno task export [MANIFEST] --setup NAME --out DIR [--set P
 Runs the setup's stages (cached ones are reused) and writes exactly what the harness scored, so any
 PyTorch influence library can recompute from the same inputs:
   config.json, model.safetensors   the model (Hugging Face Llama format)
-  tokenizer.json                   the character vocabulary
+  vocab.json                       the project's character vocabulary (its own format, not Hugging Face's),
+  or tokenizer.json (+ tokenizer_config.json)  the Hugging Face tokenizer the run used, as the checkpoint has it
   docs.jsonl         {"id", "input_ids"} per document, BOS and EOS included, in score-column order
   fit.jsonl          {"id", "input_ids"} of the documents the curvature factors were fitted on
   queries.jsonl      {"id", "prompt_ids", "completion_ids"}: the scored queries, the model's own completions
@@ -51,7 +52,8 @@ async function main(): Promise<number> {
     ? readSafetensors(fitFile).tensors.get("documents")!.data as Int32Array
     : new Int32Array();
 
-  const tok = defaultTokenizer();
+  const run = await runTokenizer(manifest);
+  const tok = run.tokenizer;
   const scored = JSON.parse(await Deno.readTextFile(join(art("query_gradients").dir, "queries.json")));
   const completions = new Map(
     (await Deno.readTextFile(join(art("complete").dir, "completions.jsonl"))).split("\n").filter((l) => l)
@@ -77,10 +79,19 @@ async function main(): Promise<number> {
   const model = art("model").dir;
   await atomicWrite(join(out, PROXY_FILES.config), await Deno.readFile(join(model, PROXY_FILES.config)));
   await atomicWrite(join(out, PROXY_FILES.weights), await Deno.readFile(join(model, PROXY_FILES.weights)));
-  await atomicWrite(
-    join(out, "tokenizer.json"),
-    await Deno.readFile(join(art("tokenize").dir, "tokenizer.json")),
-  );
+  // The tokenize stage keeps the tokenizer it used as tokenizer.json: the character vocabulary is written
+  // out as vocab.json, so that no tool takes it for a Hugging Face tokenizer.json.
+  if (run.kind === "character") {
+    await atomicWrite(
+      join(out, "vocab.json"),
+      await Deno.readFile(join(art("tokenize").dir, "tokenizer.json")),
+    );
+  } else {
+    for (const name of Object.values(HF_TOKENIZER_FILES)) {
+      const bytes = await Deno.readFile(join(art("tokenize").dir, name)).catch(() => null);
+      if (bytes !== null) await atomicWrite(join(out, name), bytes);
+    }
+  }
   await atomicWrite(join(out, "docs.jsonl"), corpus.documentIds.map((_, i) => docLine(i)).join("\n") + "\n");
   await atomicWrite(
     join(out, "fit.jsonl"),

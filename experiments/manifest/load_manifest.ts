@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { manifestFileSchema, manifestParseSchema } from "../schema/manifest_schema.ts";
 import { setupSchema, type SetupSettings } from "../schema/setup_schema.ts";
 import type { AnalysesSettings, ReportSettings } from "../schema/analyses_schema.ts";
+import type { CorpusSettings } from "../schema/manifest_schema.ts";
 import type { QueriesConfig, WorldConfig } from "../../fixtures/world/config.ts";
 import { checkLimits } from "./check_limits.ts";
 import { deepMerge } from "./deep_merge.ts";
@@ -34,6 +35,8 @@ export interface ResolvedManifest {
   world: WorldConfig;
   /** Query counts per set. */
   queries: QueriesConfig;
+  /** Your own documents instead of the synthetic world; absent when the manifest has none. */
+  corpus?: CorpusSettings;
   /** Setups in manifest order. */
   setups: ResolvedSetup[];
   /** Settings of the findings' analyses. */
@@ -114,6 +117,13 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
         },
       });
     }
+    if ((top.data.corpus === undefined) !== (top.data.queries.path === undefined)) {
+      problems.push(
+        top.data.corpus === undefined
+          ? "queries.path needs corpus.path: your own queries are asked about your own documents"
+          : "corpus.path needs queries.path: the generated queries ask about the synthetic world",
+      );
+    }
     if (problems.length === 0) {
       const byName = new Map(setups.map((s) => [s.name, s]));
       problems.push(...checkLimits(top.data.world, top.data.queries, top.data.analyses, byName));
@@ -131,6 +141,7 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
     seed: m.seed,
     world: worldSeedGiven ? m.world : { ...m.world, seed: deriveSeed(m.seed, "world") },
     queries: m.queries,
+    ...(m.corpus === undefined ? {} : { corpus: m.corpus }),
     setups,
     analyses: m.analyses,
     report: m.report,

@@ -5,6 +5,7 @@ import {
   type WorldConfig,
   worldConfigSchema,
 } from "../../fixtures/world/config.ts";
+import { type ProcedureName, PROCEDURES } from "../../fixtures/world/types.ts";
 import { setupSchema, type SetupSettings } from "./setup_schema.ts";
 import {
   analysesSchema,
@@ -33,6 +34,8 @@ export interface ManifestFile {
   world: WorldConfig;
   /** How many queries each query set holds. */
   queries: QueriesConfig;
+  /** Your own documents instead of the synthetic world (absent: the synthetic world). */
+  corpus?: CorpusSettings;
   /** Base block shared by every setup. */
   setupDefaults: SetupSettings;
   /** The compared setups, by name. */
@@ -49,6 +52,25 @@ export interface ParsedManifestFile extends Omit<ManifestFile, "setups"> {
   setups: Record<string, Record<string, unknown>>;
 }
 
+/** Your own pretraining documents, in place of the synthetic world. */
+export interface CorpusSettings {
+  /** JSONL file, relative to the manifest: one `{id, text, source?}` per line. */
+  path: string;
+  /** Words that mark a document as demonstrating a procedure (for F4), by procedure; case-insensitive. */
+  procedureKeywords?: Partial<Record<ProcedureName, string[]>>;
+}
+
+const corpusSchema = z.object({
+  path: z.string().min(1).describe(
+    "JSONL file of your own scored documents, relative to the manifest: one {id, text, source?} per line.",
+  ),
+  procedureKeywords: z.partialRecord(z.enum(PROCEDURES), z.array(z.string().min(1)).min(1)).optional()
+    .describe(
+      "Words that mark a document as demonstrating a procedure (case-insensitive), by procedure name; " +
+        "without them the procedure findings are not available for this corpus.",
+    ),
+}).strict();
+
 /** Whether two types are mutually assignable (a compile-time check of the schemas' outputs). */
 type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -63,6 +85,9 @@ const manifestFileObject = z.object({
   ),
   world: worldConfigSchema.prefault({}).describe("The synthetic pretraining world."),
   queries: queriesConfigSchema.prefault({}).describe("How many queries each query set holds."),
+  corpus: corpusSchema.optional().describe(
+    "Your own documents instead of the synthetic world (with queries.path); absent: the synthetic world.",
+  ),
   setupDefaults: setupSchema.prefault({}).describe("Base block shared by every setup."),
   setups: z.record(z.string().regex(SETUP_NAME), setupSchema).refine((s) => Object.keys(s).length > 0, {
     message: "must name at least one setup",

@@ -3,7 +3,6 @@ import { acquireDevice } from "../../engine/mod.ts";
 import { writeSafetensors } from "../../engine/io/mod.ts";
 import { DocumentScorer } from "../../engine/influence/gpu/mod.ts";
 import { initParams } from "../../engine/model/mod.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { BM25_DEFAULTS, bm25Scores } from "../../reports/analyses/bm25.ts";
 import type { StageDef } from "../run/stage.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
@@ -12,6 +11,7 @@ import { type QueriesFile, rawQueryGradients } from "./query_gradients_stage.ts"
 import { SCORE_PRODUCT_DOCUMENTS, scoreDocumentRange, scoringDevice } from "./scores_stage.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
+import { runTokenizer } from "./run_tokenizer.ts";
 
 /** `controls.json` of the controls stage. */
 export interface ControlsFile {
@@ -77,7 +77,7 @@ export const controlsStage: StageDef = {
     const trained = await readInfluenceModel(ctx.inputs.model.dir, setup.influence);
     const seed = setup.training.seed;
     const model = { ...trained, params: initParams(trained.config, seed) };
-    const tok = defaultTokenizer();
+    const tok = (await runTokenizer(ctx.manifest)).tokenizer;
     const prompts = rows.map((q) => tok.encode(q.prompt, { bos: true }));
     const completions = rows.map((q) => tok.encode(q.completion, { eos: true }));
     const untrained = new Float64Array(nq * nd);

@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import { acquireDevice } from "../../engine/mod.ts";
-import { loadCheckpoint, paramCount, saveCheckpoint } from "../../engine/model/mod.ts";
+import {
+  type Checkpoint,
+  loadCheckpoint,
+  loadShardedCheckpoint,
+  paramCount,
+  parseShardIndex,
+  saveCheckpoint,
+  SHARD_INDEX_FILE,
+} from "../../engine/model/mod.ts";
 import { sha256Hex } from "../run/hash.ts";
 import type { Progress } from "../run/progress.ts";
 import type { StageDef } from "../run/stage.ts";
@@ -8,7 +16,7 @@ import { UserError } from "../run/user_error.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
 import { trainProxy } from "../train/train_proxy.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { runTokenizer } from "./run_tokenizer.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 
 /** What the model stage records about a setup's model. */
@@ -23,7 +31,8 @@ export interface ModelSummary {
 /**
  * Stage `model` (per setup): the setup's weights, as `config.json` + `model.safetensors` (Hugging Face
  * Llama format). A setup that names a `checkpoint` folder loads and validates it (shapes against its
- * config.json, vocabulary against the tokenizer); otherwise the proxy is trained here from `model` and
+ * config.json, vocabulary against the tokenizer); a sharded one (`model.safetensors.index.json`) is joined
+ * into one float32 `model.safetensors`; otherwise the proxy is trained here from `model` and
  * `training`, with its resumable training state in the stage's work folder.
  */
 export const modelStage: StageDef = {
@@ -38,13 +47,21 @@ export const modelStage: StageDef = {
   },
   async run(ctx) {
     const setup = ctx.setup!;
-    const vocab = (ctx.inputs.tokenize.meta.summary as { vocabSize: number }).vocabSize;
+    const tokenized = ctx.inputs.tokenize.meta.summary as {
+      vocabSize: number;
+      tokenizer?: string;
+      longestDocument: number;
+      longestQuery: number;
+    };
+    const vocab = tokenized.vocabSize;
     const dir = checkpointDir(ctx.manifest, setup);
     let bytes: Uint8Array;
     let configJson: string;
     let training: Record<string, unknown> | null = null;
+    let joined: Checkpoint | null = null;
     if (dir !== null) {
-      ({ bytes, configJson } = await readCheckpoint(dir, ctx.manifest, setup.name));
+      ({ bytes, configJson, joined } = await readCheckpoint(dir, ctx.manifest, setup.name));
+      if (joined !== null) ({ bytes, configJson } = saveCheckpoint(joined.config, joined.params));
       training = await Deno.readTextFile(join(dir, PROXY_FILES.record)).then(
         (t) => JSON.parse(t) as Record<string, unknown>,
         () => null,
@@ -85,10 +102,20 @@ export const modelStage: StageDef = {
         `Cannot load the model of setup ${setup.name} from "${dir}": ${(error as Error).message}`,
       );
     }
-    if (loaded.config.vocabSize !== vocab) {
+    // A Hugging Face model's embedding may have more rows than its tokenizer has ids (padded vocabularies).
+    const hf = tokenized.tokenizer === "huggingface";
+    if (hf ? loaded.config.vocabSize < vocab : loaded.config.vocabSize !== vocab) {
       throw new UserError(
         `Cannot use the model of setup ${setup.name} from "${dir}": its vocab_size is ${loaded.config.vocabSize}, ` +
           `the tokenizer has ${vocab} entries (was it trained with another tokenizer?)`,
+      );
+    }
+    const longest = Math.max(tokenized.longestDocument, tokenized.longestQuery + setup.maxCompletionTokens);
+    if (hf && loaded.config.maxPositionEmbeddings < longest) {
+      throw new UserError(
+        `Cannot use the model of setup ${setup.name} from "${join(dir!, PROXY_FILES.config)}": ` +
+          `max_position_embeddings is ${loaded.config.maxPositionEmbeddings}, but the longest document or ` +
+          `query with its completion takes ${longest} tokens`,
       );
     }
     await Deno.writeFile(join(ctx.outDir, PROXY_FILES.weights), bytes);
@@ -105,9 +132,12 @@ export const modelStage: StageDef = {
 
 /** The two files of a checkpoint folder, read, hashed and validated. */
 interface CheckpointFiles {
+  /** model.safetensors; empty for a sharded checkpoint. */
   bytes: Uint8Array;
   configJson: string;
   hashes: Record<string, string>;
+  /** A sharded checkpoint, loaded (its shards joined); null for one model.safetensors. */
+  joined: Checkpoint | null;
 }
 
 /**
@@ -134,20 +164,62 @@ async function readCheckpoint(
     }
   };
   const configBytes = await read(PROXY_FILES.config);
-  const bytes = await read(PROXY_FILES.weights);
-  const hashes = {
-    [PROXY_FILES.config]: await sha256Hex(configBytes),
-    [PROXY_FILES.weights]: await sha256Hex(bytes),
-  };
   const configJson = new TextDecoder().decode(configBytes);
+  const sharded = !(await exists(join(dir, PROXY_FILES.weights))) &&
+    await exists(join(dir, SHARD_INDEX_FILE));
+  let bytes = new Uint8Array();
+  let joined: Checkpoint | null = null;
+  const hashes: Record<string, string> = { [PROXY_FILES.config]: await sha256Hex(configBytes) };
   let config;
-  try {
-    config = loadCheckpoint(configJson, bytes).config;
-  } catch (error) {
-    throw new UserError(checkpointMessage(cannot, dir, (error as Error).message));
+  if (sharded) {
+    const indexBytes = await read(SHARD_INDEX_FILE);
+    hashes[SHARD_INDEX_FILE] = await sha256Hex(indexBytes);
+    const indexJson = new TextDecoder().decode(indexBytes);
+    try {
+      const shards = new Map<string, Uint8Array>();
+      for (const file of parseShardIndex(indexJson).files) {
+        const shard = await read(file);
+        hashes[file] = await sha256Hex(shard);
+        shards.set(file, shard);
+      }
+      joined = loadShardedCheckpoint(configJson, indexJson, shards);
+      config = joined.config;
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(checkpointMessage(cannot, dir, (error as Error).message, SHARD_INDEX_FILE));
+    }
+  } else {
+    bytes = await read(PROXY_FILES.weights);
+    hashes[PROXY_FILES.weights] = await sha256Hex(bytes);
+    try {
+      config = loadCheckpoint(configJson, bytes).config;
+    } catch (error) {
+      throw new UserError(checkpointMessage(cannot, dir, (error as Error).message));
+    }
   }
   const configPath = join(dir, PROXY_FILES.config);
-  const vocab = defaultTokenizer().vocabSize;
+  if (config.headDim % 4 !== 0) {
+    throw new UserError(
+      `${cannot} from "${configPath}": the head width hidden_size/num_attention_heads = ${config.headDim} ` +
+        "must be a multiple of 4 for the GPU engine",
+    );
+  }
+  const run = await runTokenizer(manifest);
+  const vocab = run.tokenizer.vocabSize;
+  if (run.kind === "huggingface") {
+    if (config.vocabSize < vocab) {
+      throw new UserError(
+        `${cannot} from "${configPath}": vocab_size must be at least ${vocab} (the ids of ` +
+          `"${join(run.dir!, "tokenizer.json")}"), got ${config.vocabSize}`,
+      );
+    }
+    // The tokenizer is part of what the setup's completions depend on (the complete stage reads no
+    // tokenize artifact), so its files count among the checkpoint's.
+    const tokenizerFiles = (run.settings.tokenizer as { files: Record<string, string | null> }).files;
+    for (const [name, hash] of Object.entries(tokenizerFiles)) if (hash !== null) hashes[name] = hash;
+    // Documents are checked against the context once tokenized (the model stage's run).
+    return { bytes, configJson, hashes, joined };
+  }
   if (config.vocabSize !== vocab) {
     throw new UserError(
       `${cannot} from "${configPath}": vocab_size must be ${vocab} (the tokenizer's entries), got ` +
@@ -161,13 +233,22 @@ async function readCheckpoint(
         `to hold a document with BOS and EOS, got ${config.maxPositionEmbeddings}`,
     );
   }
-  return { bytes, configJson, hashes };
+  return { bytes, configJson, hashes, joined };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** One line for a checkpoint that does not load: the file at fault, without the loader's own prefix. */
-function checkpointMessage(cannot: string, dir: string, message: string): string {
+function checkpointMessage(
+  cannot: string,
+  dir: string,
+  message: string,
+  weights: string = PROXY_FILES.weights,
+): string {
   const configFault = /^Cannot (read config\.json|load checkpoint: config\.json)/.test(message);
-  const file = join(dir, configFault ? PROXY_FILES.config : PROXY_FILES.weights);
+  const file = join(dir, configFault ? PROXY_FILES.config : weights);
   const detail = message.replace(/^Cannot (read config\.json|load checkpoint|read safetensors): /, "");
   return `${cannot} from "${file}": ${detail}`;
 }

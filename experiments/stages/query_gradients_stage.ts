@@ -9,7 +9,6 @@ import {
   truncateRankGpu,
 } from "../../engine/influence/gpu/mod.ts";
 import { readTensors, Tensor } from "../../engine/tensor.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { Gpu } from "../../engine/gpu.ts";
 import { UserError } from "../run/user_error.ts";
@@ -20,6 +19,7 @@ import { sha256Hex } from "../run/hash.ts";
 import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import { readWorldArtifact } from "./world_stage.ts";
+import { runTokenizer } from "./run_tokenizer.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 
 /** Queries per forward/backward batch. */
@@ -108,7 +108,7 @@ export const queryGradientsStage: StageDef = {
     }
     const factors = decodeFactors(factorBytes);
     const damping = resolveDamping(influence.strategy, influence.damping, factors);
-    const tok = defaultTokenizer();
+    const tok = (await runTokenizer(ctx.manifest)).tokenizer;
     const prompts = queries.map((q) => tok.encode(q.prompt, { bos: true }));
     const completions = queries.map((q) => tok.encode(q.completion, { eos: true }));
     const gpu = await acquireDevice();

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import type { Document, Query } from "../../fixtures/world/mod.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { defaultTokenizer, type TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { bottomDocuments, topDocuments } from "../../reports/analyses/top_documents.ts";
 import type { PageDocument, QueryPage } from "../../reports/sections/query_pages_section.ts";
 import { readCompletions } from "../influence/select_queries.ts";
@@ -15,6 +15,8 @@ export interface PageSources {
   setup: string;
   scoresDir: string;
   completeDir: string;
+  /** The run's tokenizer (`runTokenizer`); absent: the character tokenizer. */
+  tokenizer?: TextTokenizer;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function queryPages(
     await Deno.readFile(join(src.scoresDir, "token_scores.safetensors")),
   ).tensors.get("values")!.data as Float32Array;
   const tokensOf = new Map(tokenIndex.map((p) => [`${p.query}\n${p.document}`, p]));
-  const tok = defaultTokenizer();
+  const tok = src.tokenizer ?? defaultTokenizer();
 
   const bySet = new Map<string, typeof scores.queries>();
   for (const q of scores.queries) bySet.set(q.query.set, [...(bySet.get(q.query.set) ?? []), q]);
@@ -65,7 +67,9 @@ export async function queryPages(
       const id = scores.documentIds[d];
       const doc = docs.get(id)!;
       const pair = withTokens ? tokensOf.get(`${query.id}\n${id}`) : undefined;
-      const ids = tok.encode(doc.text, { bos: true, eos: true });
+      // Never throws on a character outside the character vocabulary (a corpus of one's own read without
+      // `tokenizer`): its tokens then do not line up with the per-token scores and stay unshaded.
+      const ids = tok.encode(doc.text, { bos: true, eos: true, unknown: "unk" });
       return {
         id,
         score: rowScores[d],

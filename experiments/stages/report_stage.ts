@@ -30,6 +30,7 @@ import { readFindings } from "./analyses_stage.ts";
 import type { Findings } from "../../reports/findings/compute_findings.ts";
 import type { ValidationSummary } from "./validate_stage.ts";
 import { queryPages } from "./query_pages.ts";
+import { runTokenizer } from "./run_tokenizer.ts";
 import { findingRowsWithControls, findingsJson } from "../../reports/findings/findings_table.ts";
 import { findingsSection } from "../../reports/sections/findings_section.ts";
 import { f1Section } from "../../reports/sections/f1_section.ts";
@@ -154,12 +155,15 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const worldData = await readWorldArtifact(ctx.inputs.world.dir);
   const findings = await readFindings(ctx.inputs.analyses.dir);
   const rows = findingRowsWithControls(findings);
+  // The run's own tokenizer shades the pages' tokens (a Hugging Face one for a user's checkpoints).
+  const { tokenizer } = await runTokenizer(ctx.manifest);
   const pages = (await Promise.all(m.setups.map((s) =>
     queryPages(
       {
         setup: s.name,
         scoresDir: ctx.inputs[`scores@${s.name}`].dir,
         completeDir: ctx.inputs[`complete@${s.name}`].dir,
+        tokenizer,
       },
       worldData,
       m.report.queryPages,

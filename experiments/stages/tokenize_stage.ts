@@ -1,26 +1,30 @@
 import { join } from "node:path";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
-import vocab from "../../fixtures/tokenizer/vocab.json" with { type: "json" };
+import { HF_TOKENIZER_FILES, runTokenizer } from "./run_tokenizer.ts";
 import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
 import type { StageDef } from "../run/stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 
 /**
  * Stage `tokenize`: encodes every document as BOS + text + EOS and every query as BOS + prompt
- * (prompt ids) and completion + EOS (completion ids), with the committed character vocabulary.
+ * (prompt ids) and completion + EOS (completion ids), with the run's tokenizer ({@linkcode runTokenizer}: the
+ * committed character vocabulary, or the setups' Hugging Face tokenizer, whose BOS is its own
+ * post-processor's).
  * Writes `documents.safetensors` (`tokens` I32 [total], `offsets` I32 [documents + 1]), the same for the
  * unscored rest of pretraining in `unscored.safetensors`,
  * `queries.safetensors` (`prompt_tokens`, `prompt_offsets`, `completion_tokens`, `completion_offsets`),
- * `ids.json` (`{documents, queries}` ids in row order) and `tokenizer.json`.
+ * `ids.json` (`{documents, queries}` ids in row order) and `tokenizer.json` (the character vocabulary, or the
+ * Hugging Face `tokenizer.json` verbatim, then with its `tokenizer_config.json` when there is one).
  */
 export const tokenizeStage: StageDef = {
   name: "tokenize",
   version: 2,
   perSetup: false,
   deps: ["world"],
-  settings: () => ({ tokenizer: vocab }),
+  settings: async (m) => (await runTokenizer(m)).settings,
   async run(ctx) {
-    const tok = defaultTokenizer();
+    const run = await runTokenizer(ctx.manifest);
+    const tok = run.tokenizer;
     const world = await readWorldArtifact(ctx.inputs.world.dir, { unscored: true });
     const docs = world.documents.map((d) => tok.encode(d.text, { bos: true, eos: true }));
     const [unscoredTokens, unscoredOffsets] = pack(
@@ -60,11 +64,19 @@ export const tokenizeStage: StageDef = {
       unscored: world.unscoredDocuments.map((d) => d.id),
     };
     await Deno.writeTextFile(join(ctx.outDir, "ids.json"), JSON.stringify(ids) + "\n");
-    await Deno.writeTextFile(
-      join(ctx.outDir, "tokenizer.json"),
-      JSON.stringify(tok.toJSON(), null, 1) + "\n",
-    );
+    if (run.dir === null) {
+      await Deno.writeTextFile(
+        join(ctx.outDir, "tokenizer.json"),
+        JSON.stringify(defaultTokenizerVocab(), null, 1) + "\n",
+      );
+    } else {
+      for (const name of Object.values(HF_TOKENIZER_FILES)) {
+        const bytes = await Deno.readFile(join(run.dir, name)).catch(() => null);
+        if (bytes !== null) await Deno.writeFile(join(ctx.outDir, name), bytes);
+      }
+    }
     return {
+      ...(run.kind === "character" ? {} : { tokenizer: run.kind }),
       vocabSize: tok.vocabSize,
       documentTokens: tokens.length,
       unscoredTokens: unscoredTokens.length,
@@ -73,6 +85,10 @@ export const tokenizeStage: StageDef = {
     };
   },
 };
+
+function defaultTokenizerVocab() {
+  return defaultTokenizer().toJSON();
+}
 
 /**
  * Packs token rows into one array and the offsets of each row (row i is `tokens[offsets[i] … offsets[i+1])`).

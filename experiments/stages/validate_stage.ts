@@ -9,7 +9,6 @@ import {
   trackedLayerNames,
 } from "../../engine/influence/mod.ts";
 import { castParams } from "../../engine/model/mod.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { sampleCorrelation } from "simple-statistics";
 import type { StageDef } from "../run/stage.ts";
 import { documentIds } from "../influence/device_batch.ts";
@@ -18,6 +17,7 @@ import { readInfluenceModel } from "../influence/influence_model.ts";
 import { readCompletions } from "../influence/select_queries.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
+import { runTokenizer } from "./run_tokenizer.ts";
 
 /** Query rows and documents the float64 reference recomputes per run (spread over rows and columns). */
 export const VALIDATE_QUERIES = 4;
@@ -88,7 +88,7 @@ export const validateStage: StageDef = {
       ? { eigen: new Map(), lambda: new Map() }
       : decodeFactors(await Deno.readFile(join(ctx.inputs.factors.dir, "factors.safetensors")));
     const damping = resolveDamping(influence.strategy, influence.damping, factors);
-    const tok = defaultTokenizer();
+    const tok = (await runTokenizer(ctx.manifest)).tokenizer;
     const docGrads = columns.map((d) =>
       documentGradient(reference, documentIds(corpus.documents, d), tracked).gradient
     );

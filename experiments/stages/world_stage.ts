@@ -2,20 +2,37 @@ import { join } from "node:path";
 import { findQueryLeaks, generateWorld, summarizeWorld } from "../../fixtures/world/mod.ts";
 import type { Document, Fact, Query } from "../../fixtures/world/mod.ts";
 import type { StageDef } from "../run/stage.ts";
+import { sha256Hex } from "../run/hash.ts";
+import type { ResolvedManifest } from "../manifest/load_manifest.ts";
+import { manifestPath, readUserWorld, summarizeUserWorld } from "./corpus_world.ts";
 
 /**
  * Stage `world`: generates the synthetic pretraining world from the manifest's `world` and `queries`
  * settings. Writes `documents.jsonl` (one scored document with its ground truth per line),
  * `unscored.jsonl` (the rest of pretraining), `queries.jsonl`, `held_out.jsonl` (when `queries.heldOut`
  * asks for held-out prompts), `facts.json` and `summary.json`. Refuses a world in which a query's numbers leak into the corpus.
+ *
+ * With `corpus.path` (and `queries.path`), the manifest's own documents and queries instead, in the same
+ * files ({@linkcode readUserWorld}: no facts, no unscored documents, procedures by keyword), so the later
+ * stages run unchanged; `summary.json` then says `corpus: "user"`.
  */
 export const worldStage: StageDef = {
   name: "world",
   version: 2,
   perSetup: false,
   deps: [],
-  settings: (m) => ({ world: m.world, queries: m.queries }),
+  settings: (m) => m.corpus === undefined ? { world: m.world, queries: m.queries } : userWorldSettings(m),
   async run(ctx) {
+    if (ctx.manifest.corpus !== undefined) {
+      const user = await readUserWorld(ctx.manifest);
+      await Deno.writeTextFile(join(ctx.outDir, "documents.jsonl"), toJsonl(user.documents));
+      await Deno.writeTextFile(join(ctx.outDir, "unscored.jsonl"), "");
+      await Deno.writeTextFile(join(ctx.outDir, "queries.jsonl"), toJsonl(user.queries));
+      await Deno.writeTextFile(join(ctx.outDir, "facts.json"), "[]\n");
+      const summary = summarizeUserWorld(user);
+      await Deno.writeTextFile(join(ctx.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+      return summary;
+    }
     const world = generateWorld(ctx.manifest.world, ctx.manifest.queries);
     const leaks = findQueryLeaks(world);
     if (leaks.length > 0) {
@@ -36,6 +53,16 @@ export const worldStage: StageDef = {
     return summary;
   },
 };
+
+/** The world stage's settings for the manifest's own corpus: the files' contents (sha256), validated. */
+async function userWorldSettings(m: ResolvedManifest): Promise<Record<string, unknown>> {
+  await readUserWorld(m);
+  const hash = async (path: string) => await sha256Hex(await Deno.readFile(manifestPath(m, path)));
+  return {
+    corpus: { sha256: await hash(m.corpus!.path), procedureKeywords: m.corpus!.procedureKeywords ?? {} },
+    queries: { sha256: await hash(m.queries.path!) },
+  };
+}
 
 function toJsonl(rows: readonly unknown[]): string {
   return rows.length === 0 ? "" : rows.map((r) => JSON.stringify(r)).join("\n") + "\n";

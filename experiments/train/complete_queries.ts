@@ -1,5 +1,5 @@
 import { generateGreedy, type GpuLlama, type GreedyOptions } from "../../engine/llama/mod.ts";
-import type { Tokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { Query } from "../../fixtures/world/mod.ts";
 import { accuracyBySet, isCorrect, stepDiagnostics } from "../../reports/analyses/mod.ts";
 
@@ -28,7 +28,7 @@ export interface CompletedQuery {
  */
 export async function completeQueries(
   model: GpuLlama,
-  tokenizer: Tokenizer,
+  tokenizer: TextTokenizer,
   queries: readonly Query[],
   maxNewTokens: number,
   onStep?: GreedyOptions["onStep"],

@@ -215,6 +215,9 @@ Deno.test("export: the model, the scored tokens and the raw scores, consistent w
     await Deno.readFile(join(out, "model.safetensors")),
   );
   assert.equal(model.config.hiddenSize, 16);
+  // The character vocabulary is exported under its own name, not as a Hugging Face tokenizer.json.
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, "vocab.json"))), tok.toJSON());
+  assert.equal(await Deno.stat(join(out, "tokenizer.json")).then(() => true, () => false), false);
   await Deno.remove(dir, { recursive: true });
 });
 

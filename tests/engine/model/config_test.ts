@@ -129,12 +129,22 @@ Deno.test("parseLlamaConfig() rejects features the model does not implement", ()
   rejects(
     { ...MINIMAL, rope_scaling: { rope_type: "llama3", factor: 8 } },
     TypeError,
-    'Cannot read config.json: rope_scaling must be null (no RoPE scaling is supported), got {"rope_type":"llama3","factor":8}',
+    "Cannot read config.json: rope_scaling.low_freq_factor must be a positive number, got nothing",
+  );
+  rejects(
+    { ...MINIMAL, rope_scaling: { type: "dynamic", factor: 2 } },
+    TypeError,
+    'Cannot read config.json: rope_scaling.type must be "default", "linear" or "llama3" (the RoPE types supported), got "dynamic"',
   );
   rejects(
     { ...MINIMAL, rope_parameters: { rope_type: "yarn" } },
     TypeError,
-    'Cannot read config.json: rope_parameters.rope_type must be "default" (no RoPE scaling is supported), got "yarn"',
+    'Cannot read config.json: rope_parameters.rope_type must be "default", "linear" or "llama3" (the RoPE types supported), got "yarn"',
+  );
+  rejects(
+    { ...MINIMAL, rope_scaling: { rope_type: "linear", factor: 0 } },
+    TypeError,
+    "Cannot read config.json: rope_scaling.factor must be a positive number, got 0",
   );
 });
 
