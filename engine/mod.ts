@@ -46,9 +46,9 @@ export { copy, fill, fillKernel } from "./kernels/fill.ts";
 export { LINEAR_WORKGROUP, linearGrid } from "./kernels/grid.ts";
 export { matmul, type MatmulCallOptions } from "./kernels/matmul.ts";
 export {
+  gemmVec4Aligned,
   matmulPackKernel,
   matmulSoftware,
-  gemmVec4Aligned,
   matmulTextureKernel,
   matmulTextureVec4Kernel,
   matmulTransposeKernel,
