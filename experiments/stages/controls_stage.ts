@@ -15,7 +15,7 @@ import { runTokenizer } from "./run_tokenizer.ts";
 
 /** `controls.json` of the controls stage. */
 export interface ControlsFile {
-  /** Query row ids, in the order of the query_gradients and scores stages' rows. */
+  /** Query row ids: the query_gradients and scores stages' own-completion rows, which come first, in order. */
   queries: string[];
   /** Document ids in column order. */
   documents: string[];
@@ -29,8 +29,9 @@ export interface ControlsFile {
 const RANGE_DOCUMENTS = 512;
 
 /**
- * Stage `controls` (per setup): the score matrices of two of the findings' controls, on the same query rows
- * (model's own completions, then the factual gold rows) and documents as the scores stage. The third,
+ * Stage `controls` (per setup): the score matrices of two of the findings' controls, on the same
+ * own-completion query rows (the first rows of the scores stage's; the findings use no gold row) and
+ * documents as the scores stage. The third,
  * `identity` (the trained model's plain gradient dot product), is formed by the scores stage itself.
  *
  * - `lexical`: Okapi BM25 between each row's prompt + completion and each document ({@linkcode bm25Scores}):
@@ -44,7 +45,7 @@ const RANGE_DOCUMENTS = 512;
  */
 export const controlsStage: StageDef = {
   name: "controls",
-  version: 1,
+  version: 2,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "query_gradients"],
   settings: (_m, setup) => ({
@@ -59,16 +60,18 @@ export const controlsStage: StageDef = {
       await Deno.readTextFile(join(ctx.inputs.query_gradients.dir, "queries.json")),
     ) as QueriesFile;
     const world = await readWorldArtifact(ctx.inputs.world.dir);
-    const rows = measuredQueries(
+    const measured = measuredQueries(
       selectQueries(await readCompletions(join(ctx.inputs.complete.dir, "completions.jsonl"))).queries,
       new Map(world.queries.map((q) => [q.id, q.completion])),
     );
-    const ids = rows.map((q) => q.id);
-    if (ids.join("\n") !== queriesFile.ids.join("\n")) {
+    if (measured.map((q) => q.id).join("\n") !== queriesFile.ids.join("\n")) {
       throw new Error(
-        `controls: the query rows differ from the query_gradients stage's (${ids.length} rows)`,
+        `controls: the query rows differ from the query_gradients stage's (${measured.length} rows)`,
       );
     }
+    // The own-completion rows only (they come first): the findings use no gold row.
+    const rows = measured.filter((q) => q.measurement === "own");
+    const ids = rows.map((q) => q.id);
     const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
     const nq = rows.length, nd = corpus.documentIds.length;
 

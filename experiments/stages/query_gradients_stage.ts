@@ -50,6 +50,8 @@ export interface QueriesFile {
    * (the plain gradient dot product); false when the strategy is identity itself.
    */
   rawGradients?: boolean;
+  /** Rows of V kept: the own-completion rows, which come first (the findings use no gold row). */
+  rawRows?: number;
 }
 
 function querySettings(influence: InfluenceSettings) {
@@ -72,12 +74,12 @@ function querySettings(influence: InfluenceSettings) {
  * tokens, prompt positions masked, real labels, weight 1 — then P = (G + λI)⁻¹ V with
  * the setup's strategy (λ from `resolveDamping`), optionally truncated to rank k. Writes
  * `queries.safetensors` (`<layer>` F32 [Q, out, in] per tracked layer: P; and, unless the strategy is
- * identity, `raw.<layer>`: V itself, which the scores stage dots with the documents too, for the identity
- * control) and `queries.json` ({@linkcode QueriesFile}).
+ * identity, `raw.<layer>` F32 [own rows, out, in]: V of the own-completion rows, which the scores stage dots
+ * with the documents too, for the identity control) and `queries.json` ({@linkcode QueriesFile}).
  */
 export const queryGradientsStage: StageDef = {
   name: "query_gradients",
-  version: 4,
+  version: 5,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "factors"],
   settings: (_m, setup) => querySettings(setup!.influence),
@@ -141,12 +143,18 @@ export const queryGradientsStage: StageDef = {
         };
       });
       const rawGradients = influence.strategy !== "identity";
+      // The controls serve the findings, which use the own-completion rows only: those come first.
+      const ownRows = queries.findIndex((q) => q.measurement !== "own");
+      const rawRows = ownRows < 0 ? queries.length : ownRows;
+      if (queries.slice(rawRows).some((q) => q.measurement === "own")) {
+        throw new Error("query_gradients: own-completion rows must precede the gold rows");
+      }
       if (rawGradients) {
         model.layers.forEach((l) => {
           tensors[`raw.${l.name}`] = {
             dtype: "F32",
-            shape: [queries.length, l.outDim, l.inDim],
-            data: v.get(l.name)!,
+            shape: [rawRows, l.outDim, l.inDim],
+            data: v.get(l.name)!.subarray(0, rawRows * l.outDim * l.inDim),
           };
         });
       }
@@ -164,6 +172,7 @@ export const queryGradientsStage: StageDef = {
         queryRank: influence.queryRank,
         layers: model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim })),
         rawGradients,
+        ...(rawGradients ? { rawRows } : {}),
       };
       await Deno.writeTextFile(join(ctx.outDir, "queries.json"), JSON.stringify(file, null, 1) + "\n");
       return {

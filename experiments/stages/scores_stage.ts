@@ -46,16 +46,16 @@ type ChunkResult = ScoreChunk;
  * Writes `scores.safetensors`: `scores` F32 [Q, D] raw (nats of log p(completion); positive: adding the
  * document raises it), `per_nat` (÷ the query's nats), `norm_normalised` (÷ the document-gradient norm),
  * `norms` F32 [D] (‖∇_W L(x)‖ over the tracked layers), `per_layer.<layer>` F32 [Q, D], and, when the
- * query_gradients stage kept the raw gradients, `identity` F32 [Q, D]: the identity control, the plain
- * gradient dot product of the same documents and queries, formed in the same pass (the raw gradients are
- * stacked under the preconditioned ones, so the scorer computes 2Q rows); `scores.json`
+ * query_gradients stage kept the raw gradients, `identity` F32 [own rows, D]: the identity control, the
+ * plain gradient dot product of the same documents and own-completion rows, formed in the same pass (the
+ * raw gradients are stacked under the preconditioned ones); `scores.json`
  * (query and document ids in row and column order, nats, every influence setting); and the per-token
  * scores of each query's `perTokenTopDocuments` top documents (`token_scores.safetensors` `values`, indexed
  * by `token_scores.json` pairs: query, document, rank, offset, length = the document's tokens).
  */
 export const scoresStage: StageDef = {
   name: "scores",
-  version: 5,
+  version: 6,
   perSetup: true,
   deps: ["tokenize", "model", "query_gradients"],
   settings: (_m, setup) => ({
@@ -143,7 +143,7 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
     qdir,
     qfile,
     nq: queries.ids.length,
-    rows: queries.rawGradients ? 2 * queries.ids.length : queries.ids.length,
+    rows: queries.ids.length + (queries.rawGradients ? queries.rawRows ?? queries.ids.length : 0),
     nd,
     nl: model.layers.length,
     chunk,
@@ -336,7 +336,8 @@ async function finish(
   resumed: number,
 ): Promise<unknown> {
   const { nq, rows, nd, model, corpus, queries, influence } = env;
-  // Rows [0, nq) are the queries' scores; rows [nq, 2nq), when present, the identity control's.
+  // Rows [0, nq) are the queries' scores; rows [nq, rows), when present, the identity control's (the
+  // own-completion rows, which come first among the queries).
   const all: Float64Array = joinChunks(results, rows, nd, (r) => r.scores);
   const scores = all.subarray(0, nq * nd);
   const identity = rows > nq ? all.subarray(nq * nd) : null;
@@ -383,7 +384,7 @@ async function finish(
     per_nat: f32([nq, nd], perNatScores(scores, Float64Array.from(queries.nats))),
     norm_normalised: f32([nq, nd], gradientNormalisedScores(scores, norms)),
     norms: f32([nd], norms),
-    ...(identity ? { identity: f32([nq, nd], identity) } : {}),
+    ...(identity ? { identity: f32([rows - nq, nd], identity) } : {}),
   };
   model.layers.forEach((
     l,

@@ -261,12 +261,14 @@ Deno.test({
         );
       };
       const layerNames = [...out.keys()].filter((k) => k.startsWith("per_layer.")).map((k) => k.slice(10));
-      // The chunk's scores hold the queries' rows, then the identity control's (the output's `identity`).
-      const scoreRows = new Float64Array(20 * 128);
+      // The chunk's scores hold the queries' rows, then the identity control's (the output's `identity`:
+      // the own-completion rows).
+      const idRows = out.get("identity")!.shape[0];
+      const scoreRows = new Float64Array((10 + idRows) * 128);
       scoreRows.set(columns("scores", 10));
-      scoreRows.set(columns("identity", 10), 10 * 128);
+      scoreRows.set(columns("identity", idRows), 10 * 128);
       const chunk: Record<string, SafetensorsTensor> = {
-        scores: { dtype: "F64", shape: [20, 128], data: scoreRows },
+        scores: { dtype: "F64", shape: [10 + idRows, 128], data: scoreRows },
         norms: { dtype: "F64", shape: [128], data: columns("norms", 1) },
       };
       const order = trackedLayerNames(
