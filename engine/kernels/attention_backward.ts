@@ -13,6 +13,8 @@ import type { AttentionTexture } from "./attention_texture.ts";
 import keySource from "./attention_backward_key.wgsl" with { type: "text" };
 import querySource from "./attention_backward_query.wgsl" with { type: "text" };
 import statsSource from "./attention_stats.wgsl" with { type: "text" };
+import statsTextureSource from "./attention_stats_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 import { linearGrid } from "./grid.ts";
 import { packRows } from "./texture_pack.ts";
 
@@ -21,6 +23,13 @@ export const attentionStatsKernel: Kernel = {
   name: "attention_stats",
   source: statsSource,
   bindings: ["uniform", "read", "read", "read", "texture_write"],
+};
+
+/** {@linkcode attentionStatsKernel} reading dOut and out from flat texture copies (CPU rasterisers). */
+export const attentionStatsTextureKernel: Kernel = {
+  name: "attention_stats_texture",
+  source: statsTextureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read", "texture_write"],
 };
 
 /** Query gradients (constants `HD`, `HEADS`, `GROUP`). */
@@ -54,6 +63,11 @@ export interface AttentionBackwardOptions extends AttentionLayout {
   seqLen: number;
   /** Row stride of `dqkv` in elements; dq, dk, dv go to the q, k, v columns of the layout. */
   stride: number;
+  /**
+   * Read dOut and out from their buffers even on CPU rasterisers (which otherwise take flat texture
+   * copies, bit-identical); for tests and benchmarks only.
+   */
+  statsBuffers?: boolean;
 }
 
 /**
@@ -106,10 +120,18 @@ export function attentionBackward(
   const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ROWS: block };
   const scale = 1 / Math.sqrt(headDim);
   packRows(dOut, grad, { layers: batch, tq: t, stride: width });
-  gpu.dispatch(attentionStatsKernel, {
+  // CPU rasterisers read dOut and out from flat texture copies (bit-identical; headDim is a multiple
+  // of 4, see assertAttentionLayout).
+  const textures = gpu.software && o.statsBuffers !== true;
+  gpu.dispatch(textures ? attentionStatsTextureKernel : attentionStatsKernel, {
     constants: { HD: headDim, HEADS: heads },
     params: new Params().u32(t, batch * heads * t, statsX),
-    resources: [dOut.buffer, out.buffer, lse.buffer, grad.view],
+    resources: [
+      textures ? flatTexture(gpu, "attention-dout", dOut.buffer, dOut.size) : dOut.buffer,
+      textures ? flatTexture(gpu, "attention-out", out.buffer, out.size) : out.buffer,
+      lse.buffer,
+      grad.view,
+    ],
     workgroups: linearGrid(gpu, batch * heads * t),
   });
   const [qx, kx, vx] = [o.qColumn / 4, o.kColumn / 4, o.vColumn / 4];

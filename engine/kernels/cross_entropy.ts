@@ -8,6 +8,8 @@ import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 import source from "./cross_entropy.wgsl" with { type: "text" };
+import textureSource from "./cross_entropy_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 import { linearGrid } from "./grid.ts";
 import { sumAll } from "./reduce.ts";
 
@@ -16,6 +18,13 @@ export const crossEntropyKernel: Kernel = {
   name: "cross_entropy",
   source,
   bindings: ["uniform", "read", "read", "read", "read_write", "read_write", "read_write"],
+};
+
+/** {@linkcode crossEntropyKernel} reading the logits from a flat texture copy (CPU rasterisers). */
+export const crossEntropyTextureKernel: Kernel = {
+  name: "cross_entropy_texture",
+  source: textureSource,
+  bindings: ["uniform", "texture_read", "read", "read", "read_write", "read_write", "read_write"],
 };
 
 /** Outputs of {@linkcode crossEntropy}. */
@@ -74,11 +83,13 @@ export function crossEntropy(
   }
   const gpu = logits.gpu;
   if (rows > 0) {
-    gpu.dispatch(crossEntropyKernel, {
+    // CPU rasterisers read the logits from a flat texture copy (bit-identical).
+    const texture = gpu.software && logits.size % 4 === 0;
+    gpu.dispatch(texture ? crossEntropyTextureKernel : crossEntropyKernel, {
       constants: { GRAD: out.dLogits !== undefined },
       params: new Params().u32(rows, vocab),
       resources: [
-        logits.buffer,
+        texture ? flatTexture(gpu, "cross-entropy-logits", logits.buffer, logits.size) : logits.buffer,
         labels.buffer,
         weights.buffer,
         out.rowLoss.buffer,

@@ -12,6 +12,7 @@ import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import packSource from "./matmul_pack.wgsl" with { type: "text" };
 import gemmSource from "./matmul_texture.wgsl" with { type: "text" };
+import gemmVec4Source from "./matmul_texture_vec4.wgsl" with { type: "text" };
 import transposeSource from "./matmul_transpose.wgsl" with { type: "text" };
 
 /** Copies an operand rectangle into a texture with zero padding (when a plain copy cannot). */
@@ -34,6 +35,25 @@ export const matmulTextureKernel: Kernel = {
   source: gemmSource,
   bindings: ["uniform", "texture_read", "texture_read", "read_write"],
 };
+
+/** {@linkcode matmulTextureKernel} writing C as vec4 (see {@linkcode gemmVec4Aligned}); bit-identical. */
+export const matmulTextureVec4Kernel: Kernel = {
+  name: "matmul_texture_vec4",
+  source: gemmVec4Source,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/**
+ * Whether the software GEMM writes C as vec4 (`matmul_texture_vec4.wgsl`): n, C's leading dimension,
+ * offset and batch stride are multiples of 4, so every 4 consecutive output columns of a row form one
+ * aligned vec4 inside the row.
+ *
+ * @param s Resolved problem.
+ * @returns True when the vec4 kernel applies.
+ */
+export function gemmVec4Aligned(s: Pick<GemmSpec, "n" | "ldc" | "offsetC" | "strideC">): boolean {
+  return s.n % 4 === 0 && s.ldc % 4 === 0 && s.offsetC % 4 === 0 && s.strideC % 4 === 0;
+}
 
 /** Output rows and columns per workgroup, and the K step, of `matmul_texture.wgsl`. */
 const TILE_ROWS = 64, TILE_COLS = 128, K_STEP = 8;
@@ -65,9 +85,20 @@ interface Packed {
  * @param b Buffer of B.
  * @param c Buffer of C (distinct from A and B).
  * @param s Resolved problem.
+ * @param vec4 Write C as vec4 where {@linkcode gemmVec4Aligned} allows (default true; false forces
+ * the scalar kernel, for tests and benchmarks only).
  */
-export function matmulSoftware(gpu: Gpu, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, s: GemmSpec): void {
+export function matmulSoftware(
+  gpu: Gpu,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  c: GPUBuffer,
+  s: GemmSpec,
+  vec4 = true,
+): void {
   if (s.m === 0 || s.n === 0 || s.batch === 0) return;
+  // Chunks start at multiples of 64 columns, so an aligned problem gives aligned chunks.
+  const kernel = vec4 && gemmVec4Aligned(s) ? matmulTextureVec4Kernel : matmulTextureKernel;
   const dim = gpu.limits.maxTextureDimension2D;
   const kChunk = Math.max(K_STEP, roundDown(Math.min(dim, 4096), K_STEP));
   const kc0 = Math.min(roundUp(Math.max(s.k, 1), K_STEP), kChunk);
@@ -114,7 +145,7 @@ export function matmulSoftware(gpu: Gpu, a: GPUBuffer, b: GPUBuffer, c: GPUBuffe
             .u32(mc, nc, kPad / K_STEP, s.ldc, s.offsetC + z0 * s.strideC + m0 * s.ldc + n0, s.strideC)
             .u32(s.strideA === 0 ? 0 : 1, s.strideB === 0 ? 0 : 1)
             .f32(s.alpha, k0 === 0 ? s.beta : 1);
-          gpu.dispatch(matmulTextureKernel, {
+          gpu.dispatch(kernel, {
             params,
             resources: [viewA, viewB, c],
             workgroups: [nPad / TILE_COLS, mPad / TILE_ROWS, zc],

@@ -11,6 +11,8 @@ import type { Tensor } from "../tensor.ts";
 import { linearGrid } from "./grid.ts";
 import source from "./rmsnorm.wgsl" with { type: "text" };
 import vec4Source from "./rmsnorm_vec4.wgsl" with { type: "text" };
+import textureSource from "./rmsnorm_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 
 /** RMSNorm forward, one row per invocation. */
 export const rmsNormKernel: Kernel = {
@@ -24,6 +26,13 @@ export const rmsNormVec4Kernel: Kernel = {
   name: "rmsnorm_vec4",
   source: vec4Source,
   bindings: ["uniform", "read", "read", "read_write", "read_write"],
+};
+
+/** RMSNorm forward reading x and w from flat texture copies (CPU rasterisers; see `flat_texture.ts`). */
+export const rmsNormTextureKernel: Kernel = {
+  name: "rmsnorm_texture",
+  source: textureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write", "read_write"],
 };
 
 /**
@@ -97,6 +106,20 @@ function record(x: Tensor, w: Tensor, eps: number, y: Tensor, inv: Tensor, vec4:
     throw new TypeError("rmsNorm: y and inv must not share a buffer with an input or each other");
   }
   if (rows === 0) return;
+  const gpu = x.gpu;
+  if (vec4 && rmsNormVec4Aligned(dim) && gpu.software) {
+    gpu.dispatch(rmsNormTextureKernel, {
+      params: new Params().u32(rows, dim).f32(eps),
+      resources: [
+        flatTexture(gpu, "rmsnorm-x", x.buffer, x.size),
+        flatTexture(gpu, "rmsnorm-w", w.buffer, dim),
+        y.buffer,
+        inv.buffer,
+      ],
+      workgroups: linearGrid(gpu, rows),
+    });
+    return;
+  }
   x.gpu.dispatch(vec4 && rmsNormVec4Aligned(dim) ? rmsNormVec4Kernel : rmsNormKernel, {
     params: new Params().u32(rows, dim).f32(eps),
     resources: [x.buffer, w.buffer, y.buffer, inv.buffer],

@@ -15,6 +15,9 @@ import { rmsNormDims, rmsNormVec4Aligned } from "./rmsnorm.ts";
 import source from "./rmsnorm_backward.wgsl" with { type: "text" };
 import vec4Source from "./rmsnorm_backward_vec4.wgsl" with { type: "text" };
 import weightSource from "./rmsnorm_weight_grad.wgsl" with { type: "text" };
+import textureSource from "./rmsnorm_backward_texture.wgsl" with { type: "text" };
+import weightTextureSource from "./rmsnorm_weight_grad_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 
 /** Input gradient, one row per invocation (constant `ACCUMULATE`). */
 export const rmsNormBackwardKernel: Kernel = {
@@ -30,11 +33,28 @@ export const rmsNormBackwardVec4Kernel: Kernel = {
   bindings: ["uniform", "read", "read", "read", "read", "read_write"],
 };
 
+/**
+ * Input gradient reading x, w, dy and the previous dx from flat texture copies (CPU rasterisers; see
+ * `flat_texture.ts`; constant `ACCUMULATE`).
+ */
+export const rmsNormBackwardTextureKernel: Kernel = {
+  name: "rmsnorm_backward_texture",
+  source: textureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read", "texture_read", "texture_read", "read_write"],
+};
+
 /** Partial column sums of dy·x·inv over row chunks. */
 export const rmsNormWeightGradKernel: Kernel = {
   name: "rmsnorm_weight_grad",
   source: weightSource,
   bindings: ["uniform", "read", "read", "read", "read_write"],
+};
+
+/** {@linkcode rmsNormWeightGradKernel} reading x, inv and dy from flat texture copies (CPU rasterisers). */
+export const rmsNormWeightGradTextureKernel: Kernel = {
+  name: "rmsnorm_weight_grad_texture",
+  source: weightTextureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "texture_read", "read_write"],
 };
 
 /** Rows summed serially per partial of the gain gradient (raised when there would be > 1024 partials). */
@@ -75,7 +95,7 @@ export function rmsNormBackward(
 /**
  * {@linkcode rmsNormBackward} with the input gradient always on the scalar kernel, the fallback for
  * unaligned widths: only for tests and benchmarks that compare the two kernels on aligned shapes.
- * Same checks, errors and gain gradient.
+ * Same checks, errors and gain gradient (the gain gradient also on its buffer kernel).
  *
  * @param x Forward inputs, [rows, dim].
  * @param w Gain, [dim].
@@ -117,7 +137,22 @@ function record(
     throw new TypeError("rmsNormBackward: dx and dw must not share a buffer with an input or each other");
   }
   const gpu = x.gpu;
-  if (rows > 0) {
+  if (rows > 0 && vec4 && rmsNormVec4Aligned(dim) && gpu.software) {
+    const xt = flatTexture(gpu, "rmsnorm-x", x.buffer, x.size);
+    gpu.dispatch(rmsNormBackwardTextureKernel, {
+      constants: { ACCUMULATE: accumulate },
+      params: new Params().u32(rows, dim),
+      resources: [
+        xt,
+        flatTexture(gpu, "rmsnorm-w", w.buffer, dim),
+        inv.buffer,
+        flatTexture(gpu, "rmsnorm-dy", dy.buffer, dy.size),
+        accumulate ? flatTexture(gpu, "rmsnorm-dx", dx.buffer, dx.size) : xt,
+        dx.buffer,
+      ],
+      workgroups: linearGrid(gpu, rows),
+    });
+  } else if (rows > 0) {
     gpu.dispatch(vec4 && rmsNormVec4Aligned(dim) ? rmsNormBackwardVec4Kernel : rmsNormBackwardKernel, {
       constants: { ACCUMULATE: accumulate },
       params: new Params().u32(rows, dim),
@@ -133,11 +168,24 @@ function record(
   const chunk = Math.max(CHUNK_ROWS, Math.ceil(rows / 1024));
   const parts = Math.ceil(rows / chunk);
   const partial = gpu.scratchBuffer("rmsnorm-weight-grad", parts * dim * 4);
-  gpu.dispatch(rmsNormWeightGradKernel, {
-    params: new Params().u32(rows, dim, chunk, parts),
-    resources: [x.buffer, inv.buffer, dy.buffer, partial],
-    workgroups: linearGrid(gpu, parts * dim),
-  });
+  if (vec4 && gpu.software && x.size % 4 === 0) {
+    gpu.dispatch(rmsNormWeightGradTextureKernel, {
+      params: new Params().u32(rows, dim, chunk, parts),
+      resources: [
+        flatTexture(gpu, "rmsnorm-x", x.buffer, x.size),
+        flatTexture(gpu, "rmsnorm-inv", inv.buffer, Math.ceil(rows / 4) * 4),
+        flatTexture(gpu, "rmsnorm-dy", dy.buffer, dy.size),
+        partial,
+      ],
+      workgroups: linearGrid(gpu, parts * dim),
+    });
+  } else {
+    gpu.dispatch(rmsNormWeightGradKernel, {
+      params: new Params().u32(rows, dim, chunk, parts),
+      resources: [x.buffer, inv.buffer, dy.buffer, partial],
+      workgroups: linearGrid(gpu, parts * dim),
+    });
+  }
   // reduce.wgsl over the [1, parts, dim] view: out[j] = Σ_q partial[q, j] in increasing q.
   gpu.dispatch(reduceKernel, {
     constants: { MODE: 0 },

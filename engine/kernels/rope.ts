@@ -11,6 +11,8 @@ import type { Tensor } from "../tensor.ts";
 import { linearGrid } from "./grid.ts";
 import source from "./rope.wgsl" with { type: "text" };
 import vec4Source from "./rope_vec4.wgsl" with { type: "text" };
+import textureSource from "./rope_texture.wgsl" with { type: "text" };
+import { flatTexture } from "./flat_texture.ts";
 
 /** In-place rotation (constant `DIR`: 1 forward, −1 backward). */
 export const ropeKernel: Kernel = { name: "rope", source, bindings: ["uniform", "read", "read_write"] };
@@ -20,6 +22,13 @@ export const ropeVec4Kernel: Kernel = {
   name: "rope_vec4",
   source: vec4Source,
   bindings: ["uniform", "read", "read_write"],
+};
+
+/** RoPE reading x and the table from flat texture copies (CPU rasterisers; see `flat_texture.ts`). */
+export const ropeTextureKernel: Kernel = {
+  name: "rope_texture",
+  source: textureSource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
 };
 
 /** Which heads of which rows {@linkcode rope} rotates, and at which positions. */
@@ -93,6 +102,20 @@ function record(x: Tensor, table: Tensor, o: RopeOptions, vec4: boolean): void {
   const count = rows * heads * (headDim / 2);
   if (count === 0) return;
   const constants = { DIR: o.direction === "backward" ? -1 : 1 };
+  if (vec4 && ropeVec4Aligned(o) && x.gpu.software) {
+    const gpu = x.gpu;
+    gpu.dispatch(ropeTextureKernel, {
+      constants,
+      params: new Params().u32(count / 4, heads, headDim / 8, stride / 4, offset / 4, tq, pos0),
+      resources: [
+        flatTexture(gpu, "rope-table", table.buffer, table.size - (table.size % 4)),
+        flatTexture(gpu, "rope-x", x.buffer, rows * stride),
+        x.buffer,
+      ],
+      workgroups: linearGrid(gpu, count / 4),
+    });
+    return;
+  }
   if (vec4 && ropeVec4Aligned(o)) {
     x.gpu.dispatch(ropeVec4Kernel, {
       constants,

@@ -49,7 +49,7 @@ function split({ batch, seqLen, heads, kvHeads, headDim }: Case, qkv: ArrayLike<
   };
 }
 
-async function run(c: Case, seed: number, rowsPerWorkgroup?: number) {
+async function run(c: Case, seed: number, rowsPerWorkgroup?: number, statsBuffers?: boolean) {
   const { batch, seqLen, heads, kvHeads, headDim } = c;
   const width = (heads + 2 * kvHeads) * headDim, rows = batch * seqLen;
   const host = randomArray(rows * width, seed), dOutHost = randomArray(rows * heads * headDim, seed + 1);
@@ -71,7 +71,7 @@ async function run(c: Case, seed: number, rowsPerWorkgroup?: number) {
   packRows(qkv, texture, { layers: batch, tq: seqLen });
   attention(texture, out, lse, { ...layout, tq: seqLen });
   const dOut = Tensor.from(gpu!, dOutHost, [rows, heads * headDim]);
-  attentionBackward(texture, grad, dOut, out, lse, dqkv, { ...layout, seqLen, stride: width });
+  attentionBackward(texture, grad, dOut, out, lse, dqkv, { ...layout, seqLen, stride: width, statsBuffers });
   const [gotOut, gotDqkv] = await readTensors(out, dqkv);
   for (const t of [qkv, out, lse, dqkv, dOut]) t.destroy();
   texture.texture.destroy();
@@ -142,7 +142,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "attention kernels give bit-identical results for every rows-per-workgroup block",
+  name:
+    "attention kernels give bit-identical results for every rows-per-workgroup block and rows per invocation",
   ignore: !hasAdapter,
   fn: async () => {
     // attentionRows() picks 16 on software adapters and 64 elsewhere; masked keys add exactly zero,
@@ -162,6 +163,28 @@ Deno.test({
         new Uint32Array(base.gotDqkv.buffer),
         `dqkv, ${rows} rows`,
       );
+    }
+  },
+});
+
+Deno.test({
+  name: "attentionBackward() statistics from texture copies match the buffer kernel bit for bit",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // CPU rasterisers read dOut and out for D = Σ dout·out from flat texture copies
+    // (attention_stats_texture.wgsl); statsBuffers forces the buffer kernel.
+    for (
+      const c of [{ batch: 2, seqLen: 37, heads: 4, kvHeads: 2, headDim: 8 }, {
+        batch: 3,
+        seqLen: 20,
+        heads: 4,
+        kvHeads: 4,
+        headDim: 16,
+      }]
+    ) {
+      const texture = await run(c, 9);
+      const buffer = await run(c, 9, undefined, true);
+      assert.deepEqual(new Uint32Array(texture.gotDqkv.buffer), new Uint32Array(buffer.gotDqkv.buffer));
     }
   },
 });

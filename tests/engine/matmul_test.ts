@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import {
   DEFAULT_TILED_CONFIG,
   type GemmFamily,
+  gemmVec4Aligned,
   matmul,
   matmulCpu,
   type MatmulOptions,
+  matmulSoftware,
   readTensors,
   resolveGemm,
   Tensor,
@@ -147,6 +149,50 @@ for (const family of FAMILIES) {
     },
   });
 }
+
+Deno.test({
+  name: "matmul() software writes C as vec4 when n, ldc and offsets are multiples of 4, bit-identical",
+  ignore: !hasAdapter,
+  fn: async () => {
+    assert.equal(gemmVec4Aligned({ n: 64, ldc: 64, offsetC: 0, strideC: 0 }), true);
+    assert.equal(gemmVec4Aligned({ n: 64, ldc: 66, offsetC: 0, strideC: 0 }), false);
+    assert.equal(gemmVec4Aligned({ n: 70, ldc: 72, offsetC: 0, strideC: 0 }), false);
+    // Every operand layout, with and without β, off the tile grid, batched, and a column block of a
+    // wider C (ldc > n, offset): the vec4 kernel must reproduce the scalar kernel's bits.
+    const cases: Case[] = [
+      ...[[false, false], [false, true], [true, false], [true, true]].flatMap(([ta, tb]) => [
+        plain(70, 64, 203, ta, tb),
+        plain(130, 100, 37, ta, tb, 0.5, 1),
+      ]),
+      {
+        a: [[3, 20, 12], 1],
+        b: [[12, 24], 2],
+        c: [[3, 20, 24], 3],
+        options: { beta: 0.25 },
+      },
+      {
+        a: [[20, 12], 1],
+        b: [[12, 8], 2],
+        c: [[20, 32], 3],
+        options: { m: 20, n: 8, k: 12, ldc: 32, offsetC: 12, beta: 1 },
+      },
+    ];
+    for (const [i, { a, b, c, options }] of cases.entries()) {
+      const [hostA, hostB, hostC] = [a, b, c].map(([shape, seed]) =>
+        randomArray(shape.reduce((p, d) => p * d, 1), seed)
+      );
+      const ta = Tensor.from(gpu!, hostA, a[0]), tb = Tensor.from(gpu!, hostB, b[0]);
+      const [c1, c2] = [0, 1].map(() => Tensor.from(gpu!, hostC, c[0]));
+      const spec = resolveGemm(ta, tb, c1, options);
+      assert.equal(gemmVec4Aligned(spec), true, `case ${i} aligned`);
+      matmulSoftware(gpu!, ta.buffer, tb.buffer, c1.buffer, spec, true);
+      matmulSoftware(gpu!, ta.buffer, tb.buffer, c2.buffer, spec, false);
+      const [x, y] = await readTensors(c1, c2) as Float32Array[];
+      assert.deepEqual(new Uint32Array(x.buffer), new Uint32Array(y.buffer), `case ${i}`);
+      for (const t of [ta, tb, c1, c2]) t.destroy();
+    }
+  },
+});
 
 Deno.test({
   name: "matmul() software family accumulates over K chunks longer than one texture",
