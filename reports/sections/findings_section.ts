@@ -108,8 +108,13 @@ export function findingsSection(
 function controlsTable(rows: FindingRow[], order: (setup: string) => number): Block[] {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.controls ?? {})))] as ControlName[];
   if (names.length === 0) return [];
+  // A setup that fails a gate shows what the test alone says, so the controls can be read regardless.
   const cell = (c: MeasuredComparison | undefined) =>
-    c === undefined ? "–" : `${c.verdict}, d ${Number.isFinite(c.effect.d) ? c.effect.d.toFixed(2) : "n/a"}`;
+    c === undefined
+      ? "–"
+      : `${c.applicable ? c.verdict : `not applicable (the test alone: ${c.testVerdict})`}, d ${
+        Number.isFinite(c.effect.d) ? c.effect.d.toFixed(2) : "n/a"
+      }`;
   return [{
     kind: "table",
     caption:
@@ -117,7 +122,8 @@ function controlsTable(rows: FindingRow[], order: (setup: string) => number): Bl
       "the trained model's plain gradient dot product (influence without the curvature); lexical — BM25 " +
       "between the query's prompt + completion and each document (surface overlap); untrained — the " +
       "gradient dot product of the same architecture at its random initialisation (nothing learnt). Each " +
-      "cell: the verdict and Cohen's d. A finding that the lexical or untrained control reproduces with d at " +
+      "cell: the verdict (for a setup that fails a gate, what the test alone says) and Cohen's d. A finding " +
+      "that the lexical or untrained control reproduces with d at " +
       "least influence's is flagged: it is then no evidence of what the model learnt.",
     columns: [
       { label: "finding", align: "left" },

@@ -10,6 +10,7 @@ import {
 } from "../../../reports/findings/findings_table.ts";
 import type { SetupScores } from "../../../reports/findings/findings_input.ts";
 import { findingSchema } from "../../../reports/render/report_json_schema.ts";
+import { findingsSection } from "../../../reports/sections/findings_section.ts";
 
 // A hand-made world of 40 documents: 0-9 demonstrate the slope procedure (0-5 math, 6-9 web), 10-19 each
 // state one fact (wiki), 20-39 are filler (30-35 math, the rest web), so that within math and within web
@@ -279,4 +280,37 @@ Deno.test("findingRowsWithControls(): a control that reproduces a finding as str
   }
   // Without controls the rows are findingRows' own.
   assert.deepEqual(findingRowsWithControls(computeFindings(input)), findingRows(computeFindings(input)));
+});
+
+Deno.test("findingsSection() shows each control's verdict per setup, and what the test alone says where a gate fails", () => {
+  const weak = scores(1, 2);
+  weak.completions = weak.completions.map((c) =>
+    c.set === "slopes" ? { ...c, completion: "the same chain", correct: false } : c
+  );
+  const setups = [{ ...weak, setup: "7B" }, { ...scores(2, 4), setup: "35B" }];
+  const input = { setups, documents, settings, seed: 9 };
+  const rows = findingRowsWithControls({
+    ...computeFindings(input),
+    controls: computeControlFindings(input, { lexical: setups }),
+  });
+  const section = findingsSection(rows, ["7B", "35B"]);
+  const table = section.blocks.find((b) =>
+    b.kind === "table" && !!b.caption?.startsWith("Controls, measured")
+  );
+  assert.ok(table && table.kind === "table");
+  assert.deepEqual(table.columns.map((c) => c.label), [
+    "finding",
+    "setup",
+    "influence",
+    "lexical",
+    "explained by",
+  ]);
+  const f4 = table.rows.filter((r, i) => r[0] === "F4" || (r[0] === "" && table.rows[i - 1]?.[0] === "F4"));
+  assert.match(String(f4[0][2]), /^not applicable \(the test alone: reproduced\), d (-?\d|n\/a)/);
+  assert.match(String(f4[1][2]), /^reproduced, d (-?\d|n\/a)/);
+  assert.equal(
+    f4[1][4],
+    "lexical",
+    "35B's F4 is reproduced as strongly by the lexical control (the same scores)",
+  );
 });
