@@ -13,7 +13,7 @@ export interface AdapterRecord {
   kernels?: KernelChoices;
 }
 
-/** Where and from what a run was made (DESIGN.md, "Reports"). */
+/** Where and from what a run was made (report.json `provenance`; README, "Reports"). */
 export interface Provenance {
   manifest: unknown;
   manifestSha256: string;

@@ -67,7 +67,11 @@ export function stratifiedEnrichmentTest(
 ): EnrichmentTest {
   const n = strata.length;
   const members = new Map<number, number[]>();
-  strata.forEach((s, d) => members.set(s, [...(members.get(s) ?? []), d]));
+  strata.forEach((s, d) => {
+    const group = members.get(s);
+    if (group) group.push(d);
+    else members.set(s, [d]);
+  });
   const groups = [...members.values()];
   for (const [key, label] of labels) {
     if (label.length !== n) throw new RangeError(`Label "${key}" has ${label.length} entries, expected ${n}`);

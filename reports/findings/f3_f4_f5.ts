@@ -325,10 +325,8 @@ function enrichmentComparison(
     difference: bootstrapDifference(paired, 0, { ...bootstrap, seed: seed + 2 }),
     d: cohensD(paired, 0),
   };
-  const outcome = queries.length < 2 || test.pValue === null
-    ? (queries.length < 2
-      ? null
-      : { statistic: test.statistic, pValue: null, draws: test.draws, exact: false })
+  const outcome = queries.length < 2
+    ? null
     : { statistic: test.statistic, pValue: test.pValue, draws: test.draws, exact: false };
   return comparison(
     bootstrapMean(observed, bootstrap),

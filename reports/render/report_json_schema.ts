@@ -1,5 +1,5 @@
 /**
- * The zod schema of `report.json`: the fields DESIGN.md requires, permissive on extra fields so
+ * The zod schema of `report.json`: the fields the README's "Reports" section lists, permissive on extra fields so
  * that analyses can add their own without a schema change.
  *
  * @module

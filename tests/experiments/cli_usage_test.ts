@@ -16,7 +16,7 @@ import { cli } from "./cli_process.ts";
 
 const COMMANDS = ["experiment", "train", "export", "report"];
 
-/** `deno task experiment …` commands and `--set` examples written in the README, placeholders left out. */
+/** The runnable `deno task experiment …` commands and `--set` examples of the README (those with names to fill in, such as MANIFEST or SMALL_DIR, are run by their own tests). */
 async function readmeExamples(): Promise<string[][]> {
   const readme = await Deno.readTextFile("README.md");
   const commands = [
