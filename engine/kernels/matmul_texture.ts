@@ -1,6 +1,6 @@
 /**
- * Software GEMM family: copies operands into rgba32float textures in a K-major layout (transposing
- * 4×4 blocks where the stored layout is not K-major), then runs the register-blocked texture kernel
+ * Software GEMM family: copies operands into rgba32float textures (A as stored, B in a K-major layout,
+ * transposing 4×4 blocks when B is stored transposed), then runs the register-blocked texture kernel
  * (see `matmul_texture.wgsl` for why). Problems larger than the texture limits or the scratch budget
  * are split into chunks over batch, m, n and k (k chunks after the first accumulate with β = 1).
  *
@@ -29,7 +29,7 @@ export const matmulTransposeKernel: Kernel = {
   bindings: ["uniform", "texture_read", "texture_write"],
 };
 
-/** 8×16-per-invocation texture GEMM on K-major operand textures. */
+/** 16×16-per-invocation texture GEMM on a K-major B texture and an A texture in either layout. */
 export const matmulTextureKernel: Kernel = {
   name: "matmul_texture",
   source: gemmSource,
@@ -55,7 +55,7 @@ export function gemmVec4Aligned(s: Pick<GemmSpec, "n" | "ldc" | "offsetC" | "str
   return s.n % 4 === 0 && s.ldc % 4 === 0 && s.offsetC % 4 === 0 && s.strideC % 4 === 0;
 }
 
-/** Output rows and columns per workgroup, and the K step, of `matmul_texture.wgsl`. */
+/** Output rows and columns per workgroup, and the K padding, of `matmul_texture.wgsl`. */
 const TILE_ROWS = 64, TILE_COLS = 128, K_STEP = 8;
 /** Largest packed operand per chunk, in floats (64 MiB of texture each for A and B). */
 const MAX_CHUNK_FLOATS = 16 * 1024 * 1024;
@@ -126,14 +126,11 @@ export function matmulSoftware(
           const kc = Math.min(kChunk, s.k - k0);
           const kPad = roundUp(Math.max(kc, 1), K_STEP);
           const mPad = roundUp(mc, TILE_ROWS), nPad = roundUp(nc, TILE_COLS);
-          // Both textures are K-major: rows k, texels along m (A) or n (B).
+          // B is K-major: rows k, texels along n.
+          // A as stored: K rows for a stored Aᵀ, m rows otherwise (the kernel's A_ROWS).
           const viewA = s.transA
             ? pack(gpu, "matmul-a", storedA, z0, zc, [k0, m0, kc, mc], [kPad, mPad / 4], "rows").view
-            : transposed(
-              gpu,
-              "matmul-a",
-              pack(gpu, "matmul-a-rows", storedA, z0, zc, [m0, k0, mc, kc], [mPad, kPad / 4], "cols"),
-            );
+            : pack(gpu, "matmul-a-rows", storedA, z0, zc, [m0, k0, mc, kc], [mPad, kPad / 4], "cols").view;
           const viewB = s.transB
             ? transposed(
               gpu,
@@ -146,6 +143,7 @@ export function matmulSoftware(
             .u32(s.strideA === 0 ? 0 : 1, s.strideB === 0 ? 0 : 1)
             .f32(s.alpha, k0 === 0 ? s.beta : 1);
           gpu.dispatch(kernel, {
+            constants: { A_ROWS: !s.transA },
             params,
             resources: [viewA, viewB, c],
             workgroups: [nPad / TILE_COLS, mPad / TILE_ROWS, zc],

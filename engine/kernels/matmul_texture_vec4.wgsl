@@ -7,17 +7,24 @@
 // copied into textures.
 // On CPU rasterisers each invocation is one SIMD lane and storage-buffer loads are scalarised per
 // lane (an order of magnitude slower than storage-texture loads), while workgroup barriers are very
-// costly. So this kernel reads both operands from rgba32float textures, keeps an 8-row × 16-column output block per
-// invocation in registers (8 rows × 4 vec4), uses no workgroup memory, and advances K by 8 per
-// iteration (two texel steps, written out).
+// costly. So this kernel reads both operands from rgba32float textures, uses no workgroup memory, and
+// keeps a 16-row × 16-column output block per invocation (16 rows × 4 vec4). On llvmpipe a texel
+// load costs as much as dozens of SIMD multiply-adds, so the block is as large as pays: per K step of
+// 4 an invocation loads 16 texels of op(B) and 16 of op(A) for 1024 multiply-adds (the 8 × 16 block
+// it replaced loaded 24 for 512). K advances by 4 per iteration, not unrolled (unrolling by 2 kept
+// two panels live and measured slower).
 //
-// Layout: both textures hold K rows, four consecutive m (resp. n) elements per texel:
-// a: texel (i4, k) = op(A)[4i4 .. 4i4+3, k], b: texel (j4, k) = op(B)[k, 4j4 .. 4j4+3], zero-padded
-// along K to a multiple of 8 (padding along m and n only feeds outputs that are not stored). With K
-// as the row index, one K step touches 4 texture rows (pages) for both operands; the host copies or
-// transposes (matmul_transpose.wgsl) stored operands into this layout. Transposing a 4×4 block inside
-// the kernel is free (SIMD lanes are invocations, so it only renames registers).
-// A workgroup (8, 8) covers 64 rows × 128 columns; z is the batch item.
+// Layout of b: K rows, four consecutive n elements per texel: texel (j4, k) = op(B)[k, 4j4 .. 4j4+3].
+// Layout of a, by the host-prepended constant A_ROWS:
+// - A_ROWS = true: m rows, four consecutive k elements per texel: texel (k4, i) = op(A)[i, 4k4 .. 4k4+3]
+//   (a stored A as it is, so a plain copy);
+// - A_ROWS = false: K rows, four consecutive m elements per texel: texel (i4, k) = op(A)[4i4 .. 4i4+3, k]
+//   (a stored Aᵀ as it is), transposed 4 × 4 in the kernel (free: SIMD lanes are invocations, so a
+//   transpose only renames registers).
+// Both are zero-padded along K to a multiple of 8 (padding along m and n only feeds outputs that are
+// not stored). Each output sums over k in increasing order, four k at a time as m_j · x below, so the
+// two layouts give bit-identical results.
+// A workgroup (8, 4) covers 64 rows × 128 columns; z is the batch item.
 
 struct Params {
   m: u32, // valid rows of the chunk
@@ -66,29 +73,16 @@ fn load_panel(k4: u32, col4: u32, layer: u32) -> Panel {
                b_column(col4 + 3u, k, layer));
 }
 
-// op(A)[row .. row+7, 4k4 .. 4k4+3], one vec4 (over k) per row.
-struct Rows8 {
-  x0: vec4<f32>,
-  x1: vec4<f32>,
-  x2: vec4<f32>,
-  x3: vec4<f32>,
-  x4: vec4<f32>,
-  x5: vec4<f32>,
-  x6: vec4<f32>,
-  x7: vec4<f32>,
-}
-
-// op(A)[4x .. 4x+3, y .. y+3] as a matrix whose column s is row 4x+s (over k).
-fn a_block(x: u32, y: u32, layer: u32) -> mat4x4<f32> {
-  let rows = mat4x4<f32>(textureLoad(a, vec2(x, y), layer), textureLoad(a, vec2(x, y + 1u), layer),
-                         textureLoad(a, vec2(x, y + 2u), layer), textureLoad(a, vec2(x, y + 3u), layer));
-  return transpose(rows);
-}
-
-fn load_rows(k4: u32, row: u32, layer: u32) -> Rows8 {
-  let lo = a_block(row / 4u, k4 * 4u, layer);
-  let hi = a_block(row / 4u + 1u, k4 * 4u, layer);
-  return Rows8(lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]);
+// op(A)[row .. row+3, 4k4 .. 4k4+3] as a matrix whose column s is row row+s (over k).
+fn a_rows(k4: u32, row: u32, layer: u32) -> mat4x4<f32> {
+  if (A_ROWS) {
+    return mat4x4<f32>(textureLoad(a, vec2(k4, row), layer), textureLoad(a, vec2(k4, row + 1u), layer),
+                       textureLoad(a, vec2(k4, row + 2u), layer), textureLoad(a, vec2(k4, row + 3u), layer));
+  }
+  let x = row / 4u;
+  let y = k4 * 4u;
+  return transpose(mat4x4<f32>(textureLoad(a, vec2(x, y), layer), textureLoad(a, vec2(x, y + 1u), layer),
+                               textureLoad(a, vec2(x, y + 2u), layer), textureLoad(a, vec2(x, y + 3u), layer)));
 }
 
 fn step(r: Row, x: vec4<f32>, q: Panel) -> Row {
@@ -117,10 +111,10 @@ fn store_row(r: Row, row: u32, col: u32, base: u32) {
   }
 }
 
-@compute @workgroup_size(8, 8, 1)
+@compute @workgroup_size(8, 4, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let col4 = id.x * 4u;
-  let row = id.y * 8u;
+  let row = id.y * 16u;
   let la = id.z * p.layer_a;
   let lb = id.z * p.layer_b;
   var r0: Row;
@@ -131,27 +125,36 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var r5: Row;
   var r6: Row;
   var r7: Row;
-  for (var k4 = 0u; k4 < p.k8 * 2u; k4 += 2u) {
-    let q0 = load_panel(k4, col4, lb);
-    let x0 = load_rows(k4, row, la);
-    r0 = step(r0, x0.x0, q0);
-    r1 = step(r1, x0.x1, q0);
-    r2 = step(r2, x0.x2, q0);
-    r3 = step(r3, x0.x3, q0);
-    r4 = step(r4, x0.x4, q0);
-    r5 = step(r5, x0.x5, q0);
-    r6 = step(r6, x0.x6, q0);
-    r7 = step(r7, x0.x7, q0);
-    let q1 = load_panel(k4 + 1u, col4, lb);
-    let x1 = load_rows(k4 + 1u, row, la);
-    r0 = step(r0, x1.x0, q1);
-    r1 = step(r1, x1.x1, q1);
-    r2 = step(r2, x1.x2, q1);
-    r3 = step(r3, x1.x3, q1);
-    r4 = step(r4, x1.x4, q1);
-    r5 = step(r5, x1.x5, q1);
-    r6 = step(r6, x1.x6, q1);
-    r7 = step(r7, x1.x7, q1);
+  var r8: Row;
+  var r9: Row;
+  var r10: Row;
+  var r11: Row;
+  var r12: Row;
+  var r13: Row;
+  var r14: Row;
+  var r15: Row;
+  for (var k4 = 0u; k4 < p.k8 * 2u; k4++) {
+    let q = load_panel(k4, col4, lb);
+    let x0 = a_rows(k4, row, la);
+    r0 = step(r0, x0[0], q);
+    r1 = step(r1, x0[1], q);
+    r2 = step(r2, x0[2], q);
+    r3 = step(r3, x0[3], q);
+    let x1 = a_rows(k4, row + 4u, la);
+    r4 = step(r4, x1[0], q);
+    r5 = step(r5, x1[1], q);
+    r6 = step(r6, x1[2], q);
+    r7 = step(r7, x1[3], q);
+    let x2 = a_rows(k4, row + 8u, la);
+    r8 = step(r8, x2[0], q);
+    r9 = step(r9, x2[1], q);
+    r10 = step(r10, x2[2], q);
+    r11 = step(r11, x2[3], q);
+    let x3 = a_rows(k4, row + 12u, la);
+    r12 = step(r12, x3[0], q);
+    r13 = step(r13, x3[1], q);
+    r14 = step(r14, x3[2], q);
+    r15 = step(r15, x3[3], q);
   }
   let base = p.offset_c + id.z * p.stride_c;
   let col = col4 * 4u;
@@ -163,4 +166,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   store_row(r5, row + 5u, col, base);
   store_row(r6, row + 6u, col, base);
   store_row(r7, row + 7u, col, base);
+  store_row(r8, row + 8u, col, base);
+  store_row(r9, row + 9u, col, base);
+  store_row(r10, row + 10u, col, base);
+  store_row(r11, row + 11u, col, base);
+  store_row(r12, row + 12u, col, base);
+  store_row(r13, row + 13u, col, base);
+  store_row(r14, row + 14u, col, base);
+  store_row(r15, row + 15u, col, base);
 }

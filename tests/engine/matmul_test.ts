@@ -195,6 +195,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "matmul() software reads A stored either way (A_ROWS or K-major texture) with bit-identical results",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // The same op(A) stored as [m, k] (copied as is, m texture rows) and as its transpose [k, m] (K-major
+    // texture, transposed 4 × 4 in the kernel): both sum over k in the same order, so the bits agree.
+    // Off the tile grid, with β, and K across two texture chunks.
+    for (const [m, n, k, tb] of [[70, 130, 37, false], [129, 64, 203, true], [9, 20, 4100, false]] as const) {
+      const hostA = randomArray(m * k, 1), hostB = randomArray(n * k, 2), hostC = randomArray(m * n, 3);
+      const stored = new Float32Array(m * k);
+      for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) stored[j * m + i] = hostA[i * k + j];
+      const rows = Tensor.from(gpu!, hostA, [m, k]), cols = Tensor.from(gpu!, stored, [k, m]);
+      const b = Tensor.from(gpu!, hostB, tb ? [n, k] : [k, n]);
+      const [c1, c2] = [0, 1].map(() => Tensor.from(gpu!, hostC, [m, n]));
+      matmul(rows, b, c1, { transB: tb, alpha: 0.75, beta: 0.5, family: "software" });
+      matmul(cols, b, c2, { transA: true, transB: tb, alpha: 0.75, beta: 0.5, family: "software" });
+      const [x, y] = await readTensors(c1, c2) as Float32Array[];
+      assert.deepEqual(new Uint32Array(x.buffer), new Uint32Array(y.buffer), `${m}×${n}×${k}`);
+      const expected = hostC.slice();
+      matmulCpu(hostA, hostB, expected, resolveGemm(rows, b, c1, { transB: tb, alpha: 0.75, beta: 0.5 }));
+      assertClose(
+        x,
+        expected,
+        { atol: TOL.atol * Math.sqrt(k + 1), rtol: TOL.rtol },
+        `${m}×${n}×${k} vs CPU`,
+      );
+      for (const t of [rows, cols, b, c1, c2]) t.destroy();
+    }
+  },
+});
+
+Deno.test({
   name: "matmul() software family accumulates over K chunks longer than one texture",
   ignore: !hasAdapter,
   fn: async () => {
