@@ -9,12 +9,20 @@ import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 import source from "./attention.wgsl" with { type: "text" };
+import rows4Source from "./attention_rows4.wgsl" with { type: "text" };
 import type { AttentionTexture } from "./attention_texture.ts";
 
-/** Fused causal attention forward (constants `HD`, `HEADS`, `GROUP`). */
+/** Fused causal attention forward, one row per invocation (constants `HD`, `HEADS`, `GROUP`, `ROWS`). */
 export const attentionKernel: Kernel = {
   name: "attention",
   source,
+  bindings: ["uniform", "texture_read", "read_write", "read_write"],
+};
+
+/** {@linkcode attentionKernel} with four rows per invocation (constants `HD`, `HEADS`, `GROUP`, `LANES`). */
+export const attentionRows4Kernel: Kernel = {
+  name: "attention_rows4",
+  source: rows4Source,
   bindings: ["uniform", "texture_read", "read_write", "read_write"],
 };
 
@@ -36,6 +44,8 @@ export interface AttentionLayout {
   vColumn: number;
   /** Rows per workgroup instead of {@linkcode attentionRows}'s choice for the adapter (tests). */
   rowsPerWorkgroup?: number;
+  /** Rows per invocation, 1 or 4, instead of {@linkcode attentionRowsPerInvocation}'s choice (tests). */
+  rowsPerInvocation?: number;
 }
 
 /** Shapes of an {@linkcode attention} call. */
@@ -89,12 +99,14 @@ export function assertAttentionLayout(
 }
 
 /**
- * Query rows (keys, for the key/value backward) per workgroup of the attention kernels. A workgroup
- * loops over keys up to its last row and masks the rest, so its cost grows with its row count times
- * its last position: on a software adapter, which runs a workgroup's invocations as CPU SIMD batches,
- * 16-row blocks skip most of the masked causal half that 64-row blocks pay for (a 35B-proxy forward
- * and backward of 16 documents of ~129 tokens: 1022 → 876 ms on llvmpipe; 8 rows: 963 ms, 32: 980 ms);
- * a real GPU wants full warps. Results do not depend on it: a masked key adds exactly zero.
+ * Query rows (keys, for the key/value backward) per workgroup of the one-row-per-invocation attention
+ * kernels. A workgroup loops over keys up to its last row and masks the rest, so its cost grows with its
+ * row count times its last position: on a software adapter, which runs a workgroup's invocations as CPU
+ * SIMD batches, 16-row blocks skip most of the masked causal half that 64-row blocks pay for (a
+ * 35B-proxy forward and backward of 16 documents of ~129 tokens: 1022 → 876 ms on llvmpipe; 8 rows:
+ * 963 ms, 32: 980 ms); a real GPU wants full warps. The four-rows-per-invocation kernels (see
+ * {@linkcode attentionRowsPerInvocation}) take blocks of 8 invocations × 4 rows. Results do not depend
+ * on it: a masked key adds exactly zero.
  *
  * @param gpu Device context.
  * @returns Rows per workgroup.
@@ -111,6 +123,56 @@ export function attentionRows(gpu: Gpu): number {
  */
 export function attentionRowsFor(software: boolean): number {
   return software ? 16 : 64;
+}
+
+/**
+ * Rows (keys, for the key/value backward) each invocation of the attention kernels holds: 4 on
+ * software adapters for heads of up to 16 wide (`attention_rows4.wgsl`: each key and value texel is
+ * loaded once for four rows; a 7B-proxy layer, batch 32 × 160 tokens, hd 16, on contended llvmpipe:
+ * forward ≈ 75 → 40 ms, backward ≈ 135 → 80 ms; llvmpipe moves the private arrays of wider heads to
+ * scratch memory, which costs more than it saves), 1 elsewhere.
+ *
+ * @param software Whether the adapter is a software rasteriser.
+ * @param headDim Head width.
+ * @returns Rows per invocation.
+ */
+export function attentionRowsPerInvocation(software: boolean, headDim: number): 1 | 4 {
+  return software && headDim <= MAX_ROWS4_HEAD_DIM ? 4 : 1;
+}
+
+/** Widest head of the four-rows-per-invocation kernels, and their invocations per workgroup. */
+const MAX_ROWS4_HEAD_DIM = 16, ROWS4_LANES = 8;
+
+/**
+ * The workgroup shape of the attention kernels: `rows` rows per workgroup, `perLane` (1 or 4) per
+ * invocation, and the shape constants of the kernel that holds that many rows per invocation.
+ *
+ * @param gpu Device context.
+ * @param o The layout (its test overrides).
+ * @returns Rows per workgroup and per invocation, and the kernels' workgroup-shape constants.
+ * @throws {RangeError} When the rows per invocation are not 1 or 4 or do not divide the rows per
+ * workgroup, or are 4 for heads wider than 16.
+ */
+export function attentionBlock(
+  gpu: Gpu,
+  o: Pick<AttentionLayout, "rowsPerWorkgroup" | "rowsPerInvocation" | "headDim">,
+): { rows: number; perLane: 1 | 4; constants: { ROWS: number } | { LANES: number } } {
+  const perLane = o.rowsPerInvocation ??
+    (o.rowsPerWorkgroup === undefined || o.rowsPerWorkgroup % 4 === 0
+      ? attentionRowsPerInvocation(gpu.software, o.headDim)
+      : 1);
+  const rows = o.rowsPerWorkgroup ?? (perLane === 4 ? 4 * ROWS4_LANES : attentionRows(gpu));
+  if ((perLane !== 1 && perLane !== 4) || !Number.isInteger(rows) || rows < 1 || rows % perLane !== 0) {
+    throw new RangeError(
+      `attention: rowsPerInvocation must be 1 or 4 and divide rowsPerWorkgroup, got ${perLane} and ${rows}`,
+    );
+  }
+  if (perLane === 4 && o.headDim > MAX_ROWS4_HEAD_DIM) {
+    throw new RangeError(
+      `attention: rowsPerInvocation 4 needs headDim ≤ ${MAX_ROWS4_HEAD_DIM}, got ${o.headDim}`,
+    );
+  }
+  return { rows, perLane, constants: perLane === 1 ? { ROWS: rows } : { LANES: rows / 4 } };
 }
 
 /**
@@ -134,9 +196,9 @@ export function attention(qkv: AttentionTexture, out: Tensor, lse: Tensor, o: At
   }
   if (out.buffer === lse.buffer) throw new TypeError("attention: out and lse must not share a buffer");
   if (batch === 0 || tq === 0) return;
-  const rows = o.rowsPerWorkgroup ?? attentionRows(out.gpu);
-  out.gpu.dispatch(attentionKernel, {
-    constants: { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ROWS: rows },
+  const { rows, perLane, constants } = attentionBlock(out.gpu, o);
+  out.gpu.dispatch(perLane === 1 ? attentionKernel : attentionRows4Kernel, {
+    constants: { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ...constants },
     params: new Params().u32(tq, pos0, o.qColumn / 4, o.kColumn / 4, o.vColumn / 4).f32(
       1 / Math.sqrt(headDim),
     ),

@@ -8,10 +8,12 @@
 import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
-import { assertAttentionLayout, type AttentionLayout, attentionRows } from "./attention.ts";
+import { assertAttentionLayout, attentionBlock, type AttentionLayout } from "./attention.ts";
 import type { AttentionTexture } from "./attention_texture.ts";
 import keySource from "./attention_backward_key.wgsl" with { type: "text" };
 import querySource from "./attention_backward_query.wgsl" with { type: "text" };
+import keyRows4Source from "./attention_backward_key_rows4.wgsl" with { type: "text" };
+import queryRows4Source from "./attention_backward_query_rows4.wgsl" with { type: "text" };
 import statsSource from "./attention_stats.wgsl" with { type: "text" };
 import statsTextureSource from "./attention_stats_texture.wgsl" with { type: "text" };
 import { flatTexture } from "./flat_texture.ts";
@@ -32,17 +34,31 @@ export const attentionStatsTextureKernel: Kernel = {
   bindings: ["uniform", "texture_read", "texture_read", "read", "texture_write"],
 };
 
-/** Query gradients (constants `HD`, `HEADS`, `GROUP`). */
+/** Query gradients, one row per invocation (constants `HD`, `HEADS`, `GROUP`, `ROWS`). */
 export const attentionBackwardQueryKernel: Kernel = {
   name: "attention_backward_query",
   source: querySource,
   bindings: ["uniform", "texture_read", "texture_read", "read_write"],
 };
 
-/** Key and value gradients (constants `HD`, `HEADS`, `GROUP`). */
+/** Key and value gradients, one key per invocation (constants `HD`, `HEADS`, `GROUP`, `ROWS`). */
 export const attentionBackwardKeyKernel: Kernel = {
   name: "attention_backward_key",
   source: keySource,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/** {@linkcode attentionBackwardQueryKernel} with four rows per invocation (constant `LANES` for `ROWS`). */
+export const attentionBackwardQueryRows4Kernel: Kernel = {
+  name: "attention_backward_query_rows4",
+  source: queryRows4Source,
+  bindings: ["uniform", "texture_read", "texture_read", "read_write"],
+};
+
+/** {@linkcode attentionBackwardKeyKernel} with four keys per invocation (constant `LANES` for `ROWS`). */
+export const attentionBackwardKeyRows4Kernel: Kernel = {
+  name: "attention_backward_key_rows4",
+  source: keyRows4Source,
   bindings: ["uniform", "texture_read", "texture_read", "read_write"],
 };
 
@@ -116,8 +132,8 @@ export function attentionBackward(
   }
   if (rows === 0) return;
   const gpu = dqkv.gpu;
-  const block = o.rowsPerWorkgroup ?? attentionRows(gpu);
-  const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ROWS: block };
+  const { rows: block, perLane, constants: shape } = attentionBlock(gpu, o);
+  const constants = { HD: headDim, HEADS: heads, GROUP: heads / kvHeads, ...shape };
   const scale = 1 / Math.sqrt(headDim);
   packRows(dOut, grad, { layers: batch, tq: t, stride: width });
   // CPU rasterisers read dOut and out from flat texture copies (bit-identical; headDim is a multiple
@@ -135,13 +151,13 @@ export function attentionBackward(
     workgroups: linearGrid(gpu, batch * heads * t),
   });
   const [qx, kx, vx] = [o.qColumn / 4, o.kColumn / 4, o.vColumn / 4];
-  gpu.dispatch(attentionBackwardQueryKernel, {
+  gpu.dispatch(perLane === 1 ? attentionBackwardQueryKernel : attentionBackwardQueryRows4Kernel, {
     constants,
     params: new Params().u32(t, stride, o.qColumn, qx, kx, vx, statsX).f32(scale),
     resources: [qkv.view, grad.view, dqkv.buffer],
     workgroups: [Math.ceil(t / block), heads, batch],
   });
-  gpu.dispatch(attentionBackwardKeyKernel, {
+  gpu.dispatch(perLane === 1 ? attentionBackwardKeyKernel : attentionBackwardKeyRows4Kernel, {
     constants,
     params: new Params().u32(t, stride, o.kColumn, o.vColumn, qx, kx, vx, statsX).f32(scale),
     resources: [qkv.view, grad.view, dqkv.buffer],

@@ -49,7 +49,13 @@ function split({ batch, seqLen, heads, kvHeads, headDim }: Case, qkv: ArrayLike<
   };
 }
 
-async function run(c: Case, seed: number, rowsPerWorkgroup?: number, statsBuffers?: boolean) {
+async function run(
+  c: Case,
+  seed: number,
+  rowsPerWorkgroup?: number,
+  statsBuffers?: boolean,
+  rowsPerInvocation?: number,
+) {
   const { batch, seqLen, heads, kvHeads, headDim } = c;
   const width = (heads + 2 * kvHeads) * headDim, rows = batch * seqLen;
   const host = randomArray(rows * width, seed), dOutHost = randomArray(rows * heads * headDim, seed + 1);
@@ -67,6 +73,7 @@ async function run(c: Case, seed: number, rowsPerWorkgroup?: number, statsBuffer
     kColumn: heads * headDim,
     vColumn: (heads + kvHeads) * headDim,
     rowsPerWorkgroup,
+    rowsPerInvocation,
   };
   packRows(qkv, texture, { layers: batch, tq: seqLen });
   attention(texture, out, lse, { ...layout, tq: seqLen });
@@ -92,13 +99,16 @@ Deno.test({
       { batch: 2, seqLen: 130, heads: 6, kvHeads: 2, headDim: 12 },
     ];
     for (const [index, c] of cases.entries()) {
-      const { host, dOutHost, gotOut, gotDqkv } = await run(c, index + 1);
-      const { q, k, v, fuse } = split(c, host);
-      const ref = attentionForward(q, k, v, c);
-      const grads = backwardRef(q, k, v, ref.probs, Float64Array.from(dOutHost), c);
-      const what = `B${c.batch} T${c.seqLen} H${c.heads} KV${c.kvHeads} hd${c.headDim}`;
-      assertClose(gotOut, ref.out, TOL, `out ${what}`);
-      assertClose(gotDqkv, fuse(grads.dq, grads.dk, grads.dv), TOL, `dq, dk, dv ${what}`);
+      // One row per invocation (16-row blocks) and four (32-row blocks, heads ≤ 16 wide), on any adapter.
+      for (const [rows, perLane] of [[16, 1], [32, 4]]) {
+        const { host, dOutHost, gotOut, gotDqkv } = await run(c, index + 1, rows, undefined, perLane);
+        const { q, k, v, fuse } = split(c, host);
+        const ref = attentionForward(q, k, v, c);
+        const grads = backwardRef(q, k, v, ref.probs, Float64Array.from(dOutHost), c);
+        const what = `B${c.batch} T${c.seqLen} H${c.heads} KV${c.kvHeads} hd${c.headDim}, ${perLane} rows`;
+        assertClose(gotOut, ref.out, TOL, `out ${what}`);
+        assertClose(gotDqkv, fuse(grads.dq, grads.dk, grads.dv), TOL, `dq, dk, dv ${what}`);
+      }
     }
   },
 });
@@ -150,9 +160,9 @@ Deno.test({
     // so the block only changes the work done. Both choices are checked here on any adapter.
     assert.equal(attentionRows(gpu!), gpu!.software ? 16 : 64);
     const c = { batch: 2, seqLen: 130, heads: 4, kvHeads: 2, headDim: 8 };
-    const base = await run(c, 5, 64);
+    const base = await run(c, 5, 64, undefined, 1);
     for (const rows of [16, 8, 1]) {
-      const other = await run(c, 5, rows);
+      const other = await run(c, 5, rows, undefined, 1);
       assert.deepEqual(
         new Uint32Array(other.gotOut.buffer),
         new Uint32Array(base.gotOut.buffer),
@@ -163,6 +173,13 @@ Deno.test({
         new Uint32Array(base.gotDqkv.buffer),
         `dqkv, ${rows} rows`,
       );
+    }
+    // Four rows per invocation: the block size does not change the results either.
+    const four = await run(c, 5, 32, undefined, 4);
+    for (const rows of [64, 4]) {
+      const other = await run(c, 5, rows, undefined, 4);
+      assert.deepEqual(new Uint32Array(other.gotOut.buffer), new Uint32Array(four.gotOut.buffer));
+      assert.deepEqual(new Uint32Array(other.gotDqkv.buffer), new Uint32Array(four.gotDqkv.buffer));
     }
   },
 });
@@ -200,5 +217,9 @@ Deno.test({
     const out = Tensor.zeros(gpu!, [4, 6]), lse = Tensor.zeros(gpu!, [4]);
     const bad = { batch: 1, heads: 1, kvHeads: 1, headDim: 6, qColumn: 0, kColumn: 4, vColumn: 8, tq: 4 };
     assert.throws(() => attention(texture, out, lse, bad), /multiple of 4/);
+    const wide = { ...bad, headDim: 20, kColumn: 20, vColumn: 40, rowsPerInvocation: 4 };
+    const wideTexture = createAttentionTexture(gpu!, 15, 4, 1, "wide"), wideOut = Tensor.zeros(gpu!, [4, 20]);
+    assert.throws(() => attention(wideTexture, wideOut, lse, wide), /headDim ≤ 16/);
+    assert.throws(() => attention(wideTexture, wideOut, lse, { ...wide, rowsPerInvocation: 3 }), /1 or 4/);
   },
 });
