@@ -10,6 +10,7 @@ import { resolveTrackedLayers, type TrackedLayer, trackedLayerNames } from "../t
 
 /** A model's configuration and weights, and the layers its influence settings track. */
 export interface InfluenceModel {
+  /** The model configuration. */
   config: LlamaConfig;
   /** f32 parameters by HF name. */
   params: ReadonlyMap<string, Float32Array>;

@@ -6,6 +6,7 @@
  */
 
 import type { Gpu } from "../../gpu.ts";
+import { acquireDevice } from "../../device.ts";
 import { GpuLlama } from "../../llama/gpu_llama.ts";
 import type { LlamaConfig } from "../../model/config.ts";
 import type { LayerEigenbasis } from "../cpu/eigendecompose_covariances.ts";
@@ -76,27 +77,58 @@ export interface ScoreDocumentsOptions {
  *
  * @example
  * ```ts ignore
- * const pipeline = new InfluencePipeline(gpu, { config, params }, { strategy: "ekfac", seed: 1 });
+ * const pipeline = await InfluencePipeline.create({ config, params }, { strategy: "ekfac", seed: 1 });
  * const factors = await pipeline.fitFactors(documents);
  * const { p } = await pipeline.preconditionQueries(queries, factors);
  * for await (const { start, chunk } of pipeline.scoreDocuments(p, queries.length, documents)) {
  *   console.log(start, chunk.scores);
  * }
- * pipeline.destroy();
+ * await pipeline.close();
  * ```
  */
 export class InfluencePipeline {
-  /** The device. */
+  /**
+   * The device.
+   *
+   * @ignore
+   */
   readonly gpu: Gpu;
   /** The model and its tracked layers. */
   readonly model: InfluenceModel;
   /** The complete settings. */
   readonly settings: InfluencePipelineSettings;
   #llama: GpuLlama | undefined;
+  #ownsDevice = false;
 
   /**
-   * Prepares the pipeline; the model is uploaded at its first use.
+   * A pipeline on a device of its own (the first WebGPU adapter's); {@linkcode InfluencePipeline.close}
+   * releases both.
    *
+   * @param model Configuration and f32 weights by HF name.
+   * @param settings Settings over the defaults ({@linkcode pipelineSettings}).
+   * @returns The pipeline.
+   * @throws {RangeError} When a setting is out of range or a tracked weight's shape is unknown.
+   * @throws {Error} When no WebGPU adapter is available.
+   */
+  static async create(
+    model: { config: LlamaConfig; params: ReadonlyMap<string, Float32Array> },
+    settings: Partial<InfluencePipelineSettings> = {},
+  ): Promise<InfluencePipeline> {
+    const gpu = await acquireDevice();
+    try {
+      const pipeline = new InfluencePipeline(gpu, model, settings);
+      pipeline.#ownsDevice = true;
+      return pipeline;
+    } catch (error) {
+      await gpu.destroy();
+      throw error;
+    }
+  }
+
+  /**
+   * Prepares the pipeline on a given device; the model is uploaded at its first use.
+   *
+   * @ignore
    * @param gpu The device.
    * @param model Configuration and f32 weights by HF name.
    * @param settings Settings over the defaults ({@linkcode pipelineSettings}).
@@ -117,7 +149,11 @@ export class InfluencePipeline {
     return this.model.layers;
   }
 
-  /** The model on the device. */
+  /**
+   * The model on the device.
+   *
+   * @ignore
+   */
   get llama(): GpuLlama {
     this.#llama ??= new GpuLlama(this.gpu, this.model.config, this.model.params);
     return this.#llama;
@@ -296,6 +332,7 @@ export class InfluencePipeline {
   /**
    * Query rows on the device, ready to score documents (see {@linkcode DocumentScoring}).
    *
+   * @ignore
    * @param p Query rows per tracked layer, F32 [rows, out, in].
    * @param rows Number of rows.
    * @returns The scoring state; destroy it after use.
@@ -387,6 +424,12 @@ export class InfluencePipeline {
   destroy(): void {
     this.#llama?.destroy();
     this.#llama = undefined;
+  }
+
+  /** Releases the model's device memory, and the device when {@linkcode InfluencePipeline.create} made it. */
+  async close(): Promise<void> {
+    this.destroy();
+    if (this.#ownsDevice) await this.gpu.destroy();
   }
 
   #rows(op: string, documents: TokenRows): Int32Array[] {

@@ -49,6 +49,7 @@ export interface TopTokenPair {
 
 /** Per-token scores of each query's top documents. */
 export interface TopTokenScores {
+  /** The pairs, by query then rank. */
   pairs: TopTokenPair[];
   /** Every pair's per-token scores, end to end. */
   values: Float64Array;
