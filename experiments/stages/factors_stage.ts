@@ -12,7 +12,9 @@ import {
   SEQ_LEN_MULTIPLE,
   shardRange,
 } from "../../engine/influence/pipeline/mod.ts";
+import { z } from "zod";
 import type { Artifact, StageContext, StageDef } from "../run/stage.ts";
+import { jsonNumber, summaryOf } from "../run/summary_of.ts";
 import { UserError } from "../run/user_error.ts";
 import { documentIds } from "../influence/device_batch.ts";
 import { encodeFactors } from "../influence/factors_file.ts";
@@ -30,7 +32,7 @@ import { type InfluenceModel, readInfluenceModel } from "../influence/influence_
 import { withPipeline } from "../influence/with_pipeline.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
 import { sha256Hex } from "../run/hash.ts";
 
 export { FIT_BATCH_DOCUMENTS };
@@ -61,6 +63,29 @@ export interface CovariancesSummary {
   /** Seconds of pass 1 over these parts. */
   seconds: number;
 }
+
+/** {@linkcode FactorsSummary} as read back from meta.json. */
+export const factorsSummarySchema: z.ZodType<FactorsSummary, unknown> = z.looseObject({
+  fitted: z.boolean(),
+  tokens: z.number(),
+  sequences: z.number(),
+  eigen: z.looseObject({
+    solver: z.string(),
+    maxOrthogonalityError: jsonNumber,
+    maxReconstructionError: jsonNumber,
+    maxSweeps: jsonNumber,
+  }),
+  layers: z.array(z.looseObject({ name: z.string(), outDim: z.number(), inDim: z.number() })),
+  seconds: z.looseObject({ pass1: z.number(), eigen: z.number(), pass2: z.number() }),
+});
+
+/** {@linkcode CovariancesSummary} as read back from meta.json. */
+export const covariancesSummarySchema: z.ZodType<CovariancesSummary, unknown> = z.looseObject({
+  fitted: z.boolean(),
+  range: z.tuple([z.number(), z.number()]),
+  parts: z.number(),
+  seconds: z.number(),
+});
 
 /** The factor-relevant part of a setup's influence settings. */
 function factorSettings(influence: InfluenceSettings & { seed: number }) {
@@ -180,12 +205,12 @@ export const covariancesStage: StageDef = {
       const { model, plan } = await openFit(ctx);
       const layers = model.layers.map((l) => l.name);
       const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
-      const fitted = shards.some((a) => (a.meta.summary as CovariancesSummary).fitted);
+      const fitted = shards.some((a) => summaryOf(a, covariancesSummarySchema).fitted);
       const joined = fitted
         ? joinParts(stored, plan.parts.length, "covariances merge")
         : { first: 0, sums: [], labels: [] };
       await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts(joined));
-      const seconds = shards.reduce((t, a) => t + (a.meta.summary as CovariancesSummary).seconds, 0);
+      const seconds = shards.reduce((t, a) => t + summaryOf(a, covariancesSummarySchema).seconds, 0);
       return {
         fitted,
         range: [0, fitted ? plan.parts.length : 0],
@@ -300,7 +325,7 @@ export const factorsStage: StageDef = {
       const layers = model.layers.map((l) => l.name);
       const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
       const pass2 = joinParts(stored, plan.parts.length, "factors merge") as StoredParts<LambdaSums>;
-      const pass2Seconds = shards.reduce((t, a) => t + (a.meta.summary as FactorsSummary).seconds.pass2, 0);
+      const pass2Seconds = shards.reduce((t, a) => t + summaryOf(a, factorsSummarySchema).seconds.pass2, 0);
       return await withPipeline(model, influence, async (pipeline) => {
         const bases = await fitBases(ctx, pipeline);
         return await writeFactors(
@@ -359,7 +384,7 @@ function fittedSummary(
 }
 
 function pass1Seconds(ctx: StageContext): number {
-  return (ctx.inputs.covariances.meta.summary as CovariancesSummary).seconds;
+  return summaryOf(ctx.inputs.covariances, covariancesSummarySchema).seconds;
 }
 
 /** Writes the finished factors and both passes' labels; returns the stage summary. */
@@ -382,7 +407,7 @@ async function writeFactors(
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
     encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
       tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
       settings: JSON.stringify(factorSettings(influence)),
     }),
@@ -457,7 +482,7 @@ async function fitExact(
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
     encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
       tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
       settings: JSON.stringify(settings),
     }),

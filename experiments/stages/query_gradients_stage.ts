@@ -1,10 +1,12 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import { QUERY_BATCH } from "../../engine/influence/pipeline/mod.ts";
 import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
 import { checkFactorsFor, decodeFactors } from "../influence/factors_file.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
+import { summaryOf } from "../run/summary_of.ts";
 import { sha256Hex } from "../run/hash.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
@@ -92,7 +94,7 @@ export const queryGradientsStage: StageDef = {
     const factorBytes = await Deno.readFile(factorsPath);
     if (influence.strategy !== "identity") {
       checkFactorsFor(factorsPath, factorBytes, {
-        modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+        modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
         tokenizerSha256: await sha256Hex(
           await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
         ),
@@ -168,3 +170,11 @@ export interface QueryGradientsSummary {
   /** λ per tracked layer. */
   damping: Record<string, number>;
 }
+
+/** {@linkcode QueryGradientsSummary} as read back from meta.json. */
+export const queryGradientsSummarySchema: z.ZodType<QueryGradientsSummary, unknown> = z.looseObject({
+  queries: z.number(),
+  factual: z.custom<QueriesFile["selection"]>((v) => typeof v === "object" && v !== null),
+  meanNats: z.number(),
+  damping: z.record(z.string(), z.number()),
+});

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { writeReport } from "../../reports/render/mod.ts";
 import {
   heldOutOf,
@@ -10,16 +11,18 @@ import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
+import { summaryOf } from "../run/summary_of.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import { type PlantedFactCheck, plantedFactCheck, stepDiagnostics } from "../../reports/analyses/mod.ts";
 import type { Fact, Query, World } from "../../fixtures/world/mod.ts";
 import { accuracyByMentions } from "../train/evaluate_proxy.ts";
-import type { FactorsSummary } from "./factors_stage.ts";
+import { factorsSummarySchema } from "./factors_stage.ts";
 import { readFindings } from "./analyses_stage.ts";
-import type { ValidationSummary } from "./validate_stage.ts";
-import type { QueryGradientsSummary } from "./query_gradients_stage.ts";
+import { validationSummarySchema } from "./validate_stage.ts";
+import { queryGradientsSummarySchema } from "./query_gradients_stage.ts";
+import { scoresSummarySchema } from "./scores_stage.ts";
 import { queryPages } from "./query_pages.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
 import { composeReport } from "../../reports/procedural-knowledge/compose_report.ts";
@@ -125,17 +128,17 @@ async function runSummary(ctx: StageContext, runId: string, createdAt: string): 
     m.setups.map((s) => proxyView(ctx, s, worldData.queries, worldData.facts)),
   );
   const setups = m.setups.map((s, i): SetupRun => {
-    const summary = <T>(stage: string) => ctx.inputs[`${stage}@${s.name}`].meta.summary as T;
+    const input = (stage: string) => ctx.inputs[`${stage}@${s.name}`];
     return {
       name: s.name,
       model: s.model,
       querySets: s.querySets,
       influence: s.influence,
       proxy: proxies[i],
-      fit: summary<FactorsSummary>("factors"),
-      queries: summary<QueryGradientsSummary>("query_gradients"),
-      scores: summary<{ documents: number; scoreRange: number[]; tokenSumDeviation?: number }>("scores"),
-      reference: summary<ValidationSummary>("validate"),
+      fit: summaryOf(input("factors"), factorsSummarySchema),
+      queries: summaryOf(input("query_gradients"), queryGradientsSummarySchema),
+      scores: summaryOf(input("scores"), scoresSummarySchema),
+      reference: summaryOf(input("validate"), validationSummarySchema),
       planted: checks[i],
     };
   });
@@ -163,7 +166,7 @@ async function proxyView(
   const { name, description } = setup;
   const model = ctx.inputs[`model@${name}`];
   const complete = ctx.inputs[`complete@${name}`];
-  const summary = model.meta.summary as ModelSummary;
+  const summary = summaryOf(model, modelSummarySchema);
   const training = (summary.training ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === "number" ? v : null);
   const completions = (await Deno.readTextFile(join(complete.dir, "completions.jsonl"))).split("\n")
@@ -208,6 +211,11 @@ async function proxyView(
     ),
   };
 }
+
+/** What the report stage records: the run id its folder is named by. */
+export const reportSummarySchema: z.ZodType<{ runId: string }, unknown> = z.looseObject({
+  runId: z.string(),
+});
 
 /**
  * Directory of the report a finished report artifact holds.

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import { gradientNormalisedScores, perNatScores } from "../../engine/influence/mod.ts";
 import {
@@ -10,8 +11,9 @@ import {
   shardRange,
   type TopTokenScores,
 } from "../../engine/influence/pipeline/mod.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
+import { jsonNumber } from "../run/summary_of.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
@@ -271,7 +273,7 @@ async function finish(
   );
   let min = Infinity, max = -Infinity;
   for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
-  return {
+  const summary: ScoresSummary = {
     queries: nq,
     documents: nd,
     chunks: env.chunks,
@@ -281,7 +283,37 @@ async function finish(
     // Per-token scores of a pair sum to its score; the largest deviation, relative to max |score|.
     tokenSumDeviation: tokens.maxSumDeviation / Math.max(Math.abs(min), Math.abs(max), Number.MIN_VALUE),
   };
+  return summary;
 }
+
+/** What the scores stage records (an unsharded run or a merge; a shard records its slice). */
+export interface ScoresSummary {
+  /** Query rows. */
+  queries: number;
+  /** Documents scored. */
+  documents: number;
+  /** Chunks of the run. */
+  chunks: number;
+  /** Chunks taken from the work folder of a killed run. */
+  resumedChunks: number;
+  /** Smallest and largest raw score. */
+  scoreRange: [number, number];
+  /** Per-token (query, document) pairs stored. */
+  tokenScorePairs: number;
+  /** Largest |Σ per-token scores − score| relative to max |score|. */
+  tokenSumDeviation: number;
+}
+
+/** {@linkcode ScoresSummary} as read back from meta.json. */
+export const scoresSummarySchema: z.ZodType<ScoresSummary, unknown> = z.looseObject({
+  queries: z.number(),
+  documents: z.number(),
+  chunks: z.number(),
+  resumedChunks: z.number(),
+  scoreRange: z.tuple([jsonNumber, jsonNumber]),
+  tokenScorePairs: z.number(),
+  tokenSumDeviation: jsonNumber,
+});
 
 /** A chunk file: `scores` [rows, count] (queries, then any control rows), `layer<i>` [nq, count], `norms`. */
 function encodeChunk(r: ChunkResult, rows: number, nq: number, count: number): Uint8Array {
