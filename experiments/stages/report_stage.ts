@@ -25,8 +25,8 @@ import { queryGradientsSummarySchema } from "./query_gradients_stage.ts";
 import { scoresSummarySchema } from "./scores_stage.ts";
 import { queryPages } from "./query_pages.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
-import { composeReport } from "../../reports/procedural-knowledge/compose_report.ts";
-import type { RunProvenance, RunSummary, SetupRun } from "../../reports/procedural-knowledge/run_summary.ts";
+import { composeReport } from "../../reports/compose/compose_report.ts";
+import type { RunProvenance, RunSummary, SetupRun } from "../../reports/compose/run_summary.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
