@@ -20,6 +20,29 @@
  * console.assert(manifest.setups.length === 2 && world.documents.length === 600);
  * ```
  *
+ * @example Score your own token rows with the influence pipeline (a tiny random model here)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InfluencePipeline, initParams, type LlamaConfig } from "./mod.ts";
+ *
+ * const config: LlamaConfig = {
+ *   hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 1, numAttentionHeads: 2, numKeyValueHeads: 1,
+ *   headDim: 8, rmsNormEps: 1e-5, ropeTheta: 10000, vocabSize: 32, maxPositionEmbeddings: 64,
+ *   tieWordEmbeddings: true, initializerRange: 0.02,
+ * };
+ * const documents = [[1, 5, 9, 4, 7], [1, 3, 3, 8], [1, 12, 20, 6, 2, 30], [1, 4, 7]]; // token ids
+ * const queries = [{ prompt: [1, 5, 9], completion: [4, 7] }]; // f = log p(completion | prompt)
+ *
+ * const pipeline = await InfluencePipeline.create({ config, params: initParams(config, 1) }, { seed: 1 });
+ * const factors = await pipeline.fitFactors(documents); // EK-FAC: A, S, eigenbases, Λ
+ * const { p } = await pipeline.preconditionQueries(queries, factors); // (G + λI)⁻¹ ∇(−f)
+ * for await (const { start, chunk } of pipeline.scoreDocuments(p, queries.length, documents)) {
+ *   assert.equal(start, 0);
+ *   assert.equal(chunk.scores.length, queries.length * documents.length); // [queries, documents]
+ * }
+ * await pipeline.close();
+ * ```
+ *
  * @module
  */
 export * from "./experiments/mod.ts";
@@ -64,7 +87,55 @@ export type {
   WorldConfig,
   WorldSummary,
 } from "./fixtures/mod.ts";
-export { loadCheckpoint, parseLlamaConfig, saveCheckpoint } from "./engine/model/mod.ts";
+export { initParams, loadCheckpoint, parseLlamaConfig, saveCheckpoint } from "./engine/model/mod.ts";
+export {
+  corpusRows,
+  DEFAULT_PIPELINE_SETTINGS,
+  FIT_BATCH_DOCUMENTS,
+  fitOrder,
+  InfluencePipeline,
+  int32Rows,
+  joinChunks,
+  pipelineSettings,
+  planFit,
+  QUERY_BATCH,
+  SCORE_BATCH_DOCUMENTS,
+  SCORE_PRODUCT_DOCUMENTS,
+  scoreTopTokens,
+  SEQ_LEN_MULTIPLE,
+  shardRange,
+} from "./engine/influence/pipeline/mod.ts";
+export type {
+  FitBatch,
+  FitPassResult,
+  FitPlan,
+  FitResult,
+  FitSeconds,
+  FittedFactors,
+  InfluenceModel,
+  InfluencePipelineSettings,
+  PreconditionedQueries,
+  QueryGradients,
+  QueryRow,
+  ScoreChunk,
+  ScoredChunk,
+  ScoreDocumentsOptions,
+  TokenRow,
+  TokenRows,
+  TokenScoreRunner,
+  TopTokenPair,
+  TopTokenScores,
+} from "./engine/influence/pipeline/mod.ts";
+export type {
+  LayerCovariance,
+  LayerEigenbasis,
+  LayerLambda,
+  PreconditionFactors,
+  TrackedLayer,
+} from "./engine/influence/mod.ts";
+export type { CovarianceSums, LambdaSums } from "./engine/influence/gpu/mod.ts";
+export { BLOCK_LINEARS, type BlockLinear } from "./engine/model/mod.ts";
+export type { SymmetricEigen } from "./engine/influence/mod.ts";
 export type { Checkpoint, LlamaConfig, LlamaParams, RopeScaling } from "./engine/model/mod.ts";
 export { readSafetensors, writeSafetensors } from "./engine/io/mod.ts";
 export { SAFETENSORS_DTYPES } from "./engine/io/mod.ts";

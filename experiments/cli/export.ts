@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { runPlan } from "../run/run_plan.ts";
 import { UserError } from "../run/user_error.ts";
 import { readTokenizedCorpus, readWorldArtifact, STAGES } from "../stages/mod.ts";

@@ -3,7 +3,7 @@ import { acquireDevice } from "../../engine/mod.ts";
 import { decodeTrainState } from "../../engine/train/mod.ts";
 import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { UserError } from "../run/user_error.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { formatSeconds } from "../run/progress.ts";
 import { readTokenizedCorpus, readWorldArtifact } from "../stages/mod.ts";
 import { trainProxy } from "../train/train_proxy.ts";

@@ -1,5 +1,5 @@
 import { manifestJsonSchema } from "../schema/manifest_schema.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 
 /** Path of the manifest JSON Schema that editors read through a manifest's `$schema`. */
 export const SCHEMA_PATH = "experiments/manifest.schema.json";

@@ -1,20 +1,8 @@
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
-import type {
-  LayerCovariance,
-  LayerEigenbasis,
-  LayerLambda,
-  PreconditionFactors,
-} from "../../engine/influence/mod.ts";
+import type { LayerEigenbasis, LayerLambda, PreconditionFactors } from "../../engine/influence/mod.ts";
+import type { FittedFactors } from "../../engine/influence/pipeline/mod.ts";
 
-/** Fitted EK-FAC factors of every tracked layer, as the factors stage stores them. */
-export interface FittedFactors {
-  /** A and S per layer. */
-  covariances: ReadonlyMap<string, LayerCovariance>;
-  /** Q_A, Q_S and their eigenvalues per layer. */
-  eigen: ReadonlyMap<string, LayerEigenbasis>;
-  /** Λ and D per layer. */
-  lambda: ReadonlyMap<string, LayerLambda>;
-}
+export type { FittedFactors };
 
 /** What a factors file was fitted for: the model's weights, the tokenizer and the factor settings. */
 export interface FactorsProvenance {

@@ -1,46 +1,27 @@
 /**
- * The EK-FAC fit split into parts: the fit documents (sorted by length) in forward/backward batches,
- * the batches in parts of `influence.fitPartDocuments` documents. Each part's sums are read back on their own and
- * the parts are summed in float64 in fit order (`finishCovariances`, `finishLambda`), so a fit computed
- * in one process and one computed as shards of whole parts (`--shard I/N`) give the same bits.
+ * The stored form of a fit split into parts (the engine's `planFit` and `runFitPass`, see
+ * `engine/influence/pipeline/fit_plan.ts`): every part's raw f32 sums and counts, and the labels used,
+ * as the covariances and factors stages (and their shards) write them, so that the parts computed in
+ * one process or as shards of whole parts (`--shard I/N`) are summed in float64 in fit order to the
+ * same bits.
  *
  * @module
  */
 
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
-import type { GpuLlama } from "../../engine/llama/mod.ts";
-import type { CovarianceSums, LambdaSums, RecordBatch } from "../../engine/influence/gpu/mod.ts";
-import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
-import { readTensors } from "../../engine/tensor.ts";
-import type { Gpu } from "../../engine/gpu.ts";
-import type { Progress } from "../run/progress.ts";
-import { documentIds, SEQ_LEN_MULTIPLE, uploadSequences } from "./device_batch.ts";
-import type { TokenizedCorpus } from "../stages/tokenize_stage.ts";
+import type { CovarianceSums, LambdaSums } from "../../engine/influence/gpu/mod.ts";
+import { corpusRows, type FitPlan, planFit as planFitRows } from "../../engine/influence/pipeline/mod.ts";
 
-/** Fit documents per forward/backward batch (part of the fit settings: sampled labels depend on it). */
-export const FIT_BATCH_DOCUMENTS = 8;
-
-/** One forward/backward batch of the fit. */
-export interface FitBatch {
-  /** Its documents (corpus indices), in fit order. */
-  documents: number[];
-  /** Row offset of its first row in the fit's counter-based label draws (rows of the batches before). */
-  rowOffset: number;
-}
-
-/** The fit's documents, batches and parts. */
-export interface FitPlan {
-  /** Fit documents in fit order (by length, then index). */
-  documents: number[];
-  /** Batches of {@linkcode FIT_BATCH_DOCUMENTS} consecutive fit documents. */
-  batches: FitBatch[];
-  /** Parts: [first, last) batch ranges of `partDocuments / FIT_BATCH_DOCUMENTS` batches. */
-  parts: [number, number][];
-}
+export {
+  FIT_BATCH_DOCUMENTS,
+  type FitBatch,
+  type FitPassResult,
+  type FitPlan,
+  type PartAccumulator,
+} from "../../engine/influence/pipeline/mod.ts";
 
 /**
- * Plans a fit: batches and parts of the given fit documents, in order. Row offsets follow the padded
- * batch layout of `uploadSequences` (rows per sequence rounded up to SEQ_LEN_MULTIPLE).
+ * Plans a fit over a tokenized corpus's documents (the engine's `planFit` over its rows).
  *
  * @param corpus Tokenized corpus (document lengths).
  * @param documents Fit documents, in fit order.
@@ -49,104 +30,11 @@ export interface FitPlan {
  * @throws {RangeError} When `partDocuments` is not a positive multiple of FIT_BATCH_DOCUMENTS.
  */
 export function planFit(
-  corpus: Pick<TokenizedCorpus, "documents">,
+  corpus: { documents: { tokens: Int32Array; offsets: Int32Array } },
   documents: number[],
   partDocuments: number,
 ): FitPlan {
-  const perPart = partDocuments / FIT_BATCH_DOCUMENTS;
-  if (!Number.isSafeInteger(perPart) || perPart < 1) {
-    throw new RangeError(
-      `planFit(): partDocuments must be a positive multiple of ${FIT_BATCH_DOCUMENTS}, got ${partDocuments}`,
-    );
-  }
-  const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
-  const batches: FitBatch[] = [];
-  let rowOffset = 0;
-  for (let first = 0; first < documents.length; first += FIT_BATCH_DOCUMENTS) {
-    const docs = documents.slice(first, first + FIT_BATCH_DOCUMENTS);
-    batches.push({ documents: docs, rowOffset });
-    const longest = Math.max(1, ...docs.map(length));
-    rowOffset += docs.length * Math.ceil(longest / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE;
-  }
-  const parts: [number, number][] = [];
-  for (let b = 0; b < batches.length; b += perPart) {
-    parts.push([b, Math.min(b + perPart, batches.length)]);
-  }
-  return { documents, batches, parts };
-}
-
-/** An accumulator a fit pass feeds: covariances (pass 1) or Λ (pass 2). */
-export interface PartAccumulator<S> {
-  add(batch: RecordBatch): void;
-  readSums(): Promise<S>;
-  reset(): void;
-}
-
-/** What a fit pass over a range of parts produced. */
-export interface FitPassResult<S> {
-  /** Each part's sums, in part order. */
-  sums: S[];
-  /** The labels used per fit document of the range (fit order; −1 at each document's last position). */
-  labels: Int32Array[];
-}
-
-/**
- * Runs one fit pass over parts [first, last): per batch the model's forward and backward with records
- * (labels sampled with the given draw, or the documents' next tokens), added to the accumulator; per
- * part the sums are read back and the accumulator reset.
- *
- * @param gpu The device.
- * @param llama The model on it.
- * @param layers Tracked weight names.
- * @param corpus The tokenized corpus.
- * @param plan The fit plan.
- * @param range Parts [first, last).
- * @param labels Sampled labels (seed and Philox draw) or `null` for the empirical Fisher's next tokens.
- * @param accumulator Pass 1 or pass 2 accumulator.
- * @param progress Ticked per document.
- * @returns The parts' sums and the labels used.
- */
-export async function runFitPass<S>(
-  gpu: Gpu,
-  llama: GpuLlama,
-  layers: string[],
-  corpus: Pick<TokenizedCorpus, "documents">,
-  plan: FitPlan,
-  range: [number, number],
-  labels: { seed: number; draw: number } | null,
-  accumulator: PartAccumulator<S>,
-  progress: Progress,
-): Promise<FitPassResult<S>> {
-  const result: FitPassResult<S> = { sums: [], labels: [] };
-  for (let p = range[0]; p < range[1]; p++) {
-    const [firstBatch, lastBatch] = plan.parts[p];
-    for (let b = firstBatch; b < lastBatch; b++) {
-      const { documents, rowOffset } = plan.batches[b];
-      const rows = documents.map((d) => documentIds(corpus.documents, d));
-      const batch = uploadSequences(gpu, rows, (i) => nextTokenLabels(rows[i], 1, rows[i].length));
-      const out = llama.lossAndGradWithRecords(batch.batch, {
-        layers,
-        paramGrads: false,
-        sample: labels ? { seed: labels.seed, draw: labels.draw, rowOffset } : undefined,
-      });
-      const next = plan.batches[b + 1]?.rowOffset;
-      if (next !== undefined && next !== rowOffset + batch.batch.batch * batch.batch.seqLen) {
-        throw new Error(
-          `runFitPass(): batch ${b} spans rows ${rowOffset}.. unlike the plan's next offset ${next}`,
-        );
-      }
-      accumulator.add({ records: out.records, sequences: batch.sequences });
-      const [used] = await readTensors(out.labels);
-      for (const { start, rows: length } of batch.sequences) {
-        result.labels.push((used as Int32Array).slice(start, start + length));
-      }
-      batch.destroy();
-      progress.tick(rows.length);
-    }
-    result.sums.push(await accumulator.readSums());
-    accumulator.reset();
-  }
-  return result;
+  return planFitRows(corpusRows(corpus.documents), documents, partDocuments);
 }
 
 /** The parts of one pass as a stage stores them: each part's raw f32 sums and counts, and the labels. */

@@ -1,18 +1,10 @@
 import { join } from "node:path";
-import type { LlamaConfig } from "../../engine/model/config.ts";
 import { loadCheckpoint } from "../../engine/model/mod.ts";
-import { resolveTrackedLayers, type TrackedLayer, trackedLayerNames } from "../../engine/influence/mod.ts";
+import { type InfluenceModel, influenceModel } from "../../engine/influence/pipeline/mod.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
 
-/** A setup's model as the model stage wrote it, and the layers its influence settings track. */
-export interface InfluenceModel {
-  config: LlamaConfig;
-  /** f32 parameters by HF name. */
-  params: Map<string, Float32Array>;
-  /** Tracked linear weights (W [out, in]), in forward order. */
-  layers: TrackedLayer[];
-}
+export type { InfluenceModel };
 
 /**
  * Reads the model artifact and resolves the tracked layers.
@@ -29,6 +21,5 @@ export async function readInfluenceModel(
     await Deno.readTextFile(join(modelDir, PROXY_FILES.config)),
     await Deno.readFile(join(modelDir, PROXY_FILES.weights)),
   );
-  const layers = resolveTrackedLayers(config, trackedLayerNames(config, influence.trackedModules));
-  return { config, params, layers };
+  return influenceModel(config, params, influence.trackedModules);
 }

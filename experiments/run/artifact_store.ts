@@ -1,7 +1,7 @@
 import { join, relative } from "node:path";
 import { canonicalJson } from "../../engine/io/canonical_json.ts";
 import { sha256Hex } from "./hash.ts";
-import { atomicWrite } from "./atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import type { Artifact, ArtifactMeta } from "./stage.ts";
 
 /**

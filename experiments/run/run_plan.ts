@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
-import { atomicWrite } from "./atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import {
   artifactDir,
   commitArtifact,

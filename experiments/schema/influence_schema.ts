@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DampingSetting, InfluenceStrategy } from "../../engine/influence/settings.ts";
+import type { FisherLabels } from "../../engine/influence/pipeline/pipeline_settings.ts";
 
 /** Linear modules whose weights influence can be tracked over, by their Hugging Face names. */
 export const TRACKABLE_MODULES = [
@@ -15,8 +16,7 @@ export const TRACKABLE_MODULES = [
 /** A linear module influence can be tracked over, by its Hugging Face name. */
 export type TrackableModule = typeof TRACKABLE_MODULES[number];
 
-/** Labels of the Fisher fit: sampled from the model (true Fisher), the data's own, or the exact expectation. */
-export type FisherLabels = "sampled" | "empirical" | "exact";
+export type { FisherLabels };
 
 /**
  * Resolved influence settings ({@linkcode influenceSchema}'s output; each field's help is in the schema;

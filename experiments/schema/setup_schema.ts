@@ -1,10 +1,7 @@
 import { z } from "zod";
-import { QUERY_SETS, type QuerySet } from "../../fixtures/world/types.ts";
+import { QUERY_SETS, type QuerySet } from "../../fixtures/world/vocabulary.ts";
 import { modelSchema, type ModelSettings, trainingSchema, type TrainingSettings } from "./model_schema.ts";
 import { influenceSchema, type InfluenceSettings } from "./influence_schema.ts";
-
-/** The query sets of the study (docs/method.md, "The query sets"), in the order the paper's figures use. */
-export { QUERY_SETS };
 
 /** One of the study's query sets. */
 export type QuerySetName = QuerySet;

@@ -1,14 +1,13 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
 import { writeSafetensors } from "../../engine/io/mod.ts";
-import { DocumentScorer } from "../../engine/influence/gpu/mod.ts";
+import { corpusRows, SCORE_PRODUCT_DOCUMENTS } from "../../engine/influence/pipeline/mod.ts";
 import { initParams } from "../../engine/model/mod.ts";
 import { BM25_DEFAULTS, bm25Scores } from "../../reports/analyses/bm25.ts";
 import type { StageDef } from "../run/stage.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
-import { type QueriesFile, rawQueryGradients } from "./query_gradients_stage.ts";
-import { SCORE_PRODUCT_DOCUMENTS, scoreDocumentRange, scoringDevice } from "./scores_stage.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
+import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
@@ -81,41 +80,32 @@ export const controlsStage: StageDef = {
     const seed = setup.training.seed;
     const model = { ...trained, params: initParams(trained.config, seed) };
     const tok = (await runTokenizer(ctx.manifest)).tokenizer;
-    const prompts = rows.map((q) => tok.encode(q.prompt, { bos: true }));
-    const completions = rows.map((q) => tok.encode(q.completion, { eos: true }));
+    const queries = rows.map((q) => ({
+      prompt: tok.encode(q.prompt, { bos: true }),
+      completion: tok.encode(q.completion, { eos: true }),
+    }));
+    const documents = corpusRows(corpus.documents);
     const untrained = new Float64Array(nq * nd);
-    let nats: number[];
-    const gpu = await acquireDevice();
-    try {
-      const grads = await rawQueryGradients(gpu, model, prompts, completions, (l, n) => ctx.progress(l, n));
-      nats = grads.nats;
-      const device = scoringDevice(gpu, model, grads.v, nq, corpus);
-      const scorer = new DocumentScorer(gpu, model.layers, device.p, {
-        maxDocuments: SCORE_PRODUCT_DOCUMENTS,
-      });
-      const progress = ctx.progress("untrained control", nd);
-      for (let start = 0; start < nd; start += RANGE_DOCUMENTS) {
-        const count = Math.min(RANGE_DOCUMENTS, nd - start);
-        const part = await scoreDocumentRange(
-          device,
-          scorer,
-          model.layers,
-          nq,
-          corpus,
-          start,
-          count,
-          (n) => progress.tick(n),
-        );
-        for (let q = 0; q < nq; q++) {
-          untrained.set(part.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+    const nats = await withPipeline(model, setup.influence, async (pipeline) => {
+      const bar = ctx.progress("query gradients", nq);
+      const grads = await pipeline.queryGradients(queries, (n) => bar.tick(n));
+      bar.done();
+      const scoring = pipeline.scoring(grads.v, nq);
+      try {
+        const progress = ctx.progress("untrained control", nd);
+        for (let start = 0; start < nd; start += RANGE_DOCUMENTS) {
+          const count = Math.min(RANGE_DOCUMENTS, nd - start);
+          const part = await scoring.scoreRange(documents, start, count, (n) => progress.tick(n));
+          for (let q = 0; q < nq; q++) {
+            untrained.set(part.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+          }
         }
+        progress.done();
+      } finally {
+        scoring.destroy();
       }
-      progress.done();
-      scorer.destroy();
-      device.destroy();
-    } finally {
-      await gpu.destroy();
-    }
+      return grads.nats;
+    });
     const f32 = (data: Float64Array) => ({
       dtype: "F32" as const,
       shape: [nq, nd],

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { parseNumbers } from "../../fixtures/world/parse_numbers.ts";
-import { FORMATS, PROCEDURES, QUERY_SETS } from "../../fixtures/world/types.ts";
+import { FORMATS, PROCEDURES, QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import type {
   Document,
   Format,

@@ -1,30 +1,22 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
-import { GpuLlama } from "../../engine/llama/mod.ts";
 import { writeSafetensors } from "../../engine/io/mod.ts";
+import type { LayerCovariance, LayerEigenbasis, LayerLambda } from "../../engine/influence/mod.ts";
+import { type CovarianceSums, finishLambda, type LambdaSums } from "../../engine/influence/gpu/mod.ts";
 import {
-  eigendecomposeCovariances,
-  fitCovariances,
-  fitLambda,
-  type LayerCovariance,
-  type LayerEigenbasis,
-  type LayerLambda,
-  trackedLayerNames,
-} from "../../engine/influence/mod.ts";
-import { castParams } from "../../engine/model/mod.ts";
-import {
-  CovarianceAccumulator,
-  type CovarianceSums,
-  eigendecomposeCovariancesGpu,
-  finishCovariances,
-  finishLambda,
-  LambdaAccumulator,
-  type LambdaSums,
-} from "../../engine/influence/gpu/mod.ts";
-import type { Gpu } from "../../engine/gpu.ts";
+  corpusRows,
+  documentsInParts,
+  fitFactorsExact,
+  fitOrder,
+  type FitSeconds,
+  type InfluencePipeline,
+  SEQ_LEN_MULTIPLE,
+  shardRange,
+} from "../../engine/influence/pipeline/mod.ts";
+import { z } from "zod";
 import type { Artifact, StageContext, StageDef } from "../run/stage.ts";
+import { jsonNumber, summaryOf } from "../run/summary_of.ts";
 import { UserError } from "../run/user_error.ts";
-import { documentIds, SEQ_LEN_MULTIPLE } from "../influence/device_batch.ts";
+import { documentIds } from "../influence/device_batch.ts";
 import { encodeFactors } from "../influence/factors_file.ts";
 import { fitDocuments } from "../influence/fit_documents.ts";
 import {
@@ -34,15 +26,14 @@ import {
   type FitPlan,
   joinParts,
   planFit,
-  runFitPass,
   type StoredParts,
 } from "../influence/fit_parts.ts";
 import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
 import { sha256Hex } from "../run/hash.ts";
-import { shardRange } from "./scores_stage.ts";
 
 export { FIT_BATCH_DOCUMENTS };
 
@@ -59,7 +50,7 @@ export interface FactorsSummary {
   /** Tracked layers: name and [out, in]. */
   layers: { name: string; outDim: number; inDim: number }[];
   /** Seconds of each phase (pass 1 as the covariances stage took it, summed over its shards). */
-  seconds: { pass1: number; eigen: number; pass2: number };
+  seconds: FitSeconds;
 }
 
 /** What the covariances stage records (per run or shard). */
@@ -72,6 +63,29 @@ export interface CovariancesSummary {
   /** Seconds of pass 1 over these parts. */
   seconds: number;
 }
+
+/** {@linkcode FactorsSummary} as read back from meta.json. */
+export const factorsSummarySchema: z.ZodType<FactorsSummary, unknown> = z.looseObject({
+  fitted: z.boolean(),
+  tokens: z.number(),
+  sequences: z.number(),
+  eigen: z.looseObject({
+    solver: z.string(),
+    maxOrthogonalityError: jsonNumber,
+    maxReconstructionError: jsonNumber,
+    maxSweeps: jsonNumber,
+  }),
+  layers: z.array(z.looseObject({ name: z.string(), outDim: z.number(), inDim: z.number() })),
+  seconds: z.looseObject({ pass1: z.number(), eigen: z.number(), pass2: z.number() }),
+});
+
+/** {@linkcode CovariancesSummary} as read back from meta.json. */
+export const covariancesSummarySchema: z.ZodType<CovariancesSummary, unknown> = z.looseObject({
+  fitted: z.boolean(),
+  range: z.tuple([z.number(), z.number()]),
+  parts: z.number(),
+  seconds: z.number(),
+});
 
 /** The factor-relevant part of a setup's influence settings. */
 function factorSettings(influence: InfluenceSettings & { seed: number }) {
@@ -107,11 +121,13 @@ async function openFit(ctx: StageContext) {
     influence.fitFrom,
     ctx.setup!.name,
   );
+  const rows = corpusRows(corpus.documents);
   // Fit documents by length, then index: batches of similar length waste few padded positions.
-  const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
-  const docs = fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed)
-    .sort((x, y) => length(x) - length(y) || x - y);
-  return { influence, model, corpus, docs, plan: planFit(corpus, docs, influence.fitPartDocuments) };
+  const docs = fitOrder(
+    rows,
+    fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed),
+  );
+  return { influence, model, corpus, rows, docs, plan: planFit(corpus, docs, influence.fitPartDocuments) };
 }
 
 /**
@@ -146,24 +162,6 @@ function partRange(ctx: StageContext, plan: FitPlan): [number, number] {
   return ctx.shard ? shardRange(plan.parts.length, ctx.shard.index, ctx.shard.count) : [0, plan.parts.length];
 }
 
-/** Runs `work` with the model on a fresh device. */
-async function withModel<T>(
-  model: InfluenceModel,
-  work: (gpu: Gpu, llama: GpuLlama) => Promise<T>,
-): Promise<T> {
-  const gpu = await acquireDevice();
-  try {
-    const llama = new GpuLlama(gpu, model.config, model.params);
-    try {
-      return await work(gpu, llama);
-    } finally {
-      llama.destroy();
-    }
-  } finally {
-    await gpu.destroy();
-  }
-}
-
 const PARTS_FILE = "parts.safetensors";
 
 /**
@@ -183,24 +181,19 @@ export const covariancesStage: StageDef = {
   deps: ["tokenize", "model"],
   settings: (_m, setup) => covarianceSettings(setup!.influence),
   async run(ctx) {
-    const { influence, model, corpus, plan } = await openFit(ctx);
-    const layers = model.layers.map((l) => l.name);
+    const { influence, model, rows, plan } = await openFit(ctx);
     if (influence.strategy === "identity" || influence.labels === "exact") {
       await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: 0, sums: [], labels: [] }));
       return { fitted: false, range: [0, 0], parts: 0, seconds: 0 } satisfies CovariancesSummary;
     }
     const range = partRange(ctx, plan);
     const t0 = performance.now();
-    const parts = await withModel(model, async (gpu, llama) => {
-      const pass1 = new CovarianceAccumulator(gpu, model.layers, { blocks: influence.blocks });
-      const documents = docsIn(plan, range);
-      const progress = ctx.progress("pass 1 (A, S)", documents);
-      const labels = influence.labels === "sampled" ? { seed: influence.seed, draw: 0 } : null;
+    const parts = await withPipeline(model, influence, async (pipeline) => {
+      const progress = ctx.progress("pass 1 (A, S)", documentsInParts(plan, range));
       try {
-        return await runFitPass(gpu, llama, layers, corpus, plan, range, labels, pass1, progress);
+        return await pipeline.fitCovarianceParts(rows, plan, range, (n) => progress.tick(n));
       } finally {
         progress.done();
-        pass1.destroy();
       }
     });
     await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: range[0], ...parts }));
@@ -212,12 +205,12 @@ export const covariancesStage: StageDef = {
       const { model, plan } = await openFit(ctx);
       const layers = model.layers.map((l) => l.name);
       const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
-      const fitted = shards.some((a) => (a.meta.summary as CovariancesSummary).fitted);
+      const fitted = shards.some((a) => summaryOf(a, covariancesSummarySchema).fitted);
       const joined = fitted
         ? joinParts(stored, plan.parts.length, "covariances merge")
         : { first: 0, sums: [], labels: [] };
       await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts(joined));
-      const seconds = shards.reduce((t, a) => t + (a.meta.summary as CovariancesSummary).seconds, 0);
+      const seconds = shards.reduce((t, a) => t + summaryOf(a, covariancesSummarySchema).seconds, 0);
       return {
         fitted,
         range: [0, fitted ? plan.parts.length : 0],
@@ -227,15 +220,6 @@ export const covariancesStage: StageDef = {
     },
   },
 };
-
-/** Fit documents in parts [first, last). */
-function docsIn(plan: FitPlan, [first, last]: [number, number]): number {
-  let n = 0;
-  for (let p = first; p < last; p++) {
-    for (let b = plan.parts[p][0]; b < plan.parts[p][1]; b++) n += plan.batches[b].documents.length;
-  }
-  return n;
-}
 
 async function readParts(
   artifact: Artifact,
@@ -248,8 +232,7 @@ async function readParts(
 /** Covariances (finished from every part) and their eigendecomposition, as every factors run needs them. */
 async function fitBases(
   ctx: StageContext,
-  gpu: Gpu,
-  model: InfluenceModel,
+  pipeline: InfluencePipeline,
 ): Promise<
   {
     pass1: StoredParts<CovarianceSums>;
@@ -258,14 +241,10 @@ async function fitBases(
     seconds: number;
   }
 > {
-  const pass1 = await readParts(ctx.inputs.covariances, model.layers.map((l) => l.name)) as StoredParts<
-    CovarianceSums
-  >;
-  const covariances = finishCovariances(model.layers, pass1.sums);
+  const names = pipeline.layers.map((l) => l.name);
+  const pass1 = await readParts(ctx.inputs.covariances, names) as StoredParts<CovarianceSums>;
   const t0 = performance.now();
-  const eigen = ctx.setup!.influence.eigensolver === "cpu-f64"
-    ? eigendecomposeCovariances(covariances)
-    : await eigendecomposeCovariancesGpu(gpu, covariances);
+  const { covariances, eigen } = await pipeline.eigenbases(pass1.sums);
   return { pass1, covariances, eigen, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -289,7 +268,7 @@ export const factorsStage: StageDef = {
   deps: ["tokenize", "model", "covariances"],
   settings: (_m, setup) => factorSettings(setup!.influence),
   async run(ctx) {
-    const { influence, model, corpus, docs, plan } = await openFit(ctx);
+    const { influence, model, corpus, rows, docs, plan } = await openFit(ctx);
     const settings = factorSettings(influence);
     const empty = emptySummary(model);
     if (!settings.needed) {
@@ -303,22 +282,18 @@ export const factorsStage: StageDef = {
             `be sharded; run it without --shard (or use "sampled")`,
         );
       }
-      return await fitExact(ctx, model, corpus, docs, settings, empty);
+      return await fitExact(ctx, model, corpus, rows, docs, settings, empty);
     }
     const range = partRange(ctx, plan);
-    return await withModel(model, async (gpu, llama) => {
-      const bases = await fitBases(ctx, gpu, model);
+    return await withPipeline(model, influence, async (pipeline) => {
+      const bases = await fitBases(ctx, pipeline);
       const t0 = performance.now();
-      const pass2 = new LambdaAccumulator(gpu, model.layers, { bases: bases.eigen });
-      const progress = ctx.progress("pass 2 (Λ)", docsIn(plan, range));
-      const labels = influence.labels === "sampled" ? { seed: influence.seed, draw: 1 } : null;
-      const layers = model.layers.map((l) => l.name);
+      const progress = ctx.progress("pass 2 (Λ)", documentsInParts(plan, range));
       let result;
       try {
-        result = await runFitPass(gpu, llama, layers, corpus, plan, range, labels, pass2, progress);
+        result = await pipeline.fitLambdaParts(rows, plan, bases.eigen, range, (n) => progress.tick(n));
       } finally {
         progress.done();
-        pass2.destroy();
       }
       const pass2Seconds = (performance.now() - t0) / 1000;
       if (ctx.shard) {
@@ -350,9 +325,9 @@ export const factorsStage: StageDef = {
       const layers = model.layers.map((l) => l.name);
       const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
       const pass2 = joinParts(stored, plan.parts.length, "factors merge") as StoredParts<LambdaSums>;
-      const pass2Seconds = shards.reduce((t, a) => t + (a.meta.summary as FactorsSummary).seconds.pass2, 0);
-      return await withModel(model, async (gpu) => {
-        const bases = await fitBases(ctx, gpu, model);
+      const pass2Seconds = shards.reduce((t, a) => t + summaryOf(a, factorsSummarySchema).seconds.pass2, 0);
+      return await withPipeline(model, influence, async (pipeline) => {
+        const bases = await fitBases(ctx, pipeline);
         return await writeFactors(
           ctx,
           model,
@@ -386,8 +361,8 @@ function emptySummary(model: InfluenceModel): FactorsSummary {
 /** The summary of a finished fit: counts and the worst eigendecomposition accuracy over all A and S. */
 function fittedSummary(
   empty: FactorsSummary,
-  covariances: Map<string, LayerCovariance>,
-  eigen: Map<string, LayerEigenbasis>,
+  covariances: ReadonlyMap<string, LayerCovariance>,
+  eigen: ReadonlyMap<string, LayerEigenbasis>,
   solver: string,
   seconds: FactorsSummary["seconds"],
 ): FactorsSummary {
@@ -409,7 +384,7 @@ function fittedSummary(
 }
 
 function pass1Seconds(ctx: StageContext): number {
-  return (ctx.inputs.covariances.meta.summary as CovariancesSummary).seconds;
+  return summaryOf(ctx.inputs.covariances, covariancesSummarySchema).seconds;
 }
 
 /** Writes the finished factors and both passes' labels; returns the stage summary. */
@@ -432,7 +407,7 @@ async function writeFactors(
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
     encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
       tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
       settings: JSON.stringify(factorSettings(influence)),
     }),
@@ -482,12 +457,13 @@ async function fitExact(
   ctx: StageContext,
   model: InfluenceModel,
   corpus: TokenizedCorpus,
+  rows: readonly Int32Array[],
   docs: number[],
   settings: ReturnType<typeof factorSettings>,
   empty: FactorsSummary,
 ): Promise<FactorsSummary> {
   const influence = ctx.setup!.influence;
-  const sequences = docs.map((d) => documentIds(corpus.documents, d));
+  const sequences = docs.map((d) => rows[d]);
   const positions = sequences.reduce((n, s) => n + s.length - 1, 0);
   const passes = positions * model.config.vocabSize;
   if (passes > EXACT_LABEL_BUDGET) {
@@ -497,21 +473,16 @@ async function fitExact(
         `lower influence.fitDocuments or use "sampled"`,
     );
   }
-  const reference = { config: model.config, params: castParams(model.params, Float64Array) };
-  const tracked = trackedLayerNames(model.config, influence.trackedModules);
-  let t0 = performance.now();
-  const covariances = fitCovariances(reference, sequences, "exact", tracked, { blocks: influence.blocks });
-  const seconds = { pass1: (performance.now() - t0) / 1000, eigen: 0, pass2: 0 };
-  t0 = performance.now();
-  const eigen = eigendecomposeCovariances(covariances);
-  seconds.eigen = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  const lambda = fitLambda(reference, sequences, "exact", tracked, eigen);
-  seconds.pass2 = (performance.now() - t0) / 1000;
+  const { covariances, eigen, lambda, seconds } = fitFactorsExact(
+    model,
+    model.layers,
+    sequences,
+    influence.blocks,
+  );
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
     encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
       tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
       settings: JSON.stringify(settings),
     }),

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { acquireDevice } from "../../engine/mod.ts";
 import {
   type Checkpoint,
@@ -27,6 +28,14 @@ export interface ModelSummary {
   /** training.json of a checkpoint folder, when it has one (proxies trained by `deno task train`). */
   training: Record<string, unknown> | null;
 }
+
+/** {@linkcode ModelSummary} as read back from meta.json. */
+export const modelSummarySchema: z.ZodType<ModelSummary, unknown> = z.looseObject({
+  source: z.enum(["checkpoint", "trained"]),
+  parameterCount: z.number(),
+  checkpointSha256: z.string(),
+  training: z.record(z.string(), z.unknown()).nullable(),
+});
 
 /**
  * Stage `model` (per setup): the setup's weights, as `config.json` + `model.safetensors` (Hugging Face

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { stableStringify, writeTextFileAtomic } from "../../reports/render/mod.ts";
 import type { Artifact } from "../run/stage.ts";
-import { reportFolderIn } from "./report_stage.ts";
+import { reportFolderIn, reportSummarySchema } from "./report_stage.ts";
+import { summaryOf } from "../run/summary_of.ts";
 
 /**
  * Copies a report artifact's folder to `<root>/<experiment>/<runId>/` (unless it is already there) and
@@ -12,7 +13,7 @@ import { reportFolderIn } from "./report_stage.ts";
  * @returns The published folder.
  */
 export async function publishReport(report: Artifact, root: string): Promise<string> {
-  const { runId } = report.meta.summary as { runId: string };
+  const { runId } = summaryOf(report, reportSummarySchema);
   const experiment = report.meta.settings as { manifest: { experiment: string } };
   const name = experiment.manifest.experiment;
   const src = reportFolderIn(report.dir, name, runId);

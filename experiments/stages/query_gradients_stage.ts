@@ -1,29 +1,22 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
-import { GpuLlama } from "../../engine/llama/mod.ts";
+import { z } from "zod";
 import { type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
-import { resolveDamping } from "../../engine/influence/mod.ts";
-import {
-  GpuPreconditioner,
-  sequenceGradientTensors,
-  truncateRankGpu,
-} from "../../engine/influence/gpu/mod.ts";
-import { readTensors, Tensor } from "../../engine/tensor.ts";
-import type { StageContext, StageDef } from "../run/stage.ts";
-import type { Gpu } from "../../engine/gpu.ts";
+import { QUERY_BATCH } from "../../engine/influence/pipeline/mod.ts";
+import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
-import { uploadSequences } from "../influence/device_batch.ts";
 import { checkFactorsFor, decodeFactors } from "../influence/factors_file.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
+import { summaryOf } from "../run/summary_of.ts";
 import { sha256Hex } from "../run/hash.ts";
-import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
+import { readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 
-/** Queries per forward/backward batch. */
-export const QUERY_BATCH = 8;
+/** Queries per forward/backward batch (the engine pipeline's). */
+export { QUERY_BATCH };
 
 /** `queries.json` of the query_gradients stage. */
 export interface QueriesFile {
@@ -101,7 +94,7 @@ export const queryGradientsStage: StageDef = {
     const factorBytes = await Deno.readFile(factorsPath);
     if (influence.strategy !== "identity") {
       checkFactorsFor(factorsPath, factorBytes, {
-        modelSha256: (ctx.inputs.model.meta.summary as ModelSummary).checkpointSha256,
+        modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
         tokenizerSha256: await sha256Hex(
           await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
         ),
@@ -109,38 +102,19 @@ export const queryGradientsStage: StageDef = {
       });
     }
     const factors = decodeFactors(factorBytes);
-    const damping = resolveDamping(influence.strategy, influence.damping, factors);
     const tok = (await runTokenizer(ctx.manifest)).tokenizer;
-    const prompts = queries.map((q) => tok.encode(q.prompt, { bos: true }));
-    const completions = queries.map((q) => tok.encode(q.completion, { eos: true }));
-    const gpu = await acquireDevice();
-    try {
-      const names = model.layers.map((l) => l.name);
-      const { v, nats } = await rawQueryGradients(
-        gpu,
-        model,
-        prompts,
-        completions,
-        (l, n) => ctx.progress(l, n),
-      );
-      const uploaded = new Map(
-        model.layers.map((
-          l,
-        ) => [l.name, Tensor.from(gpu, v.get(l.name)!, [queries.length, l.outDim, l.inDim])]),
-      );
-      const preconditioner = new GpuPreconditioner(gpu, influence.strategy, model.layers, factors, damping);
-      const p = preconditioner.apply(uploaded);
-      if (influence.queryRank !== null) await truncateRankGpu(model.layers, p, influence.queryRank);
-      const values = await readTensors(...names.map((n) => p.get(n)!));
-      preconditioner.destroy();
-      for (const t of [...uploaded.values(), ...p.values()]) t.destroy();
+    const rows = queries.map((q) => ({
+      prompt: tok.encode(q.prompt, { bos: true }),
+      completion: tok.encode(q.completion, { eos: true }),
+    }));
+    return await withPipeline(model, influence, async (pipeline) => {
+      const bar = ctx.progress("query gradients", rows.length);
+      const { v, nats } = await pipeline.queryGradients(rows, (n) => bar.tick(n));
+      bar.done();
+      const { p, damping } = await pipeline.precondition(v, queries.length, factors);
       const tensors: Record<string, SafetensorsTensor> = {};
-      model.layers.forEach((l, i) => {
-        tensors[l.name] = {
-          dtype: "F32",
-          shape: [queries.length, l.outDim, l.inDim],
-          data: values[i] as Float32Array,
-        };
+      model.layers.forEach((l) => {
+        tensors[l.name] = { dtype: "F32", shape: [queries.length, l.outDim, l.inDim], data: p.get(l.name)! };
       });
       const rawGradients = influence.strategy !== "identity";
       // The controls serve the findings, which use the own-completion rows only: those come first.
@@ -165,7 +139,7 @@ export const queryGradientsStage: StageDef = {
         nats,
         correct: queries.map((q) => q.correct),
         measurement: queries.map((q) => q.measurement),
-        completionTokens: completions.map((c) => c.length),
+        completionTokens: rows.map((r) => r.completion.length),
         selection: factual,
         strategy: influence.strategy,
         damping: Object.fromEntries(damping),
@@ -180,71 +154,27 @@ export const queryGradientsStage: StageDef = {
         factual,
         meanNats: nats.reduce((a, b) => a + b, 0) / nats.length,
         damping: file.damping,
-      };
-    } finally {
-      await gpu.destroy();
-    }
+      } satisfies QueryGradientsSummary;
+    });
   },
 };
 
-/**
- * Raw query gradients V = ∇_W(−f), f = log p(completion | prompt) summed over the completion tokens
- * (prompt positions masked, real labels, weight 1), per tracked layer, in batches of {@linkcode QUERY_BATCH}.
- *
- * @param gpu The device.
- * @param model The influence model (weights and tracked layers).
- * @param prompts Prompt tokens per query (BOS first).
- * @param completions Completion tokens per query (EOS last).
- * @param progress The stage's progress reporter.
- * @returns V per layer (F32 [Q, out, in], row-major) and −f per query (nats).
- */
-export async function rawQueryGradients(
-  gpu: Gpu,
-  model: InfluenceModel,
-  prompts: readonly Int32Array[],
-  completions: readonly Int32Array[],
-  progress: StageContext["progress"],
-): Promise<{ v: Map<string, Float32Array>; nats: number[] }> {
-  const llama = new GpuLlama(gpu, model.config, model.params);
-  const names = model.layers.map((l) => l.name);
-  const v = new Map(model.layers.map((l) => [l.name, new Float32Array(prompts.length * l.outDim * l.inDim)]));
-  const nats: number[] = [];
-  const bar = progress("query gradients", prompts.length);
-  try {
-    for (let first = 0; first < prompts.length; first += QUERY_BATCH) {
-      const index = prompts.slice(first, first + QUERY_BATCH).map((_, i) => first + i);
-      const rows = index.map((q) => {
-        const ids = new Int32Array(prompts[q].length + completions[q].length);
-        ids.set(prompts[q]);
-        ids.set(completions[q], prompts[q].length);
-        return ids;
-      });
-      const batch = uploadSequences(gpu, rows, (b) => {
-        const ids = rows[b], start = prompts[index[b]].length - 1;
-        return Int32Array.from(ids, (_, t) => (t >= start && t + 1 < ids.length ? ids[t + 1] : -1));
-      });
-      const out = llama.lossAndGradWithRecords(batch.batch, { layers: names, paramGrads: false });
-      const grads = sequenceGradientTensors(gpu, model.layers, {
-        records: out.records,
-        sequences: batch.sequences,
-      });
-      const host = await readTensors(out.logProbs, ...names.map((n) => grads.get(n)!));
-      const logProbs = host[0] as Float32Array;
-      for (const { start, rows: length } of batch.sequences) {
-        let sum = 0;
-        for (let r = start; r < start + length; r++) sum += logProbs[r];
-        nats.push(-sum);
-      }
-      model.layers.forEach((l, i) =>
-        v.get(l.name)!.set(host[i + 1] as Float32Array, first * l.outDim * l.inDim)
-      );
-      for (const t of grads.values()) t.destroy();
-      batch.destroy();
-      bar.tick(index.length);
-    }
-    bar.done();
-  } finally {
-    llama.destroy();
-  }
-  return { v, nats };
+/** What the query_gradients stage records. */
+export interface QueryGradientsSummary {
+  /** Query rows (own completions, then gold rows). */
+  queries: number;
+  /** How the factual queries were chosen. */
+  factual: QueriesFile["selection"];
+  /** Mean −log p(completion | prompt) over the rows, nats. */
+  meanNats: number;
+  /** λ per tracked layer. */
+  damping: Record<string, number>;
 }
+
+/** {@linkcode QueryGradientsSummary} as read back from meta.json. */
+export const queryGradientsSummarySchema: z.ZodType<QueryGradientsSummary, unknown> = z.looseObject({
+  queries: z.number(),
+  factual: z.custom<QueriesFile["selection"]>((v) => typeof v === "object" && v !== null),
+  meanNats: z.number(),
+  damping: z.record(z.string(), z.number()),
+});

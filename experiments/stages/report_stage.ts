@@ -1,42 +1,32 @@
 import { join } from "node:path";
-import {
-  REPORT_SCHEMA_VERSION,
-  type ReportDocument,
-  type Section,
-  writeReport,
-} from "../../reports/render/mod.ts";
-import { worldSection } from "../../reports/sections/world_section.ts";
+import { z } from "zod";
+import { writeReport } from "../../reports/render/mod.ts";
 import {
   heldOutOf,
-  proxiesSection,
   type ProxyView,
   trainingCurves,
   trainingDataOf,
 } from "../../reports/sections/proxies_section.ts";
-import { influenceSection } from "../../reports/sections/influence_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
 import { gatherProvenance, gitState, probeAdapter } from "../run/provenance.ts";
-import type { KernelChoices } from "../../engine/mod.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
-import type { ModelSummary } from "./model_stage.ts";
+import { modelSummarySchema } from "./model_stage.ts";
+import { summaryOf } from "../run/summary_of.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import { type PlantedFactCheck, plantedFactCheck, stepDiagnostics } from "../../reports/analyses/mod.ts";
 import type { Fact, Query, World } from "../../fixtures/world/mod.ts";
 import { accuracyByMentions } from "../train/evaluate_proxy.ts";
-import type { FactorsSummary } from "./factors_stage.ts";
+import { factorsSummarySchema } from "./factors_stage.ts";
 import { readFindings } from "./analyses_stage.ts";
-import type { Findings } from "../../reports/findings/compute_findings.ts";
-import type { ValidationSummary } from "./validate_stage.ts";
+import { validationSummarySchema } from "./validate_stage.ts";
+import { queryGradientsSummarySchema } from "./query_gradients_stage.ts";
+import { scoresSummarySchema } from "./scores_stage.ts";
 import { queryPages } from "./query_pages.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
-import { findingRowsWithControls, findingsJson } from "../../reports/findings/findings_table.ts";
-import { findingsSection } from "../../reports/sections/findings_section.ts";
-import { f1Section } from "../../reports/sections/f1_section.ts";
-import { f2Section } from "../../reports/sections/f2_section.ts";
-import { f3Section, f4Section, f5Section } from "../../reports/sections/f3_f5_sections.ts";
-import { queryPagesSection } from "../../reports/sections/query_pages_section.ts";
+import { composeReport } from "../../reports/compose/compose_report.ts";
+import type { RunProvenance, RunSummary, SetupRun } from "../../reports/compose/run_summary.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
@@ -63,50 +53,11 @@ export const reportStage: StageDef = {
   async run(ctx) {
     const createdAt = new Date().toISOString();
     const runId = `${createdAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${ctx.key.slice(0, 8)}`;
-    const doc = await buildReport(ctx, runId, createdAt);
+    const doc = composeReport(await runSummary(ctx, runId, createdAt));
     await writeReport(ctx.outDir, ctx.manifest.experiment, runId, doc);
     return { runId };
   },
 };
-
-/** The influence stages' figures for one setup: fit, eigendecomposition accuracy, queries, scores. */
-function influenceResult(ctx: StageContext, setup: string) {
-  const factors = ctx.inputs[`factors@${setup}`].meta.summary as FactorsSummary;
-  const queries = ctx.inputs[`query_gradients@${setup}`].meta.summary as {
-    queries: number;
-    meanNats: number;
-    factual: unknown;
-    damping: Record<string, number>;
-  };
-  const scores = ctx.inputs[`scores@${setup}`].meta.summary as { documents: number; scoreRange: number[] };
-  return {
-    fitted: factors.fitted,
-    fitTokens: factors.tokens,
-    fitSequences: factors.sequences,
-    eigen: factors.eigen,
-    layers: factors.layers.map((l) => `${l.name} [${l.outDim}, ${l.inDim}]`),
-    queries: queries.queries,
-    factualSelection: queries.factual,
-    meanQueryNats: queries.meanNats,
-    damping: queries.damping,
-    documents: scores.documents,
-    scoreRange: scores.scoreRange,
-  };
-}
-
-/** A setup's applicability gates and factual draw for report.json (NaN shares written as null). */
-function gatesOf(findings: Findings, setup: string) {
-  const s = findings.setups.find((x) => x.setup === setup);
-  if (!s?.gates) return {};
-  const gates = Object.fromEntries(
-    Object.entries(s.gates).map(([set, g]) => [set, {
-      ...g,
-      accuracy: Number.isFinite(g.accuracy) ? g.accuracy : null,
-      distinctShare: Number.isFinite(g.distinctShare) ? g.distinctShare : null,
-    }]),
-  );
-  return { gates, factualDraw: s.factualDraw ? { ...s.factualDraw } : null };
-}
 
 function manifestSettings(m: ResolvedManifest): unknown {
   const { file: _file, ...rest } = m;
@@ -148,13 +99,11 @@ async function plantedFacts(
   return { own: check(own), gold: check(gold) };
 }
 
-async function buildReport(ctx: StageContext, runId: string, createdAt: string): Promise<ReportDocument> {
+/** The run summary the report is composed from: every figure read from the finished artifacts. */
+async function runSummary(ctx: StageContext, runId: string, createdAt: string): Promise<RunSummary> {
   // With --setup, only the named setups have artifacts; the report covers those.
   const m = { ...ctx.manifest, setups: ctx.manifest.setups.filter((s) => ctx.inputs[`model@${s.name}`]) };
-  const world = ctx.inputs.world.meta.summary as WorldSummary;
   const worldData = await readWorldArtifact(ctx.inputs.world.dir);
-  const findings = await readFindings(ctx.inputs.analyses.dir);
-  const rows = findingRowsWithControls(findings);
   // The run's own tokenizer shades the pages' tokens (a Hugging Face one for a user's checkpoints).
   const { tokenizer } = await runTokenizer(ctx.manifest);
   const pages = (await Promise.all(m.setups.map((s) =>
@@ -173,134 +122,39 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const checks = await Promise.all(
     m.setups.map((s) => plantedFacts(ctx, s.name, worldData, m.analyses.answerSearchTopK)),
   );
-  const planted = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].own]));
-  const plantedGold = Object.fromEntries(m.setups.map((s, i) => [s.name, checks[i].gold]));
-  const provenance = await gatherProvenance(ctx.manifest, await probeAdapter());
+  // gatherProvenance's record is report.json's (its kernel choices are the engine's KernelChoices).
+  const provenance = await gatherProvenance(ctx.manifest, await probeAdapter()) as unknown as RunProvenance;
   const proxies = await Promise.all(
     m.setups.map((s) => proxyView(ctx, s, worldData.queries, worldData.facts)),
   );
-  const setups = Object.fromEntries(proxies.map((p) => [p.name, {
-    description: p.description,
-    parameterCount: p.parameterCount,
-    checkpointSha256: p.checkpointSha256,
-    accuracy: Object.fromEntries(Object.entries(p.accuracy).map(([set, a]) => [set, a.accuracy])),
-    counts: p.accuracy,
-    stepDiagnostics: p.stepDiagnostics,
-    ...gatesOf(findings, p.name),
-    heldOut: p.heldOut,
-    factualByMentions: p.factualByMentions,
-    training: {
-      status: p.status,
-      trainedOn: p.trainingData,
-      arithmeticDrills: p.drills,
-      step: p.step,
-      steps: p.steps,
-      loss: p.loss,
-      wallSeconds: p.wallSeconds,
-    },
-    model: m.setups.find((s) => s.name === p.name)!.model,
-    querySets: m.setups.find((s) => s.name === p.name)!.querySets,
-  }]));
-  const timings = Object.fromEntries([...ctx.all].map(([name, a]) => [name, a.meta.seconds]));
-  const strategies = [...new Set(m.setups.map((s) => s.influence.strategy))];
+  const setups = m.setups.map((s, i): SetupRun => {
+    const input = (stage: string) => ctx.inputs[`${stage}@${s.name}`];
+    return {
+      name: s.name,
+      model: s.model,
+      querySets: s.querySets,
+      influence: s.influence,
+      proxy: proxies[i],
+      fit: summaryOf(input("factors"), factorsSummarySchema),
+      queries: summaryOf(input("query_gradients"), queryGradientsSummarySchema),
+      scores: summaryOf(input("scores"), scoresSummarySchema),
+      reference: summaryOf(input("validate"), validationSummarySchema),
+      planted: checks[i],
+    };
+  });
   return {
+    experiment: m.experiment,
+    description: m.description,
     title: m.report.title,
-    subtitle: `${m.experiment} · run ${runId}`,
-    json: {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      experiment: m.experiment,
-      runId,
-      createdAt,
-      provenance: provenance as unknown as ReportDocument["json"]["provenance"],
-      timings,
-      setups,
-      influence: {
-        strategy: strategies.length === 1 ? strategies[0] : "mixed",
-        setups: Object.fromEntries(m.setups.map((s) => [s.name, s.influence])),
-        results: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name)])),
-      },
-      findings: findingsJson(rows),
-      validation: {
-        world: { queryLeaks: 0 },
-        influence: Object.fromEntries(m.setups.map((s) => [s.name, influenceResult(ctx, s.name).eigen])),
-        plantedFacts: planted,
-        plantedFactsGold: plantedGold,
-        gpuVsReference: Object.fromEntries(
-          m.setups.map((s) => [s.name, ctx.inputs[`validate@${s.name}`].meta.summary as ValidationSummary]),
-        ),
-        tokenScores: Object.fromEntries(m.setups.map((s) => [
-          s.name,
-          (ctx.inputs[`scores@${s.name}`].meta.summary as { tokenSumDeviation?: number }).tokenSumDeviation ??
-            null,
-        ])),
-      },
-      world,
-    },
-    sections: [
-      overviewSection(m, setups),
-      findingsSection(rows, m.setups.map((s) => s.name), findings.setups),
-      worldSection(world),
-      proxiesSection(proxies),
-      influenceSection(m.setups.map((s) => {
-        const r = influenceResult(ctx, s.name);
-        const d = s.influence.damping;
-        return {
-          setup: s.name,
-          strategy: s.influence.strategy,
-          damping: d.mode === "heuristic" ? `${d.factor} × mean eigenvalue` : `${d.value} (absolute)`,
-          layers: r.layers.length,
-          fitTokens: r.fitTokens,
-          fitSequences: r.fitSequences,
-          eigen: r.eigen,
-          queries: r.queries,
-          meanQueryNats: r.meanQueryNats,
-          documents: r.documents,
-          scoreRange: r.scoreRange,
-          planted: planted[s.name],
-          plantedGold: plantedGold[s.name],
-          reference: ctx.inputs[`validate@${s.name}`].meta.summary as ValidationSummary,
-        };
-      })),
-      f1Section(findings),
-      f2Section(findings),
-      f3Section(findings),
-      f4Section(findings),
-      f5Section(findings),
-      queryPagesSection(pages),
-      pipelineSection(ctx, timings),
-      {
-        id: "provenance",
-        title: "Provenance",
-        blocks: [{
-          kind: "keyValue",
-          pairs: [
-            { key: "manifest", value: provenance.manifestFile },
-            { key: "manifest sha256", value: provenance.manifestSha256 },
-            { key: "overrides", value: provenance.overrides.join(" ") || "none" },
-            { key: "git commit", value: provenance.git.commit },
-            { key: "working tree dirty", value: provenance.git.dirty },
-            { key: "Deno", value: provenance.deno },
-            { key: "deno.lock sha256", value: provenance.lockfileSha256 },
-            { key: "OS", value: provenance.os },
-            { key: "CPUs", value: provenance.cpuCount },
-            { key: "WebGPU adapter", value: provenance.adapter?.description ?? "none" },
-            { key: "kernels", value: describeKernels(provenance.adapter?.kernels) },
-            { key: "root seed", value: provenance.rootSeed },
-          ],
-        }],
-      },
-    ],
+    runId,
+    createdAt,
+    provenance,
+    world: ctx.inputs.world.meta.summary as WorldSummary,
+    findings: await readFindings(ctx.inputs.analyses.dir),
+    setups,
+    queryPages: pages,
+    stages: [...ctx.all].map(([name, a]) => ({ name, key: a.meta.key, seconds: a.meta.seconds })),
   };
-}
-
-/** "tiled GEMM 64×64×32/4×4, attention blocks of 64 rows", or "software GEMM, …". */
-function describeKernels(k: KernelChoices | undefined): string {
-  if (k === undefined) return "not recorded";
-  const t = k.tiledConfig;
-  const gemm = k.gemmFamily === "tiled"
-    ? `tiled GEMM ${t.tileM}×${t.tileN}×${t.tileK}/${t.threadM}×${t.threadN}`
-    : "software (texture) GEMM";
-  return `${gemm}, attention blocks of ${k.attentionRows} rows`;
 }
 
 async function proxyView(
@@ -312,7 +166,7 @@ async function proxyView(
   const { name, description } = setup;
   const model = ctx.inputs[`model@${name}`];
   const complete = ctx.inputs[`complete@${name}`];
-  const summary = model.meta.summary as ModelSummary;
+  const summary = summaryOf(model, modelSummarySchema);
   const training = (summary.training ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === "number" ? v : null);
   const completions = (await Deno.readTextFile(join(complete.dir, "completions.jsonl"))).split("\n")
@@ -358,60 +212,10 @@ async function proxyView(
   };
 }
 
-function overviewSection(
-  m: ResolvedManifest,
-  setups: Record<string, { description: string; parameterCount: number }>,
-): Section {
-  return {
-    id: "overview",
-    title: "Overview",
-    blocks: [
-      { kind: "paragraph", text: m.description || m.experiment },
-      {
-        kind: "note",
-        tone: "warning",
-        text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
-          "synthetic world, not Command R. Read every finding against the proxies' accuracy (section " +
-          "“The proxies”): the paper studies models that solve its reasoning tasks.",
-      },
-      {
-        kind: "table",
-        caption: "The compared setups.",
-        columns: [
-          { label: "setup", align: "left" },
-          { label: "what it is", align: "left" },
-          { label: "parameters", format: { style: "integer" } },
-          { label: "layers × width", align: "left" },
-          { label: "query sets", align: "left" },
-        ],
-        rows: m.setups.map((s) => [
-          s.name,
-          setups[s.name].description,
-          setups[s.name].parameterCount,
-          `${s.model.layers} × ${s.model.hiddenSize}`,
-          s.querySets.join(", "),
-        ]),
-      },
-    ],
-  };
-}
-
-function pipelineSection(ctx: StageContext, timings: Record<string, number>): Section {
-  return {
-    id: "pipeline",
-    title: "Pipeline",
-    blocks: [{
-      kind: "table",
-      caption: "Stages of this run: cache key and the seconds each took when it was computed.",
-      columns: [
-        { label: "stage", align: "left" },
-        { label: "key", align: "left" },
-        { label: "seconds", format: { style: "fixed", digits: 2 } },
-      ],
-      rows: [...ctx.all].map(([name, a]) => [name, a.meta.key.slice(0, 12), timings[name]]),
-    }],
-  };
-}
+/** What the report stage records: the run id its folder is named by. */
+export const reportSummarySchema: z.ZodType<{ runId: string }, unknown> = z.looseObject({
+  runId: z.string(),
+});
 
 /**
  * Directory of the report a finished report artifact holds.

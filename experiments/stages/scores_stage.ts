@@ -1,35 +1,30 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
-import { GpuLlama } from "../../engine/llama/mod.ts";
+import { z } from "zod";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import { gradientNormalisedScores, perNatScores } from "../../engine/influence/mod.ts";
-import { DocumentScorer, tokenScoresGpu } from "../../engine/influence/gpu/mod.ts";
-import { nextTokenLabels } from "../../engine/reference/cross_entropy.ts";
-import { Tensor } from "../../engine/tensor.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import {
+  corpusRows,
+  joinChunks,
+  SCORE_BATCH_DOCUMENTS,
+  SCORE_PRODUCT_DOCUMENTS,
+  type ScoreChunk,
+  shardRange,
+  type TopTokenScores,
+} from "../../engine/influence/pipeline/mod.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
-import type { Gpu } from "../../engine/gpu.ts";
-import { documentIds, uploadSequences } from "../influence/device_batch.ts";
-import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
+import { jsonNumber } from "../run/summary_of.ts";
+import { readInfluenceModel } from "../influence/influence_model.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
-import {
-  joinChunks,
-  type ScoreChunk,
-  scoreTopTokens,
-  type TopTokenScores,
-} from "../influence/top_token_scores.ts";
 
-/** Documents per forward/backward batch inside a chunk. */
-export const SCORE_BATCH_DOCUMENTS = 16;
+/** Documents per forward/backward batch inside a chunk, and per query product (the engine pipeline's). */
+export { SCORE_BATCH_DOCUMENTS, SCORE_PRODUCT_DOCUMENTS };
 
-/**
- * Documents per query product (several forward/backward batches queued in the scorer; fixes its work
- * buffers, L·128·out·in floats). On llvmpipe a product 16 documents wide ran at a fifth of a GFLOP/s,
- * slower than the forward and backward passes that fed it; 128 wide fills the GEMM's tile.
- */
-export const SCORE_PRODUCT_DOCUMENTS = 128;
+/** Items of shard `index` (1-based) of `count`: a contiguous range [first, last) of whole items. */
+export { shardRange };
 
 /** One finished chunk: documents [first, first + count), every array F64 exactly as read back. */
 type ChunkResult = ScoreChunk;
@@ -102,11 +97,6 @@ export const scoresStage: StageDef = {
   },
 };
 
-/** Documents of shard `index` (1-based) of `count`: a contiguous range [first, last) of whole chunks. */
-export function shardRange(chunks: number, index: number, count: number): [number, number] {
-  return [Math.floor(((index - 1) * chunks) / count), Math.floor((index * chunks) / count)];
-}
-
 const chunkFile = (c: number) => `chunk-${String(c).padStart(6, "0")}.safetensors`;
 
 /** What every part of the scores stage reads: the model, the corpus, the preconditioned queries. */
@@ -114,6 +104,8 @@ interface ScoringInputs {
   influence: InfluenceSettings & { seed: number };
   model: Awaited<ReturnType<typeof readInfluenceModel>>;
   corpus: TokenizedCorpus;
+  /** The scored documents' ids, one row each. */
+  documents: Int32Array[];
   queries: QueriesFile;
   qdir: string;
   qfile: ReturnType<typeof readSafetensors>;
@@ -139,6 +131,7 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
     influence,
     model,
     corpus,
+    documents: corpusRows(corpus.documents),
     queries,
     qdir,
     qfile,
@@ -151,124 +144,18 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
   };
 }
 
-/** The model and the preconditioned queries on a device, for scoring. */
-function uploadScoring(gpu: Gpu, env: ScoringInputs) {
+/** The query rows the scorer computes: P, then (when the raw gradients were kept) V, per layer. */
+function queryRows(env: ScoringInputs): Map<string, Float32Array> {
   const tensor = (name: string) => {
     const t = env.qfile.tensors.get(name);
     if (t?.dtype !== "F32") throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${name}"`);
     return t.data as Float32Array;
   };
   // [P; V]: the identity control's rows follow the queries' when the raw gradients were kept.
-  const p = new Map(env.model.layers.map((l) => {
+  return new Map(env.model.layers.map((l) => {
     const data = env.rows === env.nq ? tensor(l.name) : concat(tensor(l.name), tensor(`raw.${l.name}`));
     return [l.name, data];
   }));
-  return scoringDevice(gpu, env.model, p, env.rows, env.corpus);
-}
-
-/**
- * A model and query rows on a device, ready to score documents of a corpus.
- *
- * @param gpu The device.
- * @param model The influence model.
- * @param p Query rows per tracked layer, F32 [rows, out, in] row-major.
- * @param rows Number of query rows.
- * @param corpus The tokenized corpus (its scored documents are the ones scored).
- * @returns The uploaded rows, a function forming a batch's gradient records, and a destructor.
- */
-export function scoringDevice(
-  gpu: Gpu,
-  model: InfluenceModel,
-  p: ReadonlyMap<string, Float32Array>,
-  rows: number,
-  corpus: TokenizedCorpus,
-) {
-  const llama = new GpuLlama(gpu, model.config, model.params);
-  const uploaded = new Map(
-    model.layers.map((l) => [l.name, Tensor.from(gpu, p.get(l.name)!, [rows, l.outDim, l.inDim])]),
-  );
-  const records = (docs: number[]) => {
-    const seqs = docs.map((d) => documentIds(corpus.documents, d));
-    const batch = uploadSequences(gpu, seqs, (r) => nextTokenLabels(seqs[r], 1, seqs[r].length));
-    const out = llama.lossAndGradWithRecords(batch.batch, {
-      layers: model.layers.map((l) => l.name),
-      paramGrads: false,
-    });
-    // Padded rows carry no loss term and follow their document: their g is exactly zero.
-    const recordBatch = { records: out.records, sequences: batch.sequences, slotRows: batch.batch.seqLen };
-    return { batch, records: recordBatch };
-  };
-  const destroy = () => {
-    for (const t of uploaded.values()) t.destroy();
-    llama.destroy();
-  };
-  return { p: uploaded, records, destroy };
-}
-
-/**
- * Scores documents [start, start + count) of the corpus against every query row: batches of similar
- * length, queued in the scorer and multiplied {@linkcode SCORE_PRODUCT_DOCUMENTS} at most at a time.
- *
- * @param device From {@linkcode scoringDevice}.
- * @param scorer A `DocumentScorer` over the device's query rows.
- * @param layers The tracked layers, in order.
- * @param rows Number of query rows.
- * @param corpus The tokenized corpus.
- * @param start First document.
- * @param count Number of documents.
- * @param tick Called with the number of documents scored after each product.
- * @returns Scores [rows, count], per-layer scores and document-gradient norms (rounded to f32).
- */
-export async function scoreDocumentRange(
-  device: ReturnType<typeof scoringDevice>,
-  scorer: DocumentScorer,
-  layers: readonly { name: string }[],
-  rows: number,
-  corpus: TokenizedCorpus,
-  start: number,
-  count: number,
-  tick: (documents: number) => void,
-): Promise<ChunkResult> {
-  const nq = rows;
-  const result: ChunkResult = {
-    scores: new Float64Array(nq * count),
-    perLayer: layers.map(() => new Float64Array(nq * count)),
-    norms: new Float64Array(count),
-  };
-  // Batches of similar length (the documents by length, then index): a batch is padded to its longest
-  // document, so this cuts the padded positions the forward and backward pass compute.
-  const length = (d: number) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d];
-  const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
-    length(x) - length(y) || x - y
-  );
-  // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
-  let queued: number[] = [];
-  const scoreQueued = async () => {
-    const part = await scorer.scoreQueued();
-    const place = (target: Float64Array, source: Float64Array) => {
-      for (let q = 0; q < nq; q++) {
-        for (let d = 0; d < queued.length; d++) {
-          target[q * count + queued[d] - start] = source[q * queued.length + d];
-        }
-      }
-    };
-    place(result.scores, part.scores);
-    layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
-    // Rounded to f32 as stored, so that a chunk rebuilt from the output file resumes exactly.
-    queued.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
-    tick(queued.length);
-    queued = [];
-  };
-  for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-    const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
-    if (queued.length + docs.length > SCORE_PRODUCT_DOCUMENTS) await scoreQueued();
-    const { batch, records } = device.records(docs);
-    scorer.add(records);
-    batch.destroy();
-    queued.push(...docs);
-  }
-  if (queued.length > 0) await scoreQueued();
-  return result;
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
@@ -285,46 +172,26 @@ async function computeChunks(
   first: number,
   last: number,
 ): Promise<{ results: ChunkResult[]; resumed: number }> {
-  const { rows, nq, nd, nl, chunk, model } = env;
+  const { rows, nq, nd, nl, chunk } = env;
   const results: ChunkResult[] = [];
   let resumed = 0;
-  const gpu = await acquireDevice();
-  try {
-    const device = uploadScoring(gpu, env);
-    const scorer = new DocumentScorer(gpu, model.layers, device.p, { maxDocuments: SCORE_PRODUCT_DOCUMENTS });
-    const total = Math.min(last * chunk, nd) - first * chunk;
-    const progress = ctx.progress("documents", total);
-    for (let c = first; c < last; c++) {
-      const start = c * chunk, count = Math.min(chunk, nd - start);
-      const saved = await readChunk(join(ctx.workDir, chunkFile(c)), rows, nq, count, nl);
-      if (saved !== null) {
-        results.push(saved);
-        resumed++;
-        progress.tick(count);
-        continue;
-      }
-      const result = await scoreDocumentRange(
-        device,
-        scorer,
-        model.layers,
-        rows,
-        env.corpus,
-        start,
-        count,
-        (n) => progress.tick(n),
-      );
+  await withPipeline(env.model, env.influence, async (pipeline) => {
+    const progress = ctx.progress("documents", Math.min(last * chunk, nd) - first * chunk);
+    const scored = pipeline.scoreDocuments(queryRows(env), rows, env.documents, {
+      chunks: [first, last],
+      resume: (c, _start, count) => readChunk(join(ctx.workDir, chunkFile(c)), rows, nq, count, nl),
       // Per-layer scores are kept for the queries' rows only (the output has none for the control rows).
-      result.perLayer = result.perLayer.map((l) => l.slice(0, nq * count));
-      await atomicWrite(join(ctx.workDir, chunkFile(c)), encodeChunk(result, rows, nq, count));
+      perLayerRows: nq,
+      onDocuments: (n) => progress.tick(n),
+    });
+    for await (const { index, count, chunk: result, resumed: saved } of scored) {
+      if (saved) resumed++;
+      else await atomicWrite(join(ctx.workDir, chunkFile(index)), encodeChunk(result, rows, nq, count));
       results.push(result);
     }
     progress.done();
-    scorer.destroy();
-    device.destroy();
-    if (resumed > 0) ctx.log(`resumed ${resumed} of ${last - first} chunks from the work folder`);
-  } finally {
-    await gpu.destroy();
-  }
+  });
+  if (resumed > 0) ctx.log(`resumed ${resumed} of ${last - first} chunks from the work folder`);
   return { results, resumed };
 }
 
@@ -341,35 +208,19 @@ async function finish(
   const all: Float64Array = joinChunks(results, rows, nd, (r) => r.scores);
   const scores = all.subarray(0, nq * nd);
   const identity = rows > nq ? all.subarray(nq * nd) : null;
-  let tokens: TopTokenScores;
-  const gpu = await acquireDevice();
-  try {
-    const device = uploadScoring(gpu, env);
-    tokens = await scoreTopTokens(
-      scores,
-      nq,
-      nd,
-      influence.perTokenTopDocuments,
-      (docs, pairs) => {
-        const { batch, records } = device.records(docs);
-        return tokenScoresGpu(
-          gpu,
-          model.layers,
-          device.p,
-          records,
-          pairs.map(({ query, slot }) => ({
-            query,
-            document: batch.sequences[slot],
-          })),
-        ).finally(() => batch.destroy());
-      },
-      SCORE_BATCH_DOCUMENTS,
-      (d) => corpus.documents.offsets[d + 1] - corpus.documents.offsets[d],
-    );
-    device.destroy();
-  } finally {
-    await gpu.destroy();
-  }
+  const tokens: TopTokenScores = await withPipeline(
+    model,
+    influence,
+    (pipeline) =>
+      pipeline.topTokenScores(
+        queryRows(env),
+        rows,
+        env.documents,
+        scores,
+        nq,
+        influence.perTokenTopDocuments,
+      ),
+  );
   const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
   const norms = new Float64Array(nd);
   let offset = 0;
@@ -422,7 +273,7 @@ async function finish(
   );
   let min = Infinity, max = -Infinity;
   for (const s of scores) min = Math.min(min, s), max = Math.max(max, s);
-  return {
+  const summary: ScoresSummary = {
     queries: nq,
     documents: nd,
     chunks: env.chunks,
@@ -432,7 +283,37 @@ async function finish(
     // Per-token scores of a pair sum to its score; the largest deviation, relative to max |score|.
     tokenSumDeviation: tokens.maxSumDeviation / Math.max(Math.abs(min), Math.abs(max), Number.MIN_VALUE),
   };
+  return summary;
 }
+
+/** What the scores stage records (an unsharded run or a merge; a shard records its slice). */
+export interface ScoresSummary {
+  /** Query rows. */
+  queries: number;
+  /** Documents scored. */
+  documents: number;
+  /** Chunks of the run. */
+  chunks: number;
+  /** Chunks taken from the work folder of a killed run. */
+  resumedChunks: number;
+  /** Smallest and largest raw score. */
+  scoreRange: [number, number];
+  /** Per-token (query, document) pairs stored. */
+  tokenScorePairs: number;
+  /** Largest |Σ per-token scores − score| relative to max |score|. */
+  tokenSumDeviation: number;
+}
+
+/** {@linkcode ScoresSummary} as read back from meta.json. */
+export const scoresSummarySchema: z.ZodType<ScoresSummary, unknown> = z.looseObject({
+  queries: z.number(),
+  documents: z.number(),
+  chunks: z.number(),
+  resumedChunks: z.number(),
+  scoreRange: z.tuple([jsonNumber, jsonNumber]),
+  tokenScorePairs: z.number(),
+  tokenSumDeviation: jsonNumber,
+});
 
 /** A chunk file: `scores` [rows, count] (queries, then any control rows), `layer<i>` [nq, count], `norms`. */
 function encodeChunk(r: ChunkResult, rows: number, nq: number, count: number): Uint8Array {

@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { z } from "zod";
+import { jsonNumber } from "../run/summary_of.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import {
   documentGradient,
@@ -22,6 +24,17 @@ import { runTokenizer } from "./run_tokenizer.ts";
 /** Query rows and documents the float64 reference recomputes per run (spread over rows and columns). */
 export const VALIDATE_QUERIES = 4;
 export const VALIDATE_DOCUMENTS = 8;
+
+/** {@linkcode ValidationSummary} as read back from meta.json (NaN correlations were written as null). */
+export const validationSummarySchema: z.ZodType<ValidationSummary, unknown> = z.looseObject({
+  pairs: z.number(),
+  pearson: jsonNumber,
+  maxRelativeError: jsonNumber,
+  maxNatsRelativeError: jsonNumber,
+  queries: z.array(z.string()),
+  documents: z.array(z.string()),
+  identity: z.looseObject({ pearson: jsonNumber, maxRelativeError: jsonNumber }).optional(),
+});
 
 /** What the validate stage measures. */
 export interface ValidationSummary {

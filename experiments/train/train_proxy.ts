@@ -8,7 +8,7 @@ import {
 import { GpuLlama } from "../../engine/llama/mod.ts";
 import { initParams, type LlamaConfig } from "../../engine/model/mod.ts";
 import type { ResolvedSetup } from "../manifest/load_manifest.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { UserError } from "../run/user_error.ts";
 import { pack, type TokenizedCorpus } from "../stages/tokenize_stage.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";

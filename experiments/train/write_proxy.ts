@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type LlamaConfig, saveCheckpoint } from "../../engine/model/mod.ts";
 import type { AdapterInfo } from "../../engine/mod.ts";
 import type { ResolvedSetup } from "../manifest/load_manifest.ts";
-import { atomicWrite } from "../run/atomic_write.ts";
+import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { sha256Hex } from "../run/hash.ts";
 import { PROXY_FILES } from "./proxy_files.ts";
 

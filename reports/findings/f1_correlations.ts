@@ -1,4 +1,4 @@
-import { QUERY_SETS } from "../../fixtures/world/types.ts";
+import { QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import { bootstrapMean, type MeanInterval } from "../analyses/bootstrap_mean.ts";
 import {
   correlationPermutationTest,

@@ -1,0 +1,458 @@
+/**
+ * The influence pipeline over token-id rows: fit the curvature factors (by parts), precondition query
+ * gradients, score documents (streamed in chunks, optionally per token), for one model on one device.
+ *
+ * @module
+ */
+
+import type { Gpu } from "../../gpu.ts";
+import { acquireDevice } from "../../device.ts";
+import { GpuLlama } from "../../llama/gpu_llama.ts";
+import type { LlamaConfig } from "../../model/config.ts";
+import type { LayerEigenbasis } from "../cpu/eigendecompose_covariances.ts";
+import type { LayerCovariance } from "../cpu/fit_covariances.ts";
+import type { PreconditionFactors } from "../cpu/precondition_factors.ts";
+import {
+  CovarianceAccumulator,
+  type CovarianceSums,
+  finishCovariances,
+} from "../gpu/covariance_accumulator.ts";
+import { finishLambda, LambdaAccumulator, type LambdaSums } from "../gpu/lambda_accumulator.ts";
+import type { TrackedLayer } from "../tracked_layers.ts";
+import { type FitPassResult, type PartAccumulator, runFitPass } from "./fit_pass.ts";
+import { fitOrder, type FitPlan, planFit } from "./fit_plan.ts";
+import { eigendecompose, fitFactorsExact, type FitSeconds, type FittedFactors } from "./fitted_factors.ts";
+import { type InfluenceModel, influenceModel } from "./influence_model.ts";
+import { type InfluencePipelineSettings, pipelineSettings } from "./pipeline_settings.ts";
+import {
+  type PreconditionedQueries,
+  preconditionQueries,
+  type QueryGradients,
+  rawQueryGradients,
+} from "./query_gradients.ts";
+import { DocumentScoring, SCORE_BATCH_DOCUMENTS, type ScoreChunk } from "./score_documents.ts";
+import { int32Rows, type QueryRow, type TokenRows } from "./token_rows.ts";
+import { scoreTopTokens, type TopTokenScores } from "./top_token_scores.ts";
+
+/** A whole fit's factors, the plan it followed, the labels each pass used and its seconds. */
+export interface FitResult extends FittedFactors {
+  /** The fit's batches and parts (`documents`: the fit documents in fit order). */
+  plan: FitPlan;
+  /** Labels per fit document (fit order) of pass 1 and pass 2 (−1 where none: last positions, exact fits). */
+  labels: { pass1: Int32Array[]; pass2: Int32Array[] };
+  /** Seconds of each phase. */
+  seconds: FitSeconds;
+}
+
+/** One chunk of {@linkcode InfluencePipeline.scoreDocuments}. */
+export interface ScoredChunk {
+  /** Chunk index: documents [index · chunkDocuments, … + count). */
+  index: number;
+  /** First document. */
+  start: number;
+  /** Documents in the chunk. */
+  count: number;
+  /** Its scores. */
+  chunk: ScoreChunk;
+  /** Whether it came from `resume` rather than the device. */
+  resumed: boolean;
+}
+
+/** Options of {@linkcode InfluencePipeline.scoreDocuments}. */
+export interface ScoreDocumentsOptions {
+  /** Chunks [first, last) to score (default: all). */
+  chunks?: readonly [number, number];
+  /** A chunk already scored (e.g. saved by a killed run), or null to score it. */
+  resume?: (index: number, start: number, count: number) => Promise<ScoreChunk | null>;
+  /** Keep per-layer scores for the first this many query rows only (default: every row). */
+  perLayerRows?: number;
+  /** Called with the number of documents after each product (and each resumed chunk). */
+  onDocuments?: (documents: number) => void;
+}
+
+/**
+ * EK-FAC influence (or K-FAC, diagonal, identity) of token-id rows on token-id queries, for one model
+ * on one device. Every reduction is fixed-order: the same rows, settings and adapter give the same bits,
+ * and a fit or a scoring run split into parts or chunks equals an unsplit one.
+ *
+ * @example
+ * ```ts ignore
+ * const pipeline = await InfluencePipeline.create({ config, params }, { strategy: "ekfac", seed: 1 });
+ * const factors = await pipeline.fitFactors(documents);
+ * const { p } = await pipeline.preconditionQueries(queries, factors);
+ * for await (const { start, chunk } of pipeline.scoreDocuments(p, queries.length, documents)) {
+ *   console.log(start, chunk.scores);
+ * }
+ * await pipeline.close();
+ * ```
+ */
+export class InfluencePipeline {
+  /**
+   * The device.
+   *
+   * @ignore
+   */
+  readonly gpu: Gpu;
+  /** The model and its tracked layers. */
+  readonly model: InfluenceModel;
+  /** The complete settings. */
+  readonly settings: InfluencePipelineSettings;
+  #llama: GpuLlama | undefined;
+  #ownsDevice = false;
+
+  /**
+   * A pipeline on a device of its own (the first WebGPU adapter's); {@linkcode InfluencePipeline.close}
+   * releases both.
+   *
+   * @param model Configuration and f32 weights by HF name.
+   * @param settings Settings over the defaults ({@linkcode pipelineSettings}).
+   * @returns The pipeline.
+   * @throws {RangeError} When a setting is out of range or a tracked weight's shape is unknown.
+   * @throws {Error} When no WebGPU adapter is available.
+   */
+  static async create(
+    model: { config: LlamaConfig; params: ReadonlyMap<string, Float32Array> },
+    settings: Partial<InfluencePipelineSettings> = {},
+  ): Promise<InfluencePipeline> {
+    const gpu = await acquireDevice();
+    try {
+      const pipeline = new InfluencePipeline(gpu, model, settings);
+      pipeline.#ownsDevice = true;
+      return pipeline;
+    } catch (error) {
+      await gpu.destroy();
+      throw error;
+    }
+  }
+
+  /**
+   * Prepares the pipeline on a given device; the model is uploaded at its first use.
+   *
+   * @ignore
+   * @param gpu The device.
+   * @param model Configuration and f32 weights by HF name.
+   * @param settings Settings over the defaults ({@linkcode pipelineSettings}).
+   * @throws {RangeError} When a setting is out of range or a tracked weight's shape is unknown.
+   */
+  constructor(
+    gpu: Gpu,
+    model: { config: LlamaConfig; params: ReadonlyMap<string, Float32Array> },
+    settings: Partial<InfluencePipelineSettings> = {},
+  ) {
+    this.gpu = gpu;
+    this.settings = pipelineSettings(settings);
+    this.model = influenceModel(model.config, model.params, this.settings.trackedModules);
+  }
+
+  /** The tracked layers, in forward order. */
+  get layers(): readonly TrackedLayer[] {
+    return this.model.layers;
+  }
+
+  /**
+   * The model on the device.
+   *
+   * @ignore
+   */
+  get llama(): GpuLlama {
+    this.#llama ??= new GpuLlama(this.gpu, this.model.config, this.model.params);
+    return this.#llama;
+  }
+
+  /**
+   * The fit's plan: the fit documents by length, then index, in batches and parts of
+   * `fitPartDocuments`.
+   *
+   * @param documents Every document's ids.
+   * @param fitDocuments The documents to fit on (default: all).
+   * @returns The plan.
+   */
+  planFit(documents: TokenRows, fitDocuments?: readonly number[]): FitPlan {
+    const all = fitDocuments ?? documents.map((_, i) => i);
+    return planFit(documents, fitOrder(documents, all), this.settings.fitPartDocuments);
+  }
+
+  /**
+   * Pass 1 over parts [first, last) of a plan: Σ a aᵀ and Σ g gᵀ per layer and part (labels: Philox
+   * draw 0 with the seed, or the next tokens for `empirical`), read back as raw f32 sums.
+   *
+   * @param documents Every document's ids.
+   * @param plan The plan.
+   * @param range Parts [first, last) (default: all).
+   * @param onDocuments Called with the number of documents after each batch.
+   * @returns Each part's sums and the labels used.
+   * @throws {RangeError} For `exact` labels (use {@linkcode InfluencePipeline.fitFactors}).
+   */
+  async fitCovarianceParts(
+    documents: TokenRows,
+    plan: FitPlan,
+    range: readonly [number, number] = [0, plan.parts.length],
+    onDocuments?: (documents: number) => void,
+  ): Promise<FitPassResult<CovarianceSums>> {
+    const pass1 = new CovarianceAccumulator(this.gpu, this.layers, { blocks: this.settings.blocks });
+    try {
+      return await this.#pass(documents, plan, range, 0, pass1, onDocuments);
+    } finally {
+      pass1.destroy();
+    }
+  }
+
+  /**
+   * A and S from every part's sums (float64, in part order), and their eigendecomposition with the
+   * settings' solver.
+   *
+   * @param parts Every part's pass-1 sums, in part order.
+   * @returns Covariances and eigenbases per layer.
+   */
+  async eigenbases(
+    parts: readonly CovarianceSums[],
+  ): Promise<{ covariances: Map<string, LayerCovariance>; eigen: Map<string, LayerEigenbasis> }> {
+    const covariances = finishCovariances(this.layers, parts);
+    return { covariances, eigen: await eigendecompose(this.gpu, covariances, this.settings.eigensolver) };
+  }
+
+  /**
+   * Pass 2 over parts [first, last): Λ (and D) sums in the eigenbases, per part, with fresh labels
+   * (Philox draw 1; the next tokens for `empirical`).
+   *
+   * @param documents Every document's ids.
+   * @param plan The plan.
+   * @param eigen The eigenbases.
+   * @param range Parts [first, last) (default: all).
+   * @param onDocuments Called with the number of documents after each batch.
+   * @returns Each part's sums and the labels used; `finishLambda` turns all parts into Λ.
+   */
+  async fitLambdaParts(
+    documents: TokenRows,
+    plan: FitPlan,
+    eigen: ReadonlyMap<string, LayerEigenbasis>,
+    range: readonly [number, number] = [0, plan.parts.length],
+    onDocuments?: (documents: number) => void,
+  ): Promise<FitPassResult<LambdaSums>> {
+    const pass2 = new LambdaAccumulator(this.gpu, this.layers, { bases: eigen });
+    try {
+      return await this.#pass(documents, plan, range, 1, pass2, onDocuments);
+    } finally {
+      pass2.destroy();
+    }
+  }
+
+  /**
+   * The whole fit in one call: pass 1, A and S, eigenbases, pass 2, Λ. With `exact` labels the float64
+   * reference fits instead (micro models only: one backward pass per position and vocabulary entry).
+   *
+   * @param documents Every document's ids.
+   * @param fitDocuments The documents to fit on (default: all).
+   * @param onDocuments Called with the number of documents after each batch of either pass.
+   * @returns Factors, plan, labels and seconds.
+   */
+  async fitFactors(
+    documents: TokenRows,
+    fitDocuments?: readonly number[],
+    onDocuments?: (documents: number) => void,
+  ): Promise<FitResult> {
+    const plan = this.planFit(documents, fitDocuments);
+    if (this.settings.labels === "exact") {
+      const rows = this.#rows("fitFactors()", documents);
+      const sequences = plan.documents.map((d) => rows[d]);
+      const exact = fitFactorsExact(this.model, this.layers, sequences, this.settings.blocks);
+      const none = sequences.map((s) => new Int32Array(s.length).fill(-1));
+      return { ...exact, plan, labels: { pass1: none, pass2: none } };
+    }
+    let t0 = performance.now();
+    const pass1 = await this.fitCovarianceParts(documents, plan, undefined, onDocuments);
+    const seconds = { pass1: (performance.now() - t0) / 1000, eigen: 0, pass2: 0 };
+    t0 = performance.now();
+    const { covariances, eigen } = await this.eigenbases(pass1.sums);
+    seconds.eigen = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const pass2 = await this.fitLambdaParts(documents, plan, eigen, undefined, onDocuments);
+    const lambda = finishLambda(this.layers, pass2.sums);
+    seconds.pass2 = (performance.now() - t0) / 1000;
+    return {
+      covariances,
+      eigen,
+      lambda,
+      plan,
+      labels: { pass1: pass1.labels, pass2: pass2.labels },
+      seconds,
+    };
+  }
+
+  /**
+   * Raw query gradients V = ∇_W(−f), f = log p(completion | prompt) (prompt positions masked).
+   *
+   * @param queries Prompt and completion ids per query.
+   * @param onQueries Called with the number of queries after each batch.
+   * @returns V per layer (F32 [Q, out, in]) and −f per query (nats).
+   */
+  async queryGradients(
+    queries: readonly QueryRow[],
+    onQueries?: (queries: number) => void,
+  ): Promise<QueryGradients> {
+    const vocab = this.model.config.vocabSize;
+    const prompts = int32Rows("queryGradients(): prompts", queries.map((q) => q.prompt), vocab);
+    const completions = int32Rows("queryGradients(): completions", queries.map((q) => q.completion), vocab);
+    const empty = prompts.findIndex((p) => p.length === 0);
+    if (empty >= 0) throw new RangeError(`queryGradients(): query ${empty} has an empty prompt`);
+    return await rawQueryGradients(this.gpu, this.llama, this.layers, prompts, completions, onQueries);
+  }
+
+  /**
+   * P = (G + λI)⁻¹ V with the settings' strategy and damping, truncated to `queryRank` when set.
+   *
+   * @param v Raw gradients per layer, F32 [Q, out, in].
+   * @param queries Q.
+   * @param factors Fitted eigenbases and Λ (`{}` for the identity strategy).
+   * @returns P per layer and λ per layer.
+   */
+  async precondition(
+    v: ReadonlyMap<string, Float32Array>,
+    queries: number,
+    factors: PreconditionFactors,
+  ): Promise<PreconditionedQueries> {
+    return await preconditionQueries(this.gpu, this.layers, v, queries, factors, this.settings);
+  }
+
+  /**
+   * Query gradients and their preconditioning in one call.
+   *
+   * @param queries Prompt and completion ids per query.
+   * @param factors Fitted eigenbases and Λ (`{}` for the identity strategy).
+   * @returns P and λ per layer, and −f per query.
+   */
+  async preconditionQueries(
+    queries: readonly QueryRow[],
+    factors: PreconditionFactors,
+  ): Promise<PreconditionedQueries & { nats: number[] }> {
+    const { v, nats } = await this.queryGradients(queries);
+    return { ...(await this.precondition(v, queries.length, factors)), nats };
+  }
+
+  /**
+   * Query rows on the device, ready to score documents (see {@linkcode DocumentScoring}).
+   *
+   * @ignore
+   * @param p Query rows per tracked layer, F32 [rows, out, in].
+   * @param rows Number of rows.
+   * @returns The scoring state; destroy it after use.
+   */
+  scoring(p: ReadonlyMap<string, Float32Array>, rows: number): DocumentScoring {
+    return new DocumentScoring(this.gpu, this.llama, this.layers, p, rows);
+  }
+
+  /**
+   * Scores documents against query rows, streamed in chunks of `scoreChunkDocuments`: each document's
+   * loss is its summed next-token cross-entropy, its gradient formed once and dotted with every row.
+   * A chunk's scores do not depend on the other chunks, so chunks may be saved, resumed and sharded.
+   *
+   * @param p Query rows per tracked layer, F32 [rows, out, in] (preconditioned, or raw for the identity).
+   * @param rows Number of rows.
+   * @param documents Every document's ids.
+   * @param options Chunk range, resumption, per-layer rows and progress.
+   * @yields Each chunk in order.
+   */
+  async *scoreDocuments(
+    p: ReadonlyMap<string, Float32Array>,
+    rows: number,
+    documents: TokenRows,
+    options: ScoreDocumentsOptions = {},
+  ): AsyncGenerator<ScoredChunk> {
+    const ids = this.#rows("scoreDocuments()", documents);
+    const size = this.settings.scoreChunkDocuments, nd = ids.length;
+    const [first, last] = options.chunks ?? [0, Math.ceil(nd / size)];
+    const tick = options.onDocuments ?? (() => {});
+    const scoring = this.scoring(p, rows);
+    try {
+      for (let c = first; c < last; c++) {
+        const start = c * size, count = Math.min(size, nd - start);
+        const saved = options.resume ? await options.resume(c, start, count) : null;
+        if (saved !== null) {
+          tick(count);
+          yield { index: c, start, count, chunk: saved, resumed: true };
+          continue;
+        }
+        const chunk = await scoring.scoreRange(ids, start, count, tick);
+        if (options.perLayerRows !== undefined) {
+          const keep = options.perLayerRows * count;
+          chunk.perLayer = chunk.perLayer.map((l) => l.slice(0, keep));
+        }
+        yield { index: c, start, count, chunk, resumed: false };
+      }
+    } finally {
+      scoring.destroy();
+    }
+  }
+
+  /**
+   * Per-token scores of each query row's `k` top documents (ties: lower index first).
+   *
+   * @param p Query rows per tracked layer, F32 [rows, out, in].
+   * @param rows Number of rows uploaded.
+   * @param documents Every document's ids.
+   * @param scores Raw scores [queries, documents] row-major (the rows ranked: the first `queries`).
+   * @param queries Rows ranked.
+   * @param k Top documents per row (default: `perTokenTopDocuments`).
+   * @returns Pairs by query then rank, with their per-token values.
+   */
+  async topTokenScores(
+    p: ReadonlyMap<string, Float32Array>,
+    rows: number,
+    documents: TokenRows,
+    scores: Float64Array,
+    queries: number,
+    k: number = this.settings.perTokenTopDocuments,
+  ): Promise<TopTokenScores> {
+    const ids = this.#rows("topTokenScores()", documents);
+    const scoring = this.scoring(p, rows);
+    try {
+      return await scoreTopTokens(
+        scores,
+        queries,
+        ids.length,
+        k,
+        (docs, pairs) => scoring.tokenScores(ids, docs, pairs),
+        SCORE_BATCH_DOCUMENTS,
+        (d) => ids[d].length,
+      );
+    } finally {
+      scoring.destroy();
+    }
+  }
+
+  /** Releases the model's device memory (not the device). */
+  destroy(): void {
+    this.#llama?.destroy();
+    this.#llama = undefined;
+  }
+
+  /** Releases the model's device memory, and the device when {@linkcode InfluencePipeline.create} made it. */
+  async close(): Promise<void> {
+    this.destroy();
+    if (this.#ownsDevice) await this.gpu.destroy();
+  }
+
+  #rows(op: string, documents: TokenRows): Int32Array[] {
+    return int32Rows(`InfluencePipeline.${op}: documents`, documents, this.model.config.vocabSize);
+  }
+
+  async #pass<S>(
+    documents: TokenRows,
+    plan: FitPlan,
+    range: readonly [number, number],
+    draw: number,
+    accumulator: PartAccumulator<S>,
+    onDocuments?: (documents: number) => void,
+  ): Promise<FitPassResult<S>> {
+    const { labels, seed } = this.settings;
+    if (labels === "exact") {
+      throw new RangeError(
+        'InfluencePipeline: labels "exact" are fitted by fitFactors() on the CPU reference',
+      );
+    }
+    const rows = this.#rows("fit", documents);
+    const sample = labels === "sampled" ? { seed, draw } : null;
+    const names = this.layers.map((l) => l.name);
+    return await runFitPass(this.gpu, this.llama, names, rows, plan, range, sample, accumulator, onDocuments);
+  }
+}
