@@ -12,3 +12,4 @@ export * from "./kl_to_targets.ts";
 export * from "./fine_tune_backend.ts";
 export * from "./fine_tune.ts";
 export * from "./reference_backend.ts";
+export * from "./gpu_backend.ts";
