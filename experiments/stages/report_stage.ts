@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { counterfactualReport } from "./counterfactual_report.ts";
 import {
   REPORT_SCHEMA_VERSION,
   type ReportDocument,
@@ -57,6 +58,7 @@ export const reportStage: StageDef = {
     "scores",
     "validate",
     "analyses",
+    "counterfactual",
   ],
   // The commit is part of the key so that the report's provenance always names the code that made it.
   settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
@@ -155,6 +157,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
   const worldData = await readWorldArtifact(ctx.inputs.world.dir);
   const findings = await readFindings(ctx.inputs.analyses.dir);
   const rows = findingRowsWithControls(findings);
+  const counterfactual = await counterfactualReport(ctx, m.setups.map((s) => s.name));
   // The run's own tokenizer shades the pages' tokens (a Hugging Face one for a user's checkpoints).
   const { tokenizer } = await runTokenizer(ctx.manifest);
   const pages = (await Promise.all(m.setups.map((s) =>
@@ -233,6 +236,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
           (ctx.inputs[`scores@${s.name}`].meta.summary as { tokenSumDeviation?: number }).tokenSumDeviation ??
             null,
         ])),
+        ...counterfactual.validation,
       },
       world,
     },
@@ -266,6 +270,7 @@ async function buildReport(ctx: StageContext, runId: string, createdAt: string):
       f3Section(findings),
       f4Section(findings),
       f5Section(findings),
+      ...(counterfactual.section ? [counterfactual.section] : []),
       queryPagesSection(pages),
       pipelineSection(ctx, timings),
       {
