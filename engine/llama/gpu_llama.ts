@@ -219,6 +219,33 @@ export class GpuLlama implements TrainableModel {
   }
 
   /**
+   * Records a forward pass, reads the logits back, and backpropagates the logit gradient that
+   * `dLogitsOf` forms from them, overwriting `grads`: the gradient of any scalar of the logits whose
+   * derivative the caller computes on the host (e.g. a KL divergence to fixed target distributions).
+   *
+   * @param ids Token ids, i32 [batch·seqLen] (row-major [batch, seqLen]).
+   * @param batch Sequences B.
+   * @param seqLen Tokens per sequence T.
+   * @param dLogitsOf Maps the logits [B·T, V] to d(scalar)/d(logits), [B·T, V].
+   * @returns Resolves once the backward pass is recorded (read `grads` after it).
+   * @throws {RangeError | TypeError} When `ids` or the returned gradient does not match the shape.
+   */
+  async gradFromLogits(
+    ids: Tensor,
+    batch: number,
+    seqLen: number,
+    dLogitsOf: (logits: Float32Array) => Float32Array,
+  ): Promise<void> {
+    checkTokens(ids, batch, seqLen);
+    const ws = this.#workspace(batch, seqLen);
+    const textures = ws.textures(), g = ws.backward(), f = ws.forward;
+    this.#forward(ids, ws, textures, 0);
+    const logits = await f.logits.read() as Float32Array;
+    g.dLogits.write(dLogitsOf(logits));
+    recordBackward(this.#weights, this.#ropeTable(seqLen), ids, f, textures, g, { paramGrads: true });
+  }
+
+  /**
    * Allocates a key/value cache for {@linkcode forwardCached}.
    *
    * @param batch Sequences B.

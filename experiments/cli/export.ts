@@ -32,7 +32,9 @@ async function main(): Promise<number> {
   if (command === null) return 0;
   const { manifest, setup, out } = command;
   if (!out) throw new UserError("--out DIR is required: the folder to export into");
-  const stages = STAGES.filter((s) => !["controls", "validate", "analyses", "report"].includes(s.name));
+  const stages = STAGES.filter((s) =>
+    !["controls", "counterfactual", "validate", "analyses", "report"].includes(s.name)
+  );
   const plan = await runPlan(manifest, stages, {
     cacheRoot: command.cacheRoot,
     setups: [setup.name],

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { manifestFileSchema, manifestParseSchema } from "../schema/manifest_schema.ts";
 import { setupSchema, type SetupSettings } from "../schema/setup_schema.ts";
 import type { AnalysesSettings, ReportSettings } from "../schema/analyses_schema.ts";
+import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
 import type { CorpusSettings } from "../schema/manifest_schema.ts";
 import type { QueriesConfig, WorldConfig } from "../../fixtures/world/config.ts";
 import { checkLimits } from "./check_limits.ts";
@@ -43,6 +44,8 @@ export interface ResolvedManifest {
   analyses: AnalysesSettings;
   /** What the report shows. */
   report: ReportSettings;
+  /** The counterfactual checks; absent when the manifest has no `counterfactual` block. */
+  counterfactual?: CounterfactualSettings;
   /** The `--set` assignments applied, in order. */
   overrides: string[];
 }
@@ -145,6 +148,7 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
     setups,
     analyses: m.analyses,
     report: m.report,
+    ...(m.counterfactual === undefined ? {} : { counterfactual: m.counterfactual }),
     overrides: [...(options.set ?? [])],
   };
 }

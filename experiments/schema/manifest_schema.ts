@@ -13,6 +13,7 @@ import {
   reportSchema,
   type ReportSettings,
 } from "./analyses_schema.ts";
+import { counterfactualSchema, type CounterfactualSettings } from "./counterfactual_schema.ts";
 
 /** Setup names: letters, digits, `.`, `_`, `-` (they become folder names). */
 export const SETUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
@@ -44,6 +45,8 @@ export interface ManifestFile {
   analyses: AnalysesSettings;
   /** What the report shows. */
   report: ReportSettings;
+  /** The counterfactual checks of the scores (absent: not run). */
+  counterfactual?: CounterfactualSettings;
 }
 
 /** A manifest file parsed with {@linkcode manifestParseSchema}: setup entries still raw objects. */
@@ -94,6 +97,10 @@ const manifestFileObject = z.object({
   }).describe("The compared setups, each only what differs from setupDefaults."),
   analyses: analysesSchema.prefault({}).describe("Settings of the findings' analyses."),
   report: reportSchema.prefault({}).describe("What the report shows."),
+  counterfactual: counterfactualSchema.optional().describe(
+    "Counterfactual checks of the scores: fine-tunes on each sampled query's top, bottom and random " +
+      "documents, and the linear datamodeling score per strategy (absent: not run).",
+  ),
 }).strict();
 
 /**

@@ -14,6 +14,7 @@ import { queryGradientsStage } from "./query_gradients_stage.ts";
 import { scoresStage } from "./scores_stage.ts";
 import { controlsStage } from "./controls_stage.ts";
 import { analysesStage } from "./analyses_stage.ts";
+import { counterfactualStage } from "./counterfactual_stage.ts";
 import { validateStage } from "./validate_stage.ts";
 
 /** Every stage `deno task experiment` runs, in an order where each comes after its dependencies. */
@@ -27,6 +28,7 @@ export const STAGES: StageDef[] = [
   queryGradientsStage,
   scoresStage,
   controlsStage,
+  counterfactualStage,
   validateStage,
   analysesStage,
   reportStage,
@@ -36,6 +38,7 @@ export {
   analysesStage,
   completeStage,
   controlsStage,
+  counterfactualStage,
   covariancesStage,
   factorsStage,
   modelStage,

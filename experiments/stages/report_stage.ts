@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { readCounterfactualViews } from "./counterfactual_report.ts";
 import { writeReport } from "../../reports/render/mod.ts";
 import {
   heldOutOf,
@@ -47,6 +48,7 @@ export const reportStage: StageDef = {
     "scores",
     "validate",
     "analyses",
+    "counterfactual",
   ],
   // The commit is part of the key so that the report's provenance always names the code that made it.
   settings: async (m) => ({ manifest: manifestSettings(m), report: m.report, git: await gitState() }),
@@ -153,6 +155,7 @@ async function runSummary(ctx: StageContext, runId: string, createdAt: string): 
     findings: await readFindings(ctx.inputs.analyses.dir),
     setups,
     queryPages: pages,
+    counterfactual: await readCounterfactualViews(ctx, m.setups.map((s) => s.name)),
     stages: [...ctx.all].map(([name, a]) => ({ name, key: a.meta.key, seconds: a.meta.seconds })),
   };
 }

@@ -22,6 +22,8 @@ import { f1Section } from "../sections/f1_section.ts";
 import { f2Section } from "../sections/f2_section.ts";
 import { f3Section, f4Section, f5Section } from "../sections/f3_f5_sections.ts";
 import { queryPagesSection } from "../sections/query_pages_section.ts";
+import { counterfactualSection } from "../sections/counterfactual_section.ts";
+import { counterfactualValidation } from "./counterfactual_validation.ts";
 import type { RunSummary, SetupRun } from "./run_summary.ts";
 
 /** A run summary with what several sections share: the findings table and report.json's setups. */
@@ -40,7 +42,7 @@ export interface ComposedRun {
  * The report's sections, in order: each builds one section from the composed run. A new section is
  * added here (and only here).
  */
-export const REPORT_SECTIONS: readonly ((c: ComposedRun) => Section)[] = [
+export const REPORT_SECTIONS: readonly ((c: ComposedRun) => Section | null)[] = [
   overviewSection,
   (c) => findingsSection(c.rows, c.run.setups.map((s) => s.name), c.run.findings.setups),
   (c) => worldSection(c.run.world),
@@ -51,6 +53,7 @@ export const REPORT_SECTIONS: readonly ((c: ComposedRun) => Section)[] = [
   (c) => f3Section(c.run.findings),
   (c) => f4Section(c.run.findings),
   (c) => f5Section(c.run.findings),
+  (c) => c.run.counterfactual.length > 0 ? counterfactualSection(c.run.counterfactual) : null,
   (c) => queryPagesSection(c.run.queryPages),
   pipelineSection,
   provenanceSection,
@@ -92,10 +95,11 @@ export function composeReport(run: RunSummary): ReportDocument {
         plantedFactsGold: Object.fromEntries(run.setups.map((s) => [s.name, s.planted.gold])),
         gpuVsReference: Object.fromEntries(run.setups.map((s) => [s.name, s.reference])),
         tokenScores: Object.fromEntries(run.setups.map((s) => [s.name, s.scores.tokenSumDeviation ?? null])),
+        ...counterfactualValidation(run.counterfactual),
       },
       world: run.world,
     },
-    sections: REPORT_SECTIONS.map((section) => section(composed)),
+    sections: REPORT_SECTIONS.map((section) => section(composed)).filter((s): s is Section => s !== null),
   };
 }
 

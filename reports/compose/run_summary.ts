@@ -10,6 +10,7 @@ import type { Findings } from "../findings/compute_findings.ts";
 import type { AdapterRecord, Provenance } from "../render/mod.ts";
 import type { ProxyView } from "../sections/proxies_section.ts";
 import type { QueryPage } from "../sections/query_pages_section.ts";
+import type { CounterfactualView } from "../sections/counterfactual_section.ts";
 import type { WorldSummary } from "../../fixtures/world/mod.ts";
 
 /** What the fit of a setup's curvature recorded (the factors stage's summary). */
@@ -132,6 +133,8 @@ export interface RunSummary {
   setups: SetupRun[];
   /** The query pages. */
   queryPages: QueryPage[];
+  /** The counterfactual checks of the setups that ran them (empty when none did). */
+  counterfactual: CounterfactualView[];
   /** Every stage of the run, in run order. */
   stages: StageRun[];
 }

@@ -13,9 +13,12 @@
  * beside every p-value: `findings[].measured.*.difference`, `differenceLow`, `differenceHigh`, `cohensD`,
  * `aN`, `bN`, `draws`; `setups.*.gates`, `setups.*.factualDraw`; 1.5.0: the controls —
  * `findings[].controls.{identity,lexical,untrained}.{measured,verdicts}`, `findings[].explainedBy` — and
- * `setups.*.heldOut`, `setups.*.factualByMentions`, `validation.*.identity`).
+ * `setups.*.heldOut`, `setups.*.factualByMentions`, `validation.*.identity`; 1.6.0: the counterfactual checks,
+ * when the manifest asks for them — `validation.counterfactual.<setup>` (`k`, `queries`, `protocol`,
+ * `{mean, low, high}` for `topk`, `random`, `bottomk`, `identity`, `lexical`, and `bySet`) and
+ * `validation.lds.<setup>.<strategy>` (`{mean, low, high, subsets}`)).
  */
-export const REPORT_SCHEMA_VERSION = "1.5.0";
+export const REPORT_SCHEMA_VERSION = "1.6.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

@@ -47,7 +47,7 @@ Deno.test("experiment: unknown flags, stages and setups are user errors", async 
   assert.equal(
     stage.stderr,
     "error: --force=wrld: no such stage; stages are world, tokenize, model, complete, covariances, factors, " +
-      "query_gradients, scores, controls, validate, analyses, report\n",
+      "query_gradients, scores, controls, counterfactual, validate, analyses, report\n",
   );
   const setupName = await cli("experiment", [manifest, "--setup", "8B", ...common]);
   assert.equal(setupName.stderr, `error: --setup 8B: "${manifest}" has no such setup; it has 7B, 35B\n`);
@@ -98,6 +98,8 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
       "complete@7B",
       "controls@35B",
       "controls@7B",
+      "counterfactual@35B",
+      "counterfactual@7B",
       "covariances@35B",
       "covariances@7B",
       "factors@35B",
