@@ -16,7 +16,8 @@ const MANIFEST = `{
     "maxCompletionTokens": 4,
     "influence": { "fitDocuments": 24, "scoreChunkDocuments": 150 }
   },
-  "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 32 } } }
+  "setups": { "7B": { "querySets": ["factual", "arithmetic"] }, "35B": { "model": { "hiddenSize": 32 } } },
+  "counterfactual": { "queries": 1, "k": 4, "ldsSubsets": 4, "ldsDocuments": 60 }
 }`;
 
 async function setup(): Promise<{ dir: string; manifest: string; common: string[] }> {
@@ -160,6 +161,21 @@ Deno.test("experiment: dry run, run, then every stage cached, with a valid repor
     assert.ok(json.validation.gpuVsReference[setup].pearson >= 0.9999, `${setup} GPU vs reference`);
     assert.ok(json.validation.gpuVsReference[setup].identity.pearson >= 0.9999, `${setup} identity control`);
   }
+  // The counterfactual checks reach report.json and the report, per setup: every arm and strategy.
+  for (const setup of ["7B", "35B"]) {
+    const cf = json.validation.counterfactual[setup];
+    assert.equal(cf.k, 4, setup);
+    assert.ok(cf.queries.length >= 2, `${setup}: one query per set`);
+    for (const arm of ["topk", "random", "bottomk", "identity", "lexical"]) {
+      assert.ok(Number.isFinite(cf[arm].mean) && cf[arm].low <= cf[arm].high, `${setup} ${arm}`);
+    }
+    for (const strategy of ["ekfac", "kfac", "diagonal", "identity"]) {
+      const lds = json.validation.lds[setup][strategy];
+      assert.equal(lds.subsets, 4, `${setup} ${strategy}`);
+      assert.ok(lds.mean >= -1 && lds.mean <= 1, `${setup} ${strategy}`);
+    }
+  }
+  assert.match(html, /Counterfactual checks/);
   assert.equal(json.influence.results["7B"].documents, 300);
   const planted = json.validation.plantedFacts["7B"];
   assert.equal(planted.k, 50);
