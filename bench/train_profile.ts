@@ -43,6 +43,9 @@ Gpu.prototype.dispatch = function (this: Gpu, kernel, request) {
     const [m, n, k8] = new Uint32Array(request.params.bytes().buffer, 0, 3);
     const [x, y = 1, z = 1] = request.workgroups;
     current = `gemm ${m}×${n}×${k8 * 8} wg ${x}×${y}×${z}`;
+  } else if (kernel.name.startsWith("matmul_")) {
+    const [x, y = 1, z = 1] = request.workgroups;
+    current = `${kernel.name} wg ${x}×${y}×${z}`;
   }
   dispatch.call(this, kernel, request);
   this.flush();

@@ -46,6 +46,8 @@ export { copy, fill, fillKernel } from "./kernels/fill.ts";
 export { LINEAR_WORKGROUP, linearGrid } from "./kernels/grid.ts";
 export { matmul, type MatmulCallOptions } from "./kernels/matmul.ts";
 export {
+  type GemmTile,
+  gemmTile,
   gemmVec4Aligned,
   matmulPackKernel,
   matmulSoftware,

@@ -55,13 +55,44 @@ export function gemmVec4Aligned(s: Pick<GemmSpec, "n" | "ldc" | "offsetC" | "str
   return s.n % 4 === 0 && s.ldc % 4 === 0 && s.offsetC % 4 === 0 && s.strideC % 4 === 0;
 }
 
-/** Output rows and columns per workgroup, and the K padding, of `matmul_texture.wgsl`. */
+/** Output rows and columns of the largest workgroup tile of `matmul_texture.wgsl`, and the K padding. */
 const TILE_ROWS = 64, TILE_COLS = 128, K_STEP = 8;
-/** Largest packed operand per chunk, in floats (64 MiB of texture each for A and B). */
-const MAX_CHUNK_FLOATS = 16 * 1024 * 1024;
+/** Output rows and columns per invocation (the kernels' register block). */
+const BLOCK = 16;
 
 const roundUp = (x: number, step: number) => Math.ceil(x / step) * step;
 const roundDown = (x: number, step: number) => Math.floor(x / step) * step;
+
+/**
+ * How the software GEMM covers a chunk of outputs: rows × columns per workgroup, multiples of 16 (one
+ * invocation's block), with (rows / 16) · (cols / 16) invocations a multiple of 8 (llvmpipe's SIMD
+ * vector).
+ */
+export interface GemmTile {
+  /** Output rows per workgroup. */
+  readonly rows: number;
+  /** Output columns per workgroup. */
+  readonly cols: number;
+}
+
+/**
+ * The workgroup tile for a chunk of `m × n` outputs: 128 columns unless 64 pad n less (n = 64, 192,
+ * 100 …: a 128-column tile on a 64-wide output leaves half its SIMD lanes computing padding), 64 rows,
+ * or 128 for a 64-column tile on a tall chunk (m ≥ 2048, the activation products: 32 invocations per
+ * workgroup, measured faster there than 16). Each output sums over k in the same order whatever the
+ * tile, so the results are bit-identical.
+ *
+ * @param m Rows of the chunk.
+ * @param n Columns of the chunk.
+ * @returns The tile.
+ */
+export function gemmTile(m: number, n: number): GemmTile {
+  const cols = roundUp(n, 64) < roundUp(n, TILE_COLS) ? 64 : TILE_COLS;
+  return { rows: cols === 64 && m >= 2048 ? 128 : TILE_ROWS, cols };
+}
+
+/** Largest packed operand per chunk, in floats (64 MiB of texture each for A and B). */
+const MAX_CHUNK_FLOATS = 16 * 1024 * 1024;
 
 /** How one operand is stored (see `gemm_spec.ts`). */
 interface Stored {
@@ -87,6 +118,7 @@ interface Packed {
  * @param s Resolved problem.
  * @param vec4 Write C as vec4 where {@linkcode gemmVec4Aligned} allows (default true; false forces
  * the scalar kernel, for tests and benchmarks only).
+ * @param tile Workgroup tile (default {@linkcode gemmTile} per chunk; for tests and benchmarks).
  */
 export function matmulSoftware(
   gpu: Gpu,
@@ -95,7 +127,18 @@ export function matmulSoftware(
   c: GPUBuffer,
   s: GemmSpec,
   vec4 = true,
+  tile?: GemmTile,
 ): void {
+  if (
+    tile &&
+    !(tile.rows > 0 && tile.cols > 0 && tile.rows % BLOCK === 0 && tile.cols % BLOCK === 0 &&
+      (tile.rows / BLOCK * tile.cols / BLOCK) % 8 === 0)
+  ) {
+    throw new RangeError(
+      `matmulSoftware: tile rows and cols must be multiples of ${BLOCK} with ` +
+        `(rows / ${BLOCK})·(cols / ${BLOCK}) a multiple of 8, got ${JSON.stringify(tile)}`,
+    );
+  }
   if (s.m === 0 || s.n === 0 || s.batch === 0) return;
   // Chunks start at multiples of 64 columns, so an aligned problem gives aligned chunks.
   const kernel = vec4 && gemmVec4Aligned(s) ? matmulTextureVec4Kernel : matmulTextureKernel;
@@ -125,7 +168,8 @@ export function matmulSoftware(
         for (let k0 = 0; k0 === 0 || k0 < s.k; k0 += kChunk) {
           const kc = Math.min(kChunk, s.k - k0);
           const kPad = roundUp(Math.max(kc, 1), K_STEP);
-          const mPad = roundUp(mc, TILE_ROWS), nPad = roundUp(nc, TILE_COLS);
+          const chosen = tile ?? gemmTile(mc, nc);
+          const mPad = roundUp(mc, chosen.rows), nPad = roundUp(nc, chosen.cols);
           // B is K-major: rows k, texels along n.
           // A as stored: K rows for a stored Aᵀ, m rows otherwise (the kernel's A_ROWS).
           const viewA = s.transA
@@ -143,10 +187,14 @@ export function matmulSoftware(
             .u32(s.strideA === 0 ? 0 : 1, s.strideB === 0 ? 0 : 1)
             .f32(s.alpha, k0 === 0 ? s.beta : 1);
           gpu.dispatch(kernel, {
-            constants: { A_ROWS: !s.transA },
+            constants: {
+              A_ROWS: !s.transA,
+              COL_BLOCKS: chosen.cols / BLOCK,
+              WG_Y: (chosen.rows / BLOCK) * (chosen.cols / BLOCK) / 8,
+            },
             params,
             resources: [viewA, viewB, c],
-            workgroups: [nPad / TILE_COLS, mPad / TILE_ROWS, zc],
+            workgroups: [nPad / chosen.cols, mPad / chosen.rows, zc],
           });
         }
       }

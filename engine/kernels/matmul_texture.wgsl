@@ -19,7 +19,10 @@
 // Both are zero-padded along K to a multiple of 8 (padding along m and n only feeds outputs that are
 // not stored). Each output sums over k in increasing order, four k at a time as m_j · x below, so the
 // two layouts give bit-identical results.
-// A workgroup (8, 4) covers 64 rows × 128 columns; z is the batch item.
+// A workgroup has 8 × WG_Y invocations (host-prepended constants WG_Y and COL_BLOCKS) and covers
+// COL_BLOCKS blocks across and 8·WG_Y / COL_BLOCKS down: 64 × 128 outputs for WG_Y = 4, COL_BLOCKS = 8.
+// llvmpipe runs 8 consecutive x as one SIMD vector, so the workgroup is always 8 wide in x and a tile
+// 64 columns wide (COL_BLOCKS = 4) still fills every lane; z is the batch item.
 
 struct Params {
   m: u32, // valid rows of the chunk
@@ -106,12 +109,14 @@ fn store_row(r: Row, row: u32, col: u32, base: u32) {
   }
 }
 
-@compute @workgroup_size(8, 4, 1)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let col4 = id.x * 4u;
-  let row = id.y * 16u;
-  let la = id.z * p.layer_a;
-  let lb = id.z * p.layer_b;
+@compute @workgroup_size(8, WG_Y, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  // Invocation li of the workgroup's 8·WG_Y takes block column li % COL_BLOCKS and block row
+  // li / COL_BLOCKS, so the tile is COL_BLOCKS blocks wide and 8·WG_Y / COL_BLOCKS blocks high.
+  let col4 = (wg.x * COL_BLOCKS + li % COL_BLOCKS) * 4u;
+  let row = (wg.y * (8u * WG_Y / COL_BLOCKS) + li / COL_BLOCKS) * 16u;
+  let la = wg.z * p.layer_a;
+  let lb = wg.z * p.layer_b;
   var r0: Row;
   var r1: Row;
   var r2: Row;
@@ -151,7 +156,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     r14 = step(r14, x3[2], q);
     r15 = step(r15, x3[3], q);
   }
-  let base = p.offset_c + id.z * p.stride_c;
+  let base = p.offset_c + wg.z * p.stride_c;
   let col = col4 * 4u;
   store_row(r0, row, col, base);
   store_row(r1, row + 1u, col, base);

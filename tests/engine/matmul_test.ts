@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   DEFAULT_TILED_CONFIG,
   type GemmFamily,
+  gemmTile,
   gemmVec4Aligned,
   matmul,
   matmulCpu,
@@ -221,6 +222,61 @@ Deno.test({
         `${m}×${n}×${k} vs CPU`,
       );
       for (const t of [rows, cols, b, c1, c2]) t.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "matmul() software gives bit-identical results whatever the workgroup tile, and picks the one padding n least",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const cols = (m: number, n: number) => gemmTile(m, n).cols;
+    assert.deepEqual([cols(5120, 64), cols(5120, 192), cols(5120, 128), cols(5120, 384), cols(100, 200)], [
+      64,
+      64,
+      128,
+      128,
+      128,
+    ]);
+    for (const bad of [{ rows: 64, cols: 40 }, { rows: 16, cols: 16 }]) {
+      assert.throws(() => matmulSoftware(gpu!, null!, null!, null!, null!, true, bad), /multiples of 16/);
+    }
+    // Each tile against the CPU reference and against the others bit for bit: vec4 and scalar C,
+    // both A layouts, off the tile grid, and a batched product.
+    const tiles = [[64, 128], [64, 64], [128, 64], [32, 64], [128, 128]].map(([rows, cols]) => ({
+      rows,
+      cols,
+    }));
+    const cases: Case[] = [
+      plain(70, 64, 203, false, true, 0.5, 1),
+      plain(130, 100, 37, true, false),
+      plain(200, 192, 64, false, false),
+      plain(65, 129, 66, true, true, -1.5, 0.25),
+      { a: [[3, 20, 12], 1], b: [[12, 24], 2], c: [[3, 20, 24], 3], options: { beta: 0.25 } },
+    ];
+    for (const [i, { a, b, c, options }] of cases.entries()) {
+      const [hostA, hostB, hostC] = [a, b, c].map(([shape, seed]) =>
+        randomArray(shape.reduce((p, d) => p * d, 1), seed)
+      );
+      const ta = Tensor.from(gpu!, hostA, a[0]), tb = Tensor.from(gpu!, hostB, b[0]);
+      const outs = tiles.map(() => Tensor.from(gpu!, hostC, c[0]));
+      const spec = resolveGemm(ta, tb, outs[0], options);
+      tiles.forEach((tile, t) =>
+        matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[t].buffer, spec, true, tile)
+      );
+      const got = await readTensors(...outs) as Float32Array[];
+      const expected = hostC.slice();
+      matmulCpu(hostA, hostB, expected, spec);
+      assertClose(got[0], expected, { atol: TOL.atol * Math.sqrt(spec.k + 1), rtol: TOL.rtol }, `case ${i}`);
+      for (let t = 1; t < tiles.length; t++) {
+        assert.deepEqual(
+          new Uint32Array(got[t].buffer),
+          new Uint32Array(got[0].buffer),
+          `case ${i} ${JSON.stringify(tiles[t])}`,
+        );
+      }
+      for (const t of [ta, tb, ...outs]) t.destroy();
     }
   },
 });
