@@ -1,3 +1,4 @@
+import { asksSet } from "../manifest/load_manifest.ts";
 import { join } from "node:path";
 import { acquireDevice } from "../../engine/mod.ts";
 import { decodeTrainState } from "../../engine/train/mod.ts";
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
   const before = earlier.reduce((s, x) => s + x.wallSeconds, 0);
   let elapsed = 0;
   let recentLoss: number | null = null;
-  const asked = (q: { set: string }) => (setup.querySets as string[]).includes(q.set);
+  const asked = (q: { set: string }) => asksSet(setup, q.set);
   const queries = world.queries.filter(asked);
   const heldOut = world.heldOut.filter(asked);
   // Accuracy per query set at each checkpoint: the learning curve of the tasks, kept across sessions.

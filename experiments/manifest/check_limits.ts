@@ -128,7 +128,7 @@ export function checkLimits(
 }
 
 /** Parameters of the proxy a setup trains, or undefined when its shape is invalid (reported elsewhere). */
-function trainedParameters(s: SetupSettings): number | undefined {
+function trainedParameters(s: Pick<SetupSettings, "model">): number | undefined {
   try {
     return paramCount(llamaConfigFor(s.model, defaultTokenizer().vocabSize));
   } catch {

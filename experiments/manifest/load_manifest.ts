@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { manifestFileSchema, manifestParseSchema } from "../schema/manifest_schema.ts";
 import { setupSchema, type SetupSettings } from "../schema/setup_schema.ts";
+import { QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import type { AnalysesSettings, ReportSettings } from "../schema/analyses_schema.ts";
 import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
 import type { CorpusSettings } from "../schema/manifest_schema.ts";
@@ -15,8 +16,14 @@ import { parseJsonc } from "./parse_jsonc.ts";
 import { isIntegerAt, schemaKeysAt } from "./schema_keys.ts";
 import { applySetOverride } from "./set_override.ts";
 
-/** A setup with its seeds resolved (never null). */
+/**
+ * A setup with its seeds resolved (never null). With the manifest's own `queries.path` and no
+ * `querySets` given, `everyQuerySet` is true and `querySets` empty: the setup is asked every set of that
+ * file ({@linkcode asksSet}; the sets named are checked at plan time, when the file is read).
+ */
 export type ResolvedSetup = SetupSettings & {
+  /** Asked every set of the manifest's own query file (present only then). */
+  everyQuerySet?: true;
   name: string;
   training: SetupSettings["training"] & { seed: number };
   influence: SetupSettings["influence"] & { seed: number };
@@ -110,8 +117,26 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
         );
         continue;
       }
+      const ownQueries = top.data.queries.path !== undefined;
+      const setsGiven = getAtPath(over, ["querySets"]) !== undefined ||
+        getAtPath(base, ["querySets"]) !== undefined;
+      if (!ownQueries) {
+        // The synthetic world asks the study's six sets; any other name is a query file's own.
+        const from = getAtPath(over, ["querySets"]) !== undefined ? `setups.${name}` : "setupDefaults";
+        const bad = s.querySets.findIndex((q) => !(QUERY_SETS as readonly string[]).includes(q));
+        if (bad >= 0) {
+          problems.push(
+            `${from}.querySets[${bad}] must be one of ${
+              QUERY_SETS.map((q) => JSON.stringify(q)).join(", ")
+            }, ` +
+              `got ${JSON.stringify(s.querySets[bad])}`,
+          );
+          continue;
+        }
+      }
       setups.push({
         ...s,
+        ...(ownQueries && !setsGiven ? { querySets: [], everyQuerySet: true as const } : {}),
         name,
         training: { ...s.training, seed: s.training.seed ?? deriveSeed(top.data.seed, `training/${name}`) },
         influence: {
@@ -151,6 +176,17 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
     ...(m.counterfactual === undefined ? {} : { counterfactual: m.counterfactual }),
     overrides: [...(options.set ?? [])],
   };
+}
+
+/**
+ * Whether a setup is asked a query set: one its `querySets` names, or any with `everyQuerySet`.
+ *
+ * @param setup The resolved setup.
+ * @param set A query set.
+ * @returns Whether the setup answers the set's queries.
+ */
+export function asksSet(setup: Pick<ResolvedSetup, "querySets" | "everyQuerySet">, set: string): boolean {
+  return setup.everyQuerySet === true || setup.querySets.includes(set);
 }
 
 /**

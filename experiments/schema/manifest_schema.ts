@@ -5,8 +5,8 @@ import {
   type WorldConfig,
   worldConfigSchema,
 } from "../../fixtures/world/config.ts";
-import { type ProcedureName, PROCEDURES } from "../../fixtures/world/types.ts";
-import { setupSchema, type SetupSettings } from "./setup_schema.ts";
+import { TARGET_PROCEDURES } from "../../fixtures/world/vocabulary.ts";
+import { QUERY_SET_NAME, setupSchema, type SetupSettings } from "./setup_schema.ts";
 import {
   analysesSchema,
   type AnalysesSettings,
@@ -59,18 +59,25 @@ export interface ParsedManifestFile extends Omit<ManifestFile, "setups"> {
 export interface CorpusSettings {
   /** JSONL file, relative to the manifest: one `{id, text, source?}` per line. */
   path: string;
-  /** Words that mark a document as demonstrating a procedure (for F4), by procedure; case-insensitive. */
-  procedureKeywords?: Partial<Record<ProcedureName, string[]>>;
+  /**
+   * Words that mark a document as demonstrating a procedure (for F4), case-insensitive; keyed by a study
+   * procedure (arithmetic, slope, linear: the procedures of the sets arithmetic, slopes, linear) or by a
+   * reasoning set of the query file (its own procedure).
+   */
+  procedureKeywords?: Record<string, string[]>;
 }
 
 const corpusSchema = z.object({
   path: z.string().min(1).describe(
     "JSONL file of your own scored documents, relative to the manifest: one {id, text, source?} per line.",
   ),
-  procedureKeywords: z.partialRecord(z.enum(PROCEDURES), z.array(z.string().min(1)).min(1)).optional()
+  procedureKeywords: z.record(z.string().regex(QUERY_SET_NAME), z.array(z.string().min(1)).min(1)).optional()
     .describe(
-      "Words that mark a document as demonstrating a procedure (case-insensitive), by procedure name; " +
-        "without them the procedure findings are not available for this corpus.",
+      "Words that mark a document as demonstrating a procedure (case-insensitive), keyed by procedure " +
+        `(${
+          TARGET_PROCEDURES.join(", ")
+        }) or by a reasoning set of queries.path; F4 is not available for a ` +
+        "reasoning set whose procedure has no keywords.",
     ),
 }).strict();
 

@@ -3,8 +3,14 @@ import { QUERY_SETS, type QuerySet } from "../../fixtures/world/vocabulary.ts";
 import { modelSchema, type ModelSettings, trainingSchema, type TrainingSettings } from "./model_schema.ts";
 import { influenceSchema, type InfluenceSettings } from "./influence_schema.ts";
 
-/** One of the study's query sets. */
-export type QuerySetName = QuerySet;
+/**
+ * A query set's name: one of the study's six sets ({@linkcode QUERY_SETS}) for the synthetic world, or
+ * any `set` of the manifest's own query file (`queries.path`).
+ */
+export type QuerySetName = QuerySet | (string & Record<never, never>);
+
+/** What a query set's name may look like (a user's set names become table keys and report labels). */
+export const QUERY_SET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A resolved setup ({@linkcode setupSchema}'s output; each field's help is in the schema). */
 export interface SetupSettings {
@@ -16,7 +22,10 @@ export interface SetupSettings {
   model: ModelSettings;
   /** How the proxy is trained. */
   training: TrainingSettings;
-  /** Query sets this setup is asked. */
+  /**
+   * Query sets this setup is asked. With the manifest's own `queries.path`, the resolved manifest holds
+   * null when none is given: every set of that file.
+   */
   querySets: QuerySetName[];
   /** Longest greedy completion generated for a query, in tokens. */
   maxCompletionTokens: number;
@@ -35,8 +44,10 @@ const setupObject = z.object({
   ),
   model: modelSchema.prefault({}),
   training: trainingSchema.prefault({}),
-  querySets: z.array(z.enum(QUERY_SETS)).min(1).default([...QUERY_SETS]).describe(
-    "Query sets this setup is asked (the paper: arithmetic for 7B, linear equations for 35B).",
+  querySets: z.array(z.string().regex(QUERY_SET_NAME)).min(1).default([...QUERY_SETS]).describe(
+    "Query sets this setup is asked (the paper: arithmetic for 7B, linear equations for 35B): the study's " +
+      "sets factual, arithmetic, slopes, linear, factual_control, reasoning_control; with queries.path, " +
+      "the set names of that file (default: every set of the file).",
   ),
   maxCompletionTokens: z.number().int().positive().default(200).describe(
     "Longest greedy completion generated for a query, in tokens.",

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { readSafetensors } from "../../engine/io/mod.ts";
-import type { Query } from "../../fixtures/world/mod.ts";
+import type { Query, QuerySet } from "../../fixtures/world/mod.ts";
+import { procedureOfSet } from "../../reports/analyses/procedure_of_set.ts";
+import type { QueryGroup, UserCorpus } from "../../reports/findings/findings_input.ts";
+import type { CorpusSettings } from "../schema/manifest_schema.ts";
+import { groupOfQuery, type UserQuery } from "./corpus_world.ts";
 import type { GradedCompletion } from "../../reports/analyses/applicability.ts";
 import {
   computeControlFindings,
@@ -75,7 +79,14 @@ export const analysesStage: StageDef = {
   version: 3,
   perSetup: false,
   deps: ["world", "complete", "scores", "controls"],
-  settings: (m) => ({ analyses: m.analyses, seed: m.seed }),
+  // A corpus of one's own adds what it allows the findings (the synthetic world's key is unchanged).
+  settings: (m) => ({
+    analyses: m.analyses,
+    seed: m.seed,
+    ...(m.corpus === undefined
+      ? {}
+      : { corpus: { procedureKeywords: Object.keys(m.corpus.procedureKeywords ?? {}), availability: 1 } }),
+  }),
   async run(ctx) {
     const findings = await measure(ctx);
     await Deno.writeTextFile(
@@ -94,15 +105,19 @@ async function measure(ctx: StageContext): Promise<Findings> {
   const world = await readWorldArtifact(ctx.inputs.world.dir);
   const queries = new Map(world.queries.map((q) => [q.id, q]));
   const setups = ctx.manifest.setups.filter((s) => ctx.inputs[`scores@${s.name}`]);
+  const corpus = ctx.manifest.corpus === undefined
+    ? undefined
+    : userCorpus(ctx.manifest.corpus, world.queries);
   const scores = await Promise.all(
-    setups.map(async (s) =>
-      readSetupScores(
+    setups.map(async (s) => ({
+      ...await readSetupScores(
         ctx.inputs[`scores@${s.name}`].dir,
         s.name,
         queries,
         await readCompletions(join(ctx.inputs[`complete@${s.name}`].dir, "completions.jsonl")),
-      )
-    ),
+      ),
+      ...(corpus === undefined ? {} : { groups: corpus.groups }),
+    })),
   );
   const column = new Map(world.documents.map((d) => [d.id, d]));
   const documents = (scores[0]?.documentIds ?? []).map((id) => {
@@ -110,7 +125,13 @@ async function measure(ctx: StageContext): Promise<Findings> {
     if (!doc) throw new Error(`Scored document ${id} is not in the world`);
     return doc;
   });
-  const input = { setups: scores, documents, settings: ctx.manifest.analyses, seed: ctx.manifest.seed };
+  const input = {
+    setups: scores,
+    documents,
+    settings: ctx.manifest.analyses,
+    seed: ctx.manifest.seed,
+    ...(corpus === undefined ? {} : { corpus }),
+  };
   // F1's permutation tests on every CPU (the findings do not depend on where they run).
   const findings = await computeFindingsParallel(input, navigator.hardwareConcurrency);
   const controls = await Promise.all(setups.map((s, i) => controlScores(ctx, s.name, scores[i])));
@@ -125,6 +146,28 @@ async function measure(ctx: StageContext): Promise<Findings> {
       Object.fromEntries(available.map((c) => [c, controls.map((x) => x[c]!)])),
     ),
   };
+}
+
+/**
+ * What the manifest's own corpus allows the findings: each query set's group (the queries' `kind`, or a
+ * study set's own), and each reasoning set's `corpus.procedureKeywords` key (a study set's procedure, or
+ * the set's own name), null when there is none.
+ *
+ * @param corpus The manifest's `corpus` block.
+ * @param queries The world stage's queries (the manifest's own file).
+ * @returns The findings' {@linkcode UserCorpus}.
+ */
+export function userCorpus(corpus: CorpusSettings, queries: readonly Query[]): UserCorpus {
+  const keys = Object.keys(corpus.procedureKeywords ?? {});
+  const groups: Record<string, QueryGroup> = {};
+  for (const q of queries) groups[q.set] = groupOfQuery(q as UserQuery);
+  const procedures: Record<string, string | null> = {};
+  for (const [set, group] of Object.entries(groups)) {
+    if (group !== "reasoning") continue;
+    const key = procedureOfSet(set as QuerySet) ?? set;
+    procedures[set] = keys.includes(key) ? key : null;
+  }
+  return { groups, procedures };
 }
 
 /**

@@ -8,6 +8,7 @@ import { completeQueries } from "../train/complete_queries.ts";
 import { accuracyBySet, isCorrect } from "../../reports/analyses/mod.ts";
 import { PROXY_FILES } from "../train/proxy_files.ts";
 import { readWorldArtifact } from "./world_stage.ts";
+import { asksSet } from "../manifest/load_manifest.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
 
 /**
@@ -23,13 +24,14 @@ export const completeStage: StageDef = {
   deps: ["world", "model"],
   settings: (_m, setup) => ({
     querySets: setup!.querySets,
+    ...(setup!.everyQuerySet ? { everyQuerySet: true } : {}),
     maxNewTokens: setup!.maxCompletionTokens,
     decoding: "greedy",
   }),
   async run(ctx) {
     const setup = ctx.setup!;
     const world = await readWorldArtifact(ctx.inputs.world.dir);
-    const queries = world.queries.filter((q) => (setup.querySets as string[]).includes(q.set));
+    const queries = world.queries.filter((q) => asksSet(setup, q.set));
     const dir = ctx.inputs.model.dir;
     const { config, params } = loadCheckpoint(
       await Deno.readTextFile(join(dir, PROXY_FILES.config)),

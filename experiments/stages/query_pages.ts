@@ -6,6 +6,7 @@ import { bottomDocuments, topDocuments } from "../../reports/analyses/top_docume
 import type { PageDocument, QueryPage } from "../../reports/sections/query_pages_section.ts";
 import { readCompletions } from "../influence/select_queries.ts";
 import { readSetupScores } from "./analyses_stage.ts";
+import { groupOfQuery, type UserQuery } from "./corpus_world.ts";
 
 /** Top documents per query shown with per-token shading (the others as plain text, to keep pages small). */
 export const SHADED_DOCUMENTS = 3;
@@ -17,6 +18,8 @@ export interface PageSources {
   completeDir: string;
   /** The run's tokenizer (`runTokenizer`); absent: the character tokenizer. */
   tokenizer?: TextTokenizer;
+  /** The manifest's own corpus: procedures are keyword matches, and each page names its set's group. */
+  ownCorpus?: boolean;
 }
 
 /**
@@ -76,7 +79,9 @@ export async function queryPages(
         rank,
         source: doc.source,
         labels: [
-          ...doc.procedures.map((p) => `${p.procedure} (${p.format})`),
+          ...doc.procedures.map((p) =>
+            src.ownCorpus ? `keywords of ${p.procedure}` : `${p.procedure} (${p.format})`
+          ),
           ...doc.facts.map((f) => `states ${f}`),
         ].join(", "),
         text: doc.text,
@@ -93,6 +98,7 @@ export async function queryPages(
       setup: src.setup,
       id: query.id,
       set: query.set,
+      ...(src.ownCorpus ? { group: groupOfQuery(query as UserQuery) } : {}),
       prompt: query.prompt,
       completion: completion?.completion ?? "",
       correct,

@@ -115,6 +115,7 @@ async function runSummary(ctx: StageContext, runId: string, createdAt: string): 
         scoresDir: ctx.inputs[`scores@${s.name}`].dir,
         completeDir: ctx.inputs[`complete@${s.name}`].dir,
         tokenizer,
+        ownCorpus: ctx.manifest.corpus !== undefined,
       },
       worldData,
       m.report.queryPages,
@@ -134,7 +135,8 @@ async function runSummary(ctx: StageContext, runId: string, createdAt: string): 
     return {
       name: s.name,
       model: s.model,
-      querySets: s.querySets,
+      // Every set of the manifest's own query file when none is named.
+      querySets: s.everyQuerySet ? [...new Set(worldData.queries.map((q) => q.set as string))] : s.querySets,
       influence: s.influence,
       proxy: proxies[i],
       fit: summaryOf(input("factors"), factorsSummarySchema),

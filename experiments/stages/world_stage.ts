@@ -29,7 +29,7 @@ export const worldStage: StageDef = {
       await Deno.writeTextFile(join(ctx.outDir, "unscored.jsonl"), "");
       await Deno.writeTextFile(join(ctx.outDir, "queries.jsonl"), toJsonl(user.queries));
       await Deno.writeTextFile(join(ctx.outDir, "facts.json"), "[]\n");
-      const summary = summarizeUserWorld(user);
+      const summary = summarizeUserWorld(user, Object.keys(ctx.manifest.corpus.procedureKeywords ?? {}));
       await Deno.writeTextFile(join(ctx.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
       return summary;
     }
@@ -60,7 +60,8 @@ async function userWorldSettings(m: ResolvedManifest): Promise<Record<string, un
   const hash = async (path: string) => await sha256Hex(await Deno.readFile(manifestPath(m, path)));
   return {
     corpus: { sha256: await hash(m.corpus!.path), procedureKeywords: m.corpus!.procedureKeywords ?? {} },
-    queries: { sha256: await hash(m.queries.path!) },
+    // format 2: a query file's own set names with their kinds, and the summary's queryGroups.
+    queries: { sha256: await hash(m.queries.path!), format: 2 },
   };
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Document, Query, QuerySet } from "../../fixtures/world/types.ts";
+import { QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import { containsWholeWord } from "./contains_whole_word.ts";
 import { procedureOfSet } from "./procedure_of_set.ts";
 import { scoreRow, topDocuments } from "./top_documents.ts";
@@ -78,9 +79,11 @@ export interface AnswerPresence {
  *   word or number ({@linkcode containsWholeWord}: case-sensitive, `12` not in `312`, `x12` or `-12`); reasoning
  *   queries — every step value, the answer included, is among the `numbers` of some document (steps
  *   may be found in different documents); reasoning controls — `goldNumber` is among some document's
- *   `numbers`;
+ *   `numbers`; a set of one's own query file — its steps by number when it has any (a reasoning set
+ *   with an integer answer), else `gold` as a whole word;
  * - ground truth: factual — some document lists `factId` in its `facts`; reasoning — every step
- *   (name and value) is a step of a label of the query's procedure in some document; null for controls.
+ *   (name and value) is a step of a label of the query's procedure in some document; null for controls
+ *   and for a set of one's own query file.
  *
  * @param scores Row-major [queries × documents] scores, columns in the order of `documents`.
  * @param documents The scored documents.
@@ -143,6 +146,16 @@ export function presenceIn(query: Query, top: readonly Document[]): Found {
 function search(query: Query, top: readonly Document[]): Found {
   const procedure = procedureOfSet(query.set);
   const hasNumber = (value: number) => top.some((d) => d.numbers.includes(value));
+  if (!(QUERY_SETS as readonly string[]).includes(query.set) && query.steps.length > 0) {
+    // A reasoning set of one's own query file with an integer answer: its steps by number, no ground truth.
+    const found = query.steps.filter((s) => hasNumber(s.value)).length;
+    return {
+      text: found === query.steps.length,
+      truth: null,
+      stepsFoundText: found,
+      stepsTotal: query.steps.length,
+    };
+  }
   if (procedure !== null) {
     const { steps } = query;
     if (steps.length === 0) throw new RangeError(`answerPresence: reasoning query ${query.id} has no steps`);

@@ -59,6 +59,8 @@ const percent = (v: number) => `${Math.round(100 * v)}%`;
  * @param graded The setup's graded completions (every query it was asked).
  * @param scoredIds Ids of the queries the findings use (the scores' own rows).
  * @param settings The thresholds.
+ * @param groups The group of each set of one's own query file (its sets of kind reasoning are gated on
+ *   accuracy); absent: the study's sets, gated when they have a procedure.
  * @returns The gates, per set in order of first appearance among `graded`.
  * @throws {Error} When a scored query has no graded completion.
  * @example
@@ -78,6 +80,7 @@ export function applicabilityGates(
   graded: readonly GradedCompletion[],
   scoredIds: Iterable<string>,
   settings: GateSettings,
+  groups?: Readonly<Record<string, string>>,
 ): Record<string, SetGate> {
   const byId = new Map(graded.map((g) => [g.id, g]));
   const scored = [...scoredIds].map((id) => {
@@ -93,7 +96,9 @@ export function applicabilityGates(
     const accuracy = correct / of.length;
     const distinct = new Set(used.map((g) => g.completion)).size;
     const distinctShare = used.length === 0 ? NaN : distinct / used.length;
-    const accuracyGated = procedureOfSet(set as QuerySet) !== null;
+    const accuracyGated = groups?.[set] !== undefined
+      ? groups[set] === "reasoning"
+      : procedureOfSet(set as QuerySet) !== null;
     const reasons: string[] = [];
     if (accuracyGated && !(accuracy >= settings.minAccuracy)) {
       reasons.push(

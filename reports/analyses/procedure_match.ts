@@ -70,6 +70,8 @@ export interface ProcedureMatch {
  * @param documents The scored documents.
  * @param queries The queries with their rows in `scores`.
  * @param k Top-k cut-off (the paper uses 100).
+ * @param procedureOf The procedure (label name) of a query set, or null for none; default
+ *   {@linkcode procedureOfSet} (a corpus of one's own passes the `corpus.procedureKeywords` key of each set).
  * @returns Per-query matches and per-set summaries.
  * @throws {RangeError} On a bad k or row.
  * @example
@@ -88,12 +90,13 @@ export function procedureMatch(
   documents: readonly Document[],
   queries: readonly { row: number; query: Query }[],
   k: number,
+  procedureOf: (set: string) => string | null = (set) => procedureOfSet(set as QuerySet),
 ): ProcedureMatch {
   const n = documents.length;
   const perQuery: QueryProcedureMatch[] = [];
   const corpus = new Map<ProcedureName, Counts>();
   for (const { row, query } of queries) {
-    const procedure = procedureOfSet(query.set);
+    const procedure = procedureOf(query.set) as ProcedureName | null;
     if (procedure === null) continue;
     const top = topDocuments(scoreRow(scores, n, row), k).map((d) => documents[d]);
     const inTop = count(top, procedure);

@@ -57,6 +57,8 @@ export interface SourceRatios {
  * @param documents The scored documents (only `source` is read).
  * @param queries The group's queries with their rows in `scores`.
  * @param ks Cut-offs, e.g. [50, 500, 5000]; each is capped at the number of documents.
+ * @param sources The sources counted, in order (default: the synthetic world's {@linkcode SOURCES}; a
+ *   corpus of one's own passes the names its `source` field uses).
  * @returns Corpus shares and, per k, pooled shares and ratios and per-query ratios (NaN shares for no queries).
  * @throws {RangeError} On a k that is not a positive integer, a bad row or an unknown source.
  * @example
@@ -74,14 +76,17 @@ export function sourceRatios(
   documents: readonly Pick<Document, "source">[],
   queries: readonly { row: number; query: Pick<Query, "id"> }[],
   ks: readonly number[],
+  sources: readonly string[] = SOURCES,
 ): SourceRatios {
+  const perSource = <T>(value: (source: Source) => T) =>
+    Object.fromEntries(sources.map((s) => [s, value(s as Source)])) as Record<Source, T>;
   for (const k of ks) {
     if (!Number.isInteger(k) || k < 1) {
       throw new RangeError(`sourceRatios: k must be a positive integer, got ${k}`);
     }
   }
   const n = documents.length;
-  const corpusCounts = counts(Array.from({ length: n }, (_, i) => i), documents);
+  const corpusCounts = counts(Array.from({ length: n }, (_, i) => i), documents, perSource(() => 0));
   const corpus = perSource((s) => corpusCounts[s] / n);
   const most = Math.min(n, Math.max(0, ...ks));
   const ranked = queries.map(({ row, query }) => {
@@ -93,9 +98,9 @@ export function sourceRatios(
     const taken = Math.min(k, n);
     const pooledTop = perSource(() => 0), pooledBottom = perSource(() => 0);
     const perQuery = ranked.map((q): QuerySourceRatios => {
-      const top = counts(q.top.slice(0, taken), documents);
-      const bottom = counts(q.bottom.slice(0, taken), documents);
-      for (const s of SOURCES) {
+      const top = counts(q.top.slice(0, taken), documents, perSource(() => 0));
+      const bottom = counts(q.bottom.slice(0, taken), documents, perSource(() => 0));
+      for (const s of sources as readonly Source[]) {
         pooledTop[s] += top[s];
         pooledBottom[s] += bottom[s];
       }
@@ -116,16 +121,12 @@ export function sourceRatios(
   return { corpus, byK };
 }
 
-function perSource<T>(value: (source: Source) => T): Record<Source, T> {
-  return Object.fromEntries(SOURCES.map((s) => [s, value(s)])) as Record<Source, T>;
-}
-
-/** Documents per source among the given columns. */
+/** Documents per source among the given columns, counted into `out` (every source at 0). */
 function counts(
   columns: readonly number[],
   documents: readonly Pick<Document, "source">[],
+  out: Record<Source, number>,
 ): Record<Source, number> {
-  const out = perSource(() => 0);
   for (const d of columns) {
     const source = documents[d].source;
     if (!Object.hasOwn(out, source)) {

@@ -47,7 +47,8 @@ export const REPORT_SECTIONS: readonly ((c: ComposedRun) => Section | null)[] = 
   (c) => findingsSection(c.rows, c.run.setups.map((s) => s.name), c.run.findings.setups),
   (c) => worldSection(c.run.world),
   (c) => proxiesSection(c.run.setups.map((s) => s.proxy)),
-  (c) => influenceSection(c.run.setups.map(influenceView)),
+  (c) =>
+    influenceSection(c.run.setups.map(influenceView), ownCorpus(c.run) ? PLANTED_UNAVAILABLE : undefined),
   (c) => f1Section(c.run.findings),
   (c) => f2Section(c.run.findings),
   (c) => f3Section(c.run.findings),
@@ -91,8 +92,12 @@ export function composeReport(run: RunSummary): ReportDocument {
       validation: {
         world: { queryLeaks: 0 },
         influence: Object.fromEntries(run.setups.map((s) => [s.name, s.fit.eigen])),
-        plantedFacts: Object.fromEntries(run.setups.map((s) => [s.name, s.planted.own])),
-        plantedFactsGold: Object.fromEntries(run.setups.map((s) => [s.name, s.planted.gold])),
+        ...(ownCorpus(run)
+          ? { notAvailable: { plantedFacts: PLANTED_UNAVAILABLE, plantedFactsGold: PLANTED_UNAVAILABLE } }
+          : {
+            plantedFacts: Object.fromEntries(run.setups.map((s) => [s.name, s.planted.own])),
+            plantedFactsGold: Object.fromEntries(run.setups.map((s) => [s.name, s.planted.gold])),
+          }),
         gpuVsReference: Object.fromEntries(run.setups.map((s) => [s.name, s.reference])),
         tokenScores: Object.fromEntries(run.setups.map((s) => [s.name, s.scores.tokenSumDeviation ?? null])),
         ...counterfactualValidation(run.counterfactual),
@@ -101,6 +106,15 @@ export function composeReport(run: RunSummary): ReportDocument {
     },
     sections: REPORT_SECTIONS.map((section) => section(composed)).filter((s): s is Section => s !== null),
   };
+}
+
+/** Why the planted-fact check never runs on a corpus of one's own. */
+export const PLANTED_UNAVAILABLE =
+  "corpus.path has no planted facts (the check needs the documents known to state each queried fact)";
+
+/** Whether the run scored the manifest's own corpus (`corpus.path`) rather than the synthetic world. */
+export function ownCorpus(run: Pick<RunSummary, "world">): boolean {
+  return (run.world as { corpus?: string }).corpus === "user";
 }
 
 /** The influence stages' figures for one setup: fit, eigendecomposition accuracy, queries, scores. */
@@ -188,13 +202,28 @@ function overviewSection({ run, setups }: ComposedRun): Section {
     title: "Overview",
     blocks: [
       { kind: "paragraph", text: run.description || run.experiment },
-      {
-        kind: "note",
-        tone: "warning",
-        text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
-          "synthetic world, not Command R. Read every finding against the proxies' accuracy (section " +
-          "“The proxies”): the paper studies models that solve its reasoning tasks.",
-      },
+      ownCorpus(run)
+        ? {
+          kind: "note",
+          tone: "warning",
+          text: "Your own models, documents and queries (corpus.path, queries.path). Without the synthetic " +
+            "world's ground truth, F1 and F2 run unchanged, F3 searches the answers' text, F4 needs " +
+            "corpus.procedureKeywords for a set's procedure, F5 needs two or more sources in the `source` " +
+            "field, and the planted-fact check never runs; a finding that cannot run says `not-available` " +
+            "with its reason. Query sets are grouped by their `kind`" +
+            (run.findings.setups[0]?.groups
+              ? ` (${Object.entries(run.findings.setups[0].groups).map(([s, g]) => `${s}: ${g}`).join("; ")})`
+              : "") +
+            ". Read every finding against the models' accuracy: the paper studies models that solve its " +
+            "reasoning tasks.",
+        }
+        : {
+          kind: "note",
+          tone: "warning",
+          text: "The setups named 7B and 35B are proxies: small Llama-architecture models trained on the " +
+            "synthetic world, not Command R. Read every finding against the proxies' accuracy (section " +
+            "“The proxies”): the paper studies models that solve its reasoning tasks.",
+        },
       {
         kind: "table",
         caption: "The compared setups.",

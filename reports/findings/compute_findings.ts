@@ -15,7 +15,8 @@ import {
   type F5Result,
   f5Sources,
 } from "./f3_f4_f5.ts";
-import { type FindingsInput, groupOf } from "./findings_input.ts";
+import { type FindingsInput, groupOf, type QueryGroup } from "./findings_input.ts";
+import { type Availability, crossAvailability, setupAvailability } from "./availability.ts";
 
 /** Every finding measured on one setup. */
 export interface SetupFindings {
@@ -30,6 +31,10 @@ export interface SetupFindings {
   f3: F3Result;
   f4: F4Result;
   f5: F5Result;
+  /** The group of each query set asked (a corpus of one's own only; the study's sets have fixed groups). */
+  groups?: Record<string, QueryGroup>;
+  /** What a corpus of one's own allows each finding (absent for the synthetic world). */
+  availability?: Availability;
 }
 
 /** The controls the findings are measured with beside influence (see {@linkcode CONTROLS}). */
@@ -47,6 +52,8 @@ export const CONTROLS: readonly ControlName[] = ["identity", "lexical", "untrain
 export interface Findings {
   setups: SetupFindings[];
   cross: CrossSetupResult | null;
+  /** What a corpus of one's own allows the cross-setup findings (absent for the synthetic world). */
+  crossAvailability?: Availability;
   /** The same findings measured on each control's score matrices (absent when the run has none). */
   controls?: Partial<Record<ControlName, Findings>>;
 }
@@ -84,19 +91,23 @@ export function computeFindings(input: FindingsInput, permutationTest?: Permutat
     return {
       setup: s.setup,
       queries: s.queries.map((q) => ({ id: q.query.id, set: q.query.set, correct: q.correct })),
-      gates: applicabilityGates(s.completions, s.queries.map((q) => q.query.id), input.settings),
+      gates: applicabilityGates(s.completions, s.queries.map((q) => q.query.id), input.settings, s.groups),
       factualDraw: factualDraw(s.completions, s.queries.map((q) => q.query.id)),
       f1: setupF1(input, i, permutationTest),
       f2: f2Reliance(s, input.settings, seed + 2),
       f3: f3Answers(s, input, seed + 3),
       f4: f4Procedures(s, input, seed + 4),
       f5: f5Sources(s, input, seed + 5),
+      ...(input.corpus === undefined
+        ? {}
+        : { groups: { ...s.groups }, availability: setupAvailability(s, input) }),
     };
   });
   const last = setups[setups.length - 1];
   const largeWithin = last
     ? last.f1.perQuery.filter((v, i) =>
-      groupOf(last.f1.sets[i] as never) === "reasoning" && Number.isFinite(v)
+      groupOf(last.f1.sets[i], input.setups[input.setups.length - 1].groups) === "reasoning" &&
+      Number.isFinite(v)
     )
     : [];
   const cross = input.setups.length >= 2
@@ -108,7 +119,14 @@ export function computeFindings(input: FindingsInput, permutationTest?: Permutat
       largeWithin,
     )
     : null;
-  return { setups, cross };
+  const first = input.setups[0], end = input.setups[input.setups.length - 1];
+  return {
+    setups,
+    cross,
+    ...(input.corpus === undefined || cross === null
+      ? {}
+      : { crossAvailability: crossAvailability(first, end, input) }),
+  };
 }
 
 /** F1's per-set document-shuffle baseline skipped (it decides no verdict): the controls' F1 runs without it. */

@@ -69,7 +69,12 @@ export function crossSetup(
       scoreRow(large.perNat, large.documents, rowsLarge.get(q.id)!),
       k,
     );
-    return { id: q.id, group: groupOf(q.set), meanRatio: m.meanRatio, shareAbove1: m.shareAbove1 };
+    return {
+      id: q.id,
+      group: groupOf(q.set, small.groups),
+      meanRatio: m.meanRatio,
+      shareAbove1: m.shareAbove1,
+    };
   });
   const ratios = (g: QueryGroup) =>
     perQuery.filter((q) => q.group === g).map((q) => q.meanRatio).filter(Number.isFinite);

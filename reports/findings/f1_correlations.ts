@@ -8,7 +8,7 @@ import { bootstrapDifference, cohensD } from "../analyses/effect_size.ts";
 import { queryCorrelations } from "../analyses/query_correlations.ts";
 import { setLabelPermutationTest, withinSetMeans } from "../analyses/query_permutation_tests.ts";
 import { comparison, type GroupComparison } from "./compare_groups.ts";
-import { type FindingsSettings, groupOf, type SetupScores } from "./findings_input.ts";
+import { type FindingsSettings, groupOf, type QueryGroup, type SetupScores } from "./findings_input.ts";
 
 /** Multiply-adds one set's permutation test may spend (about three seconds here). */
 export const PERMUTATION_BUDGET = 4e8;
@@ -63,9 +63,8 @@ export function f1Correlations(
   seed: number,
   permutationTest: PermutationTestFn = correlationPermutationTest,
 ): F1Result {
-  const ordered = [...s.queries].sort((a, b) =>
-    QUERY_SETS.indexOf(a.query.set) - QUERY_SETS.indexOf(b.query.set) || a.row - b.row
-  );
+  const rank = setOrder(s.queries.map((q) => q.query.set as string), s.groups);
+  const ordered = [...s.queries].sort((a, b) => rank(a.query.set) - rank(b.query.set) || a.row - b.row);
   const rows = ordered.map((q) => q.row);
   const picked = new Float64Array(rows.length * s.documents);
   rows.forEach((r, i) => {
@@ -119,12 +118,16 @@ export function f1Correlations(
       }
     }
   }
-  const reasoningSets = order.filter((set) => groupOf(set as never) === "reasoning");
+  const reasoningSets = order.filter((set) => groupOf(set, s.groups) === "reasoning");
+  // The study's one factual set, or every factual-kind set of a query file of one's own.
+  const factualSets = s.groups === undefined
+    ? ["factual"]
+    : order.filter((set) => groupOf(set, s.groups) === "factual");
   const test = setLabelPermutationTest(
     matrix,
     sets,
     reasoningSets,
-    ["factual"],
+    factualSets,
     settings.permutations,
     seed + 53,
   );
@@ -153,5 +156,26 @@ export function f1Correlations(
     between,
     permutation,
     comparison: f1,
+  };
+}
+
+const GROUP_ORDER: readonly QueryGroup[] = ["factual", "reasoning", "control"];
+
+/**
+ * F1's order of query sets: by group (factual, reasoning, control), within a group the study's sets in
+ * the order of `QUERY_SETS`, then a query file's own sets in order of first appearance.
+ *
+ * @param sets Every query's set, in row order.
+ * @param groups The groups of a query file's own sets.
+ * @returns The rank of a set.
+ */
+function setOrder(
+  sets: readonly string[],
+  groups?: Readonly<Record<string, QueryGroup>>,
+): (set: string) => number {
+  const own = [...new Set(sets)].filter((set) => !(QUERY_SETS as readonly string[]).includes(set));
+  return (set) => {
+    const study = (QUERY_SETS as readonly string[]).indexOf(set);
+    return 1000 * GROUP_ORDER.indexOf(groupOf(set, groups)) + (study >= 0 ? study : 100 + own.indexOf(set));
   };
 }

@@ -52,7 +52,7 @@ export function f2Reliance(s: SetupScores, settings: FindingsSettings, seed: num
     return {
       id: query.id,
       set: query.set,
-      group: groupOf(query.set),
+      group: groupOf(query.set, s.groups),
       totalPositive: c.totalPositive,
       absolute: c.absolute,
       share: c.share,

@@ -9,7 +9,7 @@ import { type EnrichmentQuery, stratifiedEnrichmentTest } from "../analyses/stra
 import { bootstrapDifference, cohensD } from "../analyses/effect_size.ts";
 import { scoreRow, topDocuments } from "../analyses/top_documents.ts";
 import { procedureOfSet } from "../analyses/procedure_of_set.ts";
-import type { Document } from "../../fixtures/world/types.ts";
+import type { Document, QuerySet } from "../../fixtures/world/types.ts";
 import { type FindingsInput, groupOf, type SetupScores } from "./findings_input.ts";
 
 /** F3 for one ranking (raw or gradient-norm-normalised scores). */
@@ -48,6 +48,12 @@ export interface F3Result {
    */
   factualKept: number;
   factualAsked: number;
+  /**
+   * "text" on a corpus of one's own: it has no ground truth, so `truth` (the verdict's comparison) is
+   * presence by text search minus its chance by text search, and the factual side is every factual-kind
+   * query answered right that has an answer to search for. Absent: ground truth (the synthetic world).
+   */
+  basis?: "text";
 }
 
 /** F4 for one setup: do the top documents of a reasoning query demonstrate its procedure? */
@@ -110,25 +116,33 @@ export function f3Answers(s: SetupScores, input: FindingsInput, seed: number): F
   const share = input.settings.answerSearchShare;
   const k = Math.min(input.documents.length, Math.max(1, Math.round(share * input.documents.length)));
   const stated = new Set(input.documents.flatMap((d) => d.facts));
-  const factualAll = s.queries.filter((q) => q.query.set === "factual");
-  const kept = s.queries.filter((q) =>
-    groupOf(q.query.set) === "reasoning" ||
-    (q.query.set === "factual" && q.correct && q.query.factId !== undefined && stated.has(q.query.factId))
+  const user = input.corpus !== undefined;
+  const group = (set: string) => groupOf(set, s.groups);
+  const factualAll = s.queries.filter((q) =>
+    user ? group(q.query.set) === "factual" : q.query.set === "factual"
   );
-  const chance = chanceOfPresence(kept, input.documents, k, seed + 50_000);
+  const kept = s.queries.filter((q) =>
+    group(q.query.set) === "reasoning" ||
+    (user
+      ? group(q.query.set) === "factual" && q.correct && q.query.gold.trim() !== ""
+      : q.query.set === "factual" && q.correct && q.query.factId !== undefined && stated.has(q.query.factId))
+  );
+  // Ground truth decides presence in the synthetic world; a corpus of one's own has only text search.
+  const basis = user ? "text" : "truth";
+  const chance = chanceOfPresence(kept, input.documents, k, seed + 50_000, basis);
   const ranking = (matrix: ArrayLike<number>, offset: number): F3Ranking => {
     const presence = answerPresence(matrix, input.documents, kept, k);
-    const pick = (group: string, by: "truth" | "text", correctForChance: boolean) =>
+    const pick = (g: string, by: "truth" | "text", correctForChance: boolean) =>
       presence.perQuery.flatMap((q, i) =>
-        groupOf(q.set) !== group ? [] : [(q[by] ? 1 : 0) - (correctForChance ? chance[i] : 0)]
+        group(q.set) !== g ? [] : [(q[by] ? 1 : 0) - (correctForChance ? chance[i] : 0)]
       );
     const options = {
       ...input.settings.bootstrap,
       seed: seed + offset,
       permutations: input.settings.permutations,
     };
-    const meanChance = (group: string) => {
-      const values = kept.flatMap((q, i) => groupOf(q.query.set) === group ? [chance[i]] : []);
+    const meanChance = (g: string) => {
+      const values = kept.flatMap((q, i) => group(q.query.set) === g ? [chance[i]] : []);
       return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
     };
     return {
@@ -136,7 +150,7 @@ export function f3Answers(s: SetupScores, input: FindingsInput, seed: number): F
       chance: kept.map((q, i) => ({ queryId: q.query.id, chance: chance[i] })),
       chanceFactual: meanChance("factual"),
       chanceReasoning: meanChance("reasoning"),
-      truth: compareGroups(pick("factual", "truth", true), pick("reasoning", "truth", true), options),
+      truth: compareGroups(pick("factual", basis, true), pick("reasoning", basis, true), options),
       text: compareGroups(pick("factual", "text", false), pick("reasoning", "text", false), {
         ...options,
         seed: seed + offset + 10_000,
@@ -152,20 +166,23 @@ export function f3Answers(s: SetupScores, input: FindingsInput, seed: number): F
     text: raw.text,
     raw,
     normalised: s.normalised ? ranking(s.normalised, 20_000) : null,
-    factualKept: kept.filter((q) => q.query.set === "factual").length,
+    factualKept: kept.filter((q) => group(q.query.set) === "factual").length,
     factualAsked: factualAll.length,
+    ...(user ? { basis: "text" as const } : {}),
   };
 }
 
 /**
- * Each query's chance that its answer is present (ground truth, as {@linkcode answerPresence} decides it)
- * in k documents drawn at random, estimated from {@linkcode F3_CHANCE_DRAWS} seeded draws.
+ * Each query's chance that its answer is present (by ground truth, or by text search on a corpus of one's
+ * own, as {@linkcode answerPresence} decides it) in k documents drawn at random, estimated from
+ * {@linkcode F3_CHANCE_DRAWS} seeded draws.
  */
 function chanceOfPresence(
   queries: SetupScores["queries"],
   documents: readonly Document[],
   k: number,
   seed: number,
+  by: "truth" | "text",
 ): number[] {
   const rng = new Rng(seed);
   const n = documents.length, hits = new Float64Array(queries.length);
@@ -177,7 +194,7 @@ function chanceOfPresence(
       [order[i], order[j]] = [order[j], order[i]];
     }
     const top = order.slice(0, k).map((d) => documents[d]);
-    queries.forEach((q, i) => (hits[i] += presenceIn(q.query, top).truth ? 1 : 0));
+    queries.forEach((q, i) => (hits[i] += presenceIn(q.query, top)[by] ? 1 : 0));
   }
   return Array.from(hits, (h) => h / F3_CHANCE_DRAWS);
 }
@@ -185,8 +202,16 @@ function chanceOfPresence(
 /** F4: share of each reasoning query's top `procedureTopK` documents that demonstrate its procedure. */
 export function f4Procedures(s: SetupScores, input: FindingsInput, seed: number): F4Result {
   const k = input.settings.procedureTopK;
-  const reasoning = s.queries.filter((q) => groupOf(q.query.set) === "reasoning");
-  const match = procedureMatch(s.scores, input.documents, reasoning, k);
+  // A corpus of one's own: a set's procedure is its corpus.procedureKeywords key; sets without one are left out.
+  const corpus = input.corpus;
+  const procedureOf = corpus
+    ? (set: string) => corpus.procedures[set] ?? null
+    : (set: string) => procedureOfSet(set as QuerySet);
+  const reasoning = s.queries.filter((q) =>
+    groupOf(q.query.set, s.groups) === "reasoning" &&
+    (corpus === undefined || procedureOf(q.query.set) !== null)
+  );
+  const match = procedureMatch(s.scores, input.documents, reasoning, k, procedureOf);
   const boot = (values: number[], i: number) =>
     bootstrapMean(values, { ...input.settings.bootstrap, seed: seed + i });
   const bySet: F4Result["bySet"] = {};
@@ -209,7 +234,7 @@ export function f4Procedures(s: SetupScores, input: FindingsInput, seed: number)
   const labels = new Map<string, Uint8Array>();
   const queries: EnrichmentQuery[] = [];
   for (const q of reasoning) {
-    const procedure = procedureOfSet(q.query.set);
+    const procedure = procedureOf(q.query.set);
     if (procedure === null) continue;
     if (!labels.has(procedure)) {
       labels.set(
@@ -219,7 +244,8 @@ export function f4Procedures(s: SetupScores, input: FindingsInput, seed: number)
     }
     queries.push({ top: topDocuments(scoreRow(s.scores, s.documents, q.row), k), label: procedure });
   }
-  const sourceStrata = Int32Array.from(input.documents, (d) => SOURCES.indexOf(d.source));
+  const sources = corpusSources(input);
+  const sourceStrata = Int32Array.from(input.documents, (d) => sources.indexOf(d.source));
   return {
     k,
     perQuery: match.perQuery,
@@ -240,15 +266,16 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
   let corpus = {} as Record<Source, number>;
   // Per query, its top-k source ratios at the smallest k (ks[0], the first of byK), for the tests.
   const smallest = new Map<string, Record<Source, number>>();
+  const sources = corpusSources(input);
   for (const set of new Set(s.queries.map((q) => q.query.set))) {
     const members = s.queries.filter((q) => q.query.set === set);
-    const r = sourceRatios(s.scores, input.documents, members, ks);
+    const r = sourceRatios(s.scores, input.documents, members, ks, sources);
     corpus = r.corpus;
     for (const q of r.byK[0].perQuery) smallest.set(q.queryId, q.top);
     bySet[set] = r.byK.map(({ perQuery: _, ...rest }) => rest);
   }
   const combined = (group: string, sources: Source[]) => {
-    const members = s.queries.filter((q) => groupOf(q.query.set) === group);
+    const members = s.queries.filter((q) => groupOf(q.query.set, s.groups) === group);
     if (members.length === 0) return [];
     // Sources absent from the corpus cannot be among the top documents: they add nothing to either share.
     const present = sources.filter((src) => corpus[src] > 0);
@@ -261,14 +288,14 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
   };
   const options = { ...input.settings.bootstrap, seed, permutations: input.settings.permutations };
   if (Object.keys(corpus).length === 0) {
-    corpus = Object.fromEntries(SOURCES.map((src) => [src, NaN])) as Record<Source, number>;
+    corpus = Object.fromEntries(sources.map((src) => [src, NaN])) as Record<Source, number>;
   }
   // Stratified by content: sources shuffled among documents with the same procedures, facts or neither.
   const strata = contentStrata(input.documents);
   const ofSources = (sources: Source[]) =>
     Uint8Array.from(input.documents, (d) => sources.includes(d.source) ? 1 : 0);
   const sourceTest = (group: string, key: string, sources: Source[], offset: number) => {
-    const members = s.queries.filter((q) => groupOf(q.query.set) === group);
+    const members = s.queries.filter((q) => groupOf(q.query.set, s.groups) === group);
     const queries = members.map((q) => ({
       top: topDocuments(scoreRow(s.scores, s.documents, q.row), ks[0]),
       label: key,
@@ -284,6 +311,17 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
     reasoning: compareToValue(combined("reasoning", ["code", "math"]), 1, options),
     factual: compareToValue(combined("factual", ["wiki", "trivia"]), 1, { ...options, seed: seed + 10_000 }),
   };
+}
+
+/**
+ * The sources of the findings' tables: the synthetic world's {@linkcode SOURCES}, or a corpus of one's own
+ * `source` names in order of first appearance.
+ *
+ * @param input The findings input.
+ * @returns Source names.
+ */
+export function corpusSources(input: Pick<FindingsInput, "corpus" | "documents">): readonly string[] {
+  return input.corpus === undefined ? SOURCES : [...new Set(input.documents.map((d) => d.source as string))];
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Document, Query, QuerySet } from "../../fixtures/world/types.ts";
+import type { Document, Query } from "../../fixtures/world/types.ts";
+import { QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import type { GradedCompletion } from "../analyses/applicability.ts";
 import type { BootstrapOptions } from "../analyses/bootstrap_mean.ts";
 
@@ -20,6 +21,8 @@ export interface SetupScores {
    * applicability gates read accuracy and distinct completions from them.
    */
   completions: readonly GradedCompletion[];
+  /** The group of every query set asked, for the manifest's own query file ({@linkcode UserCorpus.groups}). */
+  groups?: Readonly<Record<string, QueryGroup>>;
 }
 
 /** Settings of the findings (the manifest's `analyses` block, resolved). */
@@ -40,6 +43,21 @@ export interface FindingsSettings {
   minDistinctShare: number;
 }
 
+/**
+ * What the manifest's own corpus (`corpus.path`, `queries.path`) allows the findings that need the synthetic
+ * world's ground truth (docs/method.md, "Your own corpus"). Absent for the synthetic world.
+ */
+export interface UserCorpus {
+  /** The group of every query set asked (the queries' `kind`, or a study set's own group). */
+  groups: Record<string, QueryGroup>;
+  /**
+   * Per reasoning set: the `corpus.procedureKeywords` key that marks the documents demonstrating its
+   * procedure (a study set's procedure, or the set's own name), or null when there is none (F4 leaves the
+   * set out).
+   */
+  procedures: Record<string, string | null>;
+}
+
 /** What the findings are computed from. */
 export interface FindingsInput {
   /** Setups in report order (the first is the smaller, "7B"; the last the larger). */
@@ -49,14 +67,27 @@ export interface FindingsInput {
   settings: FindingsSettings;
   /** Seed of every permutation and bootstrap stream. */
   seed: number;
+  /** The manifest's own corpus and what it allows; absent for the synthetic world. */
+  corpus?: UserCorpus;
 }
 
 /** Groups the findings compare: factual recall, reasoning (the three procedures), and the controls. */
 export type QueryGroup = "factual" | "reasoning" | "control";
 
-/** The group of a query set. */
-export function groupOf(set: QuerySet): QueryGroup {
+/**
+ * The group of a query set: a study set's own (factual; arithmetic, slopes, linear: reasoning; the two
+ * controls: control), or for a set of the manifest's own query file the kind its queries give.
+ *
+ * @param set A query set.
+ * @param groups The groups of a query file's own sets ({@linkcode UserCorpus.groups}).
+ * @returns The group.
+ * @throws {Error} For a set that is neither a study set nor in `groups`.
+ */
+export function groupOf(set: string, groups?: Readonly<Record<string, QueryGroup>>): QueryGroup {
+  const own = groups?.[set];
+  if (own !== undefined) return own;
   if (set === "factual") return "factual";
   if (set === "factual_control" || set === "reasoning_control") return "control";
-  return "reasoning";
+  if ((QUERY_SETS as readonly string[]).includes(set)) return "reasoning";
+  throw new Error(`groupOf: query set ${set} is not a study set and has no kind`);
 }

@@ -4,19 +4,36 @@ import type { Finding } from "../render/report_json_schema.ts";
 import type { GroupComparison, Verdict } from "./compare_groups.ts";
 import { type ControlName, CONTROLS, type Findings, type SetupFindings } from "./compute_findings.ts";
 import { groupOf } from "./findings_input.ts";
+import type { Availability, FindingId } from "./availability.ts";
 
-/** A setup's verdict on a finding: its test's, or not applicable when the setup fails a gate. */
-export type SetupVerdict = Verdict | "not-applicable";
+/** One finding's reason (not available) and note (part left out) from an availability record. */
+function availabilityOf(
+  a: Availability | undefined,
+  id: FindingId,
+): { unavailable: string | undefined; note: string | undefined } | undefined {
+  return a === undefined ? undefined : { unavailable: a.unavailable[id], note: a.notes[id] };
+}
+
+/**
+ * A setup's verdict on a finding: its test's; not applicable when the setup fails a gate; not available
+ * when a corpus of one's own lacks what the finding needs (`reason` says what).
+ */
+export type SetupVerdict = Verdict | "not-applicable" | "not-available";
 
 /** A finding measured on one setup (or setup pair), with the gates applied. */
 export interface MeasuredComparison extends Omit<GroupComparison, "verdict"> {
-  /** `testVerdict`, or `not-applicable` when the setup fails a gate on a query set the finding uses. */
+  /**
+   * `testVerdict`; `not-available` when the finding cannot run on this corpus; `not-applicable` when the
+   * setup fails a gate on a query set the finding uses.
+   */
   verdict: SetupVerdict;
+  /** Whether the corpus allows the finding (false: verdict `not-available`, `reason` says why). */
+  available: boolean;
   /** What the test alone says. */
   testVerdict: Verdict;
   /** Whether every query set the finding uses passes the setup's gates. */
   applicable: boolean;
-  /** Why not (the failing sets' reasons), or null. */
+  /** Why not available, or why not applicable (the failing sets' reasons), or null. */
   reason: string | null;
   /** What the reader should know beside the verdict (a factual draw other than the paper's), or null. */
   note: string | null;
@@ -140,18 +157,42 @@ function overallOf(verdicts: Verdict[]): Finding["verdict"] {
 export function overallVerdict(
   measured: Record<string, MeasuredComparison>,
 ): { verdict: Finding["verdict"]; text: string } {
-  const entries = Object.entries(measured);
+  const all = Object.entries(measured);
+  // Setups where the corpus does not allow the finding are left out first, then those failing a gate.
+  const absent = all.filter(([, m]) => m.available === false);
+  const entries = all.filter(([, m]) => m.available !== false);
+  if (all.length > 0 && entries.length === 0) {
+    const reasons = [...new Set(absent.map(([, m]) => m.reason))];
+    return {
+      verdict: "not-available",
+      text: `not-available: ${
+        reasons.length === 1 ? reasons[0] : absent.map(([k, m]) => `${k}: ${m.reason}`).join("; ")
+      }`,
+    };
+  }
+  const unavailable = absent.length === 0
+    ? ""
+    : `; ${absent.map(([k, m]) => `${k} not available: ${m.reason}`).join("; ")}`;
   const used = entries.filter(([, m]) => m.applicable), left = entries.filter(([, m]) => !m.applicable);
   if (entries.length > 0 && used.length === 0) {
-    return { verdict: "not-applicable", text: `not-applicable (${left.map(([k]) => k).join(", ")})` };
+    return {
+      verdict: "not-applicable",
+      text: `not-applicable (${left.map(([k]) => k).join(", ")}${unavailable})`,
+    };
   }
   const verdict = overallOf(used.map(([, m]) => m.verdict as Verdict));
-  if (left.length === 0) return { verdict, text: verdict };
+  if (left.length === 0 && absent.length === 0) return { verdict, text: verdict };
+  if (left.length === 0) {
+    return {
+      verdict,
+      text: `${verdict} (${used.map(([k]) => k).join(", ")} only${unavailable})`,
+    };
+  }
   return {
     verdict,
     text: `${verdict} (${used.map(([k]) => k).join(", ")} only; ${
       left.map(([k]) => k).join(", ")
-    } not applicable)`,
+    } not applicable${unavailable})`,
   };
 }
 
@@ -165,24 +206,32 @@ interface Uses {
  * A comparison with the setups' gates applied: not applicable when a query set of a group the finding
  * uses fails one (reasons prefixed with the setup's name when several setups are involved).
  */
-function gated(c: GroupComparison, setups: SetupFindings[], uses: Uses): MeasuredComparison {
+function gated(
+  c: GroupComparison,
+  setups: SetupFindings[],
+  uses: Uses,
+  availability?: { unavailable: string | undefined; note: string | undefined },
+): MeasuredComparison {
   const reasons: string[] = [], notes: string[] = [];
+  if (availability?.note !== undefined) notes.push(availability.note);
   for (const s of setups) {
     const prefix = setups.length > 1 ? `${s.setup}: ` : "";
     for (const [set, gate] of Object.entries(s.gates ?? {})) {
-      const group = groupOf(set as never);
+      const group = groupOf(set, s.groups);
       const used = (group === "factual" && uses.factual) || (group === "reasoning" && uses.reasoning);
       if (used && !gate.applicable) reasons.push(prefix + gate.reason);
     }
     if (uses.factual && s.factualDraw && !s.factualDraw.paperDraw) notes.push(prefix + s.factualDraw.note);
   }
   const applicable = reasons.length === 0;
+  const unavailable = availability?.unavailable;
   return {
     ...c,
-    verdict: applicable ? c.verdict : "not-applicable",
+    verdict: unavailable !== undefined ? "not-available" : applicable ? c.verdict : "not-applicable",
     testVerdict: c.verdict,
+    available: unavailable === undefined,
     applicable,
-    reason: applicable ? null : reasons.join("; "),
+    reason: unavailable ?? (applicable ? null : reasons.join("; ")),
     note: notes.length === 0 ? null : notes.join("; "),
   };
 }
@@ -196,8 +245,13 @@ function gated(c: GroupComparison, setups: SetupFindings[], uses: Uses): Measure
  */
 export function findingRows(findings: Findings): FindingRow[] {
   const both: Uses = { factual: true, reasoning: true };
-  const per = (pick: (s: SetupFindings) => GroupComparison, uses: Uses = both) =>
-    Object.fromEntries(findings.setups.map((s) => [s.setup, gated(pick(s), [s], uses)]));
+  const per = (id: FindingId, pick: (s: SetupFindings) => GroupComparison, uses: Uses = both) =>
+    Object.fromEntries(
+      findings.setups.map((s) => [s.setup, gated(pick(s), [s], uses, availabilityOf(s.availability, id))]),
+    );
+  const crossOf = (id: FindingId) => availabilityOf(findings.crossAvailability, id);
+  // A corpus of one's own has no ground truth: F3 searches the answers' text.
+  const byText = findings.setups.some((s) => s.f3.basis === "text");
   const rows: Omit<FindingRow, "verdict" | "verdictText">[] = [
     {
       id: "F1",
@@ -205,7 +259,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "per reasoning query: mean r with the other queries of its set",
       b: "per factual query: mean r with the other factual queries",
       paper: PAPER.F1,
-      measured: per((s) => s.f1.comparison),
+      measured: per("F1", (s) => s.f1.comparison),
     },
   ];
   const cross = findings.cross;
@@ -217,7 +271,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: `per reasoning query of ${cross.large}: mean r with the other queries of its set`,
       b: `per shared prompt: r of its scores under ${cross.small} and ${cross.large}`,
       paper: PAPER.F1x,
-      measured: { [`${cross.small}→${cross.large}`]: gated(cross.transfer, pair, both) },
+      measured: { [`${cross.small}→${cross.large}`]: gated(cross.transfer, pair, both, crossOf("F1x")) },
     });
   }
   rows.push(
@@ -227,7 +281,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "Σ positive per-nat scores, factual queries",
       b: "the same, reasoning queries",
       paper: PAPER.F2,
-      measured: per((s) => s.f2.totals),
+      measured: per("F2", (s) => s.f2.totals),
     },
     {
       id: "F2a",
@@ -235,7 +289,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "power-law α of factual queries",
       b: "α of reasoning queries",
       paper: PAPER.F2a,
-      measured: per((s) => s.f2.alpha),
+      measured: per("F2a", (s) => s.f2.alpha),
     },
   );
   if (cross) {
@@ -246,18 +300,26 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "mean top-k multiplier, factual prompts",
       b: "the same, reasoning prompts",
       paper: PAPER.F2m,
-      measured: { [`${cross.small}→${cross.large}`]: gated(cross.multiplierComparison, pair, both) },
+      measured: {
+        [`${cross.small}→${cross.large}`]: gated(cross.multiplierComparison, pair, both, crossOf("F2m")),
+      },
     });
   }
   rows.push(
     {
       id: "F3",
       claim: "The answer appears in the top documents for factual queries, almost never for reasoning",
-      a: "per factual query answered right whose fact a scored document states: the fact in a top-k " +
-        "document (ground truth, 1/0) minus its chance in k random documents",
-      b: "per reasoning query: every step's answer in the top k (ground truth, 1/0) minus its chance",
+      a: byText
+        ? "per factual query answered right: its answer's text in a top-k document (text search, 1/0; no " +
+          "ground truth on this corpus) minus its chance in k random documents"
+        : "per factual query answered right whose fact a scored document states: the fact in a top-k " +
+          "document (ground truth, 1/0) minus its chance in k random documents",
+      b: byText
+        ? "per reasoning query: its answer (and the numbers of a given completion) in the top k by text " +
+          "search (1/0) minus its chance"
+        : "per reasoning query: every step's answer in the top k (ground truth, 1/0) minus its chance",
       paper: PAPER.F3,
-      measured: per((s) => s.f3.truth),
+      measured: per("F3", (s) => s.f3.truth),
     },
     {
       id: "F4",
@@ -266,7 +328,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       a: "share of the query's top-k documents demonstrating its procedure",
       b: "the share expected from those documents' sources (the procedure's rate within each one's source)",
       paper: PAPER.F4,
-      measured: per((s) => s.f4.stratified, { factual: false, reasoning: true }),
+      measured: per("F4", (s) => s.f4.stratified, { factual: false, reasoning: true }),
     },
     {
       id: "F5r",
@@ -275,7 +337,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       b: "the share expected from those documents' content (code + math rate among documents " +
         "demonstrating the same procedures, or stating a fact, or neither)",
       paper: PAPER.F5r,
-      measured: per((s) => s.f5.reasoningStratified, { factual: false, reasoning: true }),
+      measured: per("F5r", (s) => s.f5.reasoningStratified, { factual: false, reasoning: true }),
     },
     {
       id: "F5f",
@@ -284,7 +346,7 @@ export function findingRows(findings: Findings): FindingRow[] {
       b: "the share expected from those documents' content (wiki + trivia rate among documents with the " +
         "same content)",
       paper: PAPER.F5f,
-      measured: per((s) => s.f5.factualStratified, { factual: true, reasoning: false }),
+      measured: per("F5f", (s) => s.f5.factualStratified, { factual: true, reasoning: false }),
     },
   );
   return rows.map((r) => {
@@ -388,6 +450,8 @@ function measuredJson(measured: Record<string, MeasuredComparison>): Finding["me
       );
       return [setup, {
         ...numbers,
+        // Written only when false, so reports on the synthetic world keep their fields.
+        ...(c.available === false ? { available: false } : {}),
         applicable: c.applicable,
         ...(c.reason === null ? {} : { reason: c.reason }),
         ...(c.note === null ? {} : { note: c.note }),

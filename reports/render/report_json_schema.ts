@@ -321,7 +321,7 @@ const measuredValueUnion = z.union([
   z.null(),
   z.record(z.string(), z.union([z.number(), z.null(), z.boolean(), z.string()])).superRefine((m, ctx) => {
     for (const [key, value] of Object.entries(m)) {
-      const ok = key === "applicable"
+      const ok = key === "applicable" || key === "available"
         ? typeof value === "boolean"
         : key === "reason" || key === "note"
         ? typeof value === "string" && value.length > 0
@@ -330,19 +330,21 @@ const measuredValueUnion = z.union([
         ctx.addIssue({
           code: "custom",
           path: [key],
-          message: key === "applicable"
-            ? "applicable must be a boolean"
+          message: key === "applicable" || key === "available"
+            ? `${key} must be a boolean`
             : key === "reason" || key === "note"
             ? `${key} must be a non-empty string`
             : "expected a number or null",
         });
       }
     }
-    if (m.applicable === false && m.reason === undefined) {
+    if ((m.applicable === false || m.available === false) && m.reason === undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["reason"],
-        message: "a measurement that is not applicable must say why",
+        message: `a measurement that is not ${
+          m.available === false ? "available" : "applicable"
+        } must say why`,
       });
     }
   }),
@@ -352,22 +354,33 @@ const measuredValueUnion = z.union([
  * A measured value for one setup: a number, several named numbers, or null when not measured. Since
  * schema 1.4.0 a finding's entry may also carry the applicability gates: `applicable` (false when the
  * setup fails a gate on a query set the finding uses), `reason` (why; required when not applicable) and
- * `note` (e.g. a factual draw other than the paper's).
+ * `note` (e.g. a factual draw other than the paper's). Since 1.7.0, `available: false` (written only
+ * then) marks a finding that a corpus of one's own does not allow, `reason` saying why.
  */
 export const measuredValueSchema: z.ZodType<MeasuredValue> = measuredValueUnion;
 const _measuredValueMatches: SameType<z.output<typeof measuredValueUnion>, MeasuredValue> = true;
 
-/** The overall verdicts a finding can receive (`not-applicable` since schema 1.4.0: no setup passes the gates). */
+/**
+ * The overall verdicts a finding can receive (`not-applicable` since schema 1.4.0: no setup passes the
+ * gates; `not-available` since 1.7.0: the corpus of one's own does not allow it on any setup).
+ */
 export const FINDING_VERDICTS = [
   "reproduced",
   "partial",
   "not-reproduced",
   "inconclusive",
   "not-applicable",
+  "not-available",
 ] as const;
 
-/** The verdicts a finding can receive on one setup (`not-applicable` since schema 1.4.0). */
-export const SETUP_VERDICTS = ["reproduced", "not-reproduced", "inconclusive", "not-applicable"] as const;
+/** The verdicts a finding can receive on one setup (`not-applicable` since schema 1.4.0, `not-available` 1.7.0). */
+export const SETUP_VERDICTS = [
+  "reproduced",
+  "not-reproduced",
+  "inconclusive",
+  "not-applicable",
+  "not-available",
+] as const;
 
 const findingObject = z.looseObject({
   /** Finding id, for example `F1`. */
@@ -400,6 +413,18 @@ const findingObject = z.looseObject({
 }).superRefine((f, ctx) => {
   for (const [setup, v] of Object.entries(f.verdicts ?? {})) {
     const m = f.measured[setup];
+    const unavailable = m !== null && typeof m === "object" && m.available === false;
+    if ((v === "not-available") !== unavailable) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["verdicts", setup],
+        message: v === "not-available"
+          ? `verdict not-available needs measured.${setup}.available false`
+          : `measured.${setup} is not available, so its verdict must be not-available, got ${v}`,
+      });
+      continue;
+    }
+    if (unavailable) continue;
     const inapplicable = m !== null && typeof m === "object" && m.applicable === false;
     if ((v === "not-applicable") !== inapplicable) {
       ctx.addIssue({

@@ -16,9 +16,12 @@
  * `setups.*.heldOut`, `setups.*.factualByMentions`, `validation.*.identity`; 1.6.0: the counterfactual checks,
  * when the manifest asks for them — `validation.counterfactual.<setup>` (`k`, `queries`, `protocol`,
  * `{mean, low, high}` for `topk`, `random`, `bottomk`, `identity`, `lexical`, and `bySet`) and
- * `validation.lds.<setup>.<strategy>` (`{mean, low, high, subsets}`)).
+ * `validation.lds.<setup>.<strategy>` (`{mean, low, high, subsets}`); 1.7.0: a corpus of one's own —
+ * verdict `not-available` (per setup and overall) with `findings[].measured.*.available` false and its
+ * `reason`, `validation.notAvailable` (checks the corpus does not allow, with their reasons), and in
+ * `world` (`corpus: "user"`) `queryGroups`).
  */
-export const REPORT_SCHEMA_VERSION = "1.6.0";
+export const REPORT_SCHEMA_VERSION = "1.7.0";
 
 /** Semantic version pattern (major.minor.patch, optional pre-release and build parts). */
 export const SEMVER_PATTERN =

@@ -1,6 +1,7 @@
 import type { Block, Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
 import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
+import { availabilityNote, groupsSentence } from "./availability_note.ts";
 
 /** Queries per set shown in the heatmaps (the full matrices are in findings.json). */
 export const HEATMAP_QUERIES_PER_SET = 10;
@@ -28,7 +29,9 @@ export function f1Section(findings: Findings): Section {
       }))
     );
   });
+  const groups = groupsSentence(findings);
   const blocks: Block[] = [
+    ...availabilityNote(findings, ["F1", "F1x"]),
     {
       kind: "paragraph",
       text: "Pearson r between two queries' influence scores over all documents. The paper finds high r " +
@@ -39,8 +42,10 @@ export function f1Section(findings: Findings): Section {
       kind: "chart",
       id: "f1-heatmaps",
       title: "Query × query correlation of influence scores",
-      caption:
-        `Ordered factual, arithmetic, slopes, linear, controls; at most ${HEATMAP_QUERIES_PER_SET} queries per set.`,
+      caption: groups === null
+        ? `Ordered factual, arithmetic, slopes, linear, controls; at most ${HEATMAP_QUERIES_PER_SET} queries per set.`
+        : `Ordered by group (factual, reasoning, control; a set's group is its queries' kind — ${groups}); ` +
+          `at most ${HEATMAP_QUERIES_PER_SET} queries per set.`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         data: { values: cells },

@@ -1,6 +1,7 @@
 import type { Block, Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
 import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
+import { availabilityNote } from "./availability_note.ts";
 
 /**
  * F2: cumulative positive per-nat influence of the top p% documents per group (absolute and as a share
@@ -19,6 +20,7 @@ export function f2Section(findings: Findings): Section {
     )
   );
   const blocks: Block[] = [
+    ...availabilityNote(findings, ["F2", "F2a", "F2m"]),
     {
       kind: "paragraph",
       text:

@@ -53,7 +53,9 @@ export function findingsSection(
       rows: rows.flatMap((r) =>
         Object.keys(r.measured).sort((a, b) => order(a) - order(b)).map((k, i) => {
           const c = r.measured[k];
-          const verdict = c.applicable
+          const verdict = c.available === false
+            ? `not available on this corpus: ${c.reason}`
+            : c.applicable
             ? c.verdict
             : `not applicable: ${c.reason} (the test alone: ${c.testVerdict})`;
           return [
@@ -112,6 +114,8 @@ function controlsTable(rows: FindingRow[], order: (setup: string) => number): Bl
   const cell = (c: MeasuredComparison | undefined) =>
     c === undefined
       ? "–"
+      : c.available === false
+      ? "not available"
       : `${c.applicable ? c.verdict : `not applicable (the test alone: ${c.testVerdict})`}, d ${
         Number.isFinite(c.effect.d) ? c.effect.d.toFixed(2) : "n/a"
       }`;

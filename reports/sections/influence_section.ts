@@ -1,4 +1,4 @@
-import type { Section } from "../render/mod.ts";
+import type { Block, Section } from "../render/mod.ts";
 import type { PlantedFactCheck } from "../analyses/mod.ts";
 
 /** One setup's influence computation, as the report shows it. */
@@ -26,9 +26,10 @@ export interface InfluenceView {
  * curvature was fitted on, how accurate the eigendecompositions were, and what was scored.
  *
  * @param views One per setup, in manifest order.
+ * @param plantedUnavailable Why the planted-fact check cannot run (a corpus of one's own), or undefined.
  * @returns The section.
  */
-export function influenceSection(views: InfluenceView[]): Section {
+export function influenceSection(views: InfluenceView[], plantedUnavailable?: string): Section {
   return {
     id: "influence",
     title: "Influence scores",
@@ -95,32 +96,41 @@ export function influenceSection(views: InfluenceView[]): Section {
           v.reference.maxNatsRelativeError,
         ]),
       },
-      {
-        kind: "table",
-        caption: "Planted-fact check: factual queries whose fact is stated in 1-5 documents; do those " +
-          "documents rank near the top (gradient-norm-normalised scores)? Measured on the model's own " +
-          "completion and on the gold completion (which states the fact). Rank fraction 0.5 is chance.",
-        columns: [
-          { label: "setup", align: "left" },
-          { label: "completion", align: "left" },
-          { label: "queries", format: { style: "integer" } },
-          { label: "k", format: { style: "integer" } },
-          { label: "fact document in top k", format: { style: "percent", digits: 0 } },
-          { label: "chance", format: { style: "percent", digits: 0 } },
-          { label: "median rank fraction", format: { style: "fixed", digits: 3 } },
-        ],
-        rows: views.flatMap((v) =>
-          ([["model's own", v.planted], ["gold", v.plantedGold]] as const).map(([label, c]) => [
-            v.setup,
-            label,
-            c.queries,
-            c.k,
-            c.shareInTopK,
-            c.chanceShareInTopK,
-            c.medianRankFraction,
-          ])
-        ),
-      },
+      ...(plantedUnavailable === undefined ? [plantedTable(views)] : [{
+        kind: "note" as const,
+        tone: "warning" as const,
+        text: `Planted-fact check: not available — ${plantedUnavailable}.`,
+      }]),
     ],
+  };
+}
+
+/** The planted-fact check per setup, on the model's own and on the gold completion. */
+function plantedTable(views: InfluenceView[]): Block {
+  return {
+    kind: "table",
+    caption: "Planted-fact check: factual queries whose fact is stated in 1-5 documents; do those " +
+      "documents rank near the top (gradient-norm-normalised scores)? Measured on the model's own " +
+      "completion and on the gold completion (which states the fact). Rank fraction 0.5 is chance.",
+    columns: [
+      { label: "setup", align: "left" },
+      { label: "completion", align: "left" },
+      { label: "queries", format: { style: "integer" } },
+      { label: "k", format: { style: "integer" } },
+      { label: "fact document in top k", format: { style: "percent", digits: 0 } },
+      { label: "chance", format: { style: "percent", digits: 0 } },
+      { label: "median rank fraction", format: { style: "fixed", digits: 3 } },
+    ],
+    rows: views.flatMap((v) =>
+      ([["model's own", v.planted], ["gold", v.plantedGold]] as const).map(([label, c]) => [
+        v.setup,
+        label,
+        c.queries,
+        c.k,
+        c.shareInTopK,
+        c.chanceShareInTopK,
+        c.medianRankFraction,
+      ])
+    ),
   };
 }

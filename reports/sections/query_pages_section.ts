@@ -20,6 +20,8 @@ export interface QueryPage {
   setup: string;
   id: string;
   set: string;
+  /** The set's group (factual, reasoning, control), shown for a query file of one's own. */
+  group?: string;
   prompt: string;
   completion: string;
   correct: boolean;
@@ -72,9 +74,9 @@ export function queryPagesSection(pages: QueryPage[]): Section {
       },
       ...pages.map((p): Block => ({
         kind: "details",
-        summary: `${p.setup} · ${p.id} (${p.set}) · ${p.correct ? "right" : "wrong"} · ${
-          p.nats.toFixed(2)
-        } nats`,
+        summary: `${p.setup} · ${p.id} (${p.set}${p.group ? `, ${p.group}` : ""}) · ${
+          p.correct ? "right" : "wrong"
+        } · ${p.nats.toFixed(2)} nats`,
         blocks: [
           { kind: "code", text: `${p.prompt}\n--- completion ---${p.completion}` },
           ...documentBlocks("Top documents", p.top),

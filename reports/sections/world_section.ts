@@ -9,6 +9,9 @@ import type { WorldSummary } from "../../fixtures/world/mod.ts";
  * @returns A report section with tables and Vega-Lite charts.
  */
 export function worldSection(summary: WorldSummary): Section {
+  if ((summary as { corpus?: string }).corpus === "user") {
+    return ownCorpusSection(summary as unknown as OwnCorpus);
+  }
   const sources = Object.entries(summary.sources);
   const procedures = Object.entries(summary.procedureDocuments);
   const formats = [...new Set(procedures.flatMap(([, byFormat]) => Object.keys(byFormat)))];
@@ -106,6 +109,80 @@ export function worldSection(summary: WorldSummary): Section {
           "Queries per set (the factual set is a pool; later stages pick as many answered right as wrong).",
         columns: [{ label: "query set", align: "left" }, { label: "queries", format: { style: "integer" } }],
         rows: Object.entries(summary.queries).map(([set, n]) => [set, n]),
+      },
+    ],
+  };
+}
+
+/** The world stage's summary of a corpus of one's own (`UserWorldSummary` of the world stage). */
+interface OwnCorpus {
+  documents: number;
+  characters: number;
+  sources: WorldSummary["sources"];
+  procedureDocuments: Record<string, { keyword: number }>;
+  contents: { procedure: number };
+  queries: Record<string, number>;
+  queryGroups?: Record<string, string>;
+}
+
+/**
+ * The section describing a corpus of one's own: documents and characters per source (the `source` field),
+ * documents holding each procedure's keywords, and the query sets with their groups; it says what the
+ * corpus lacks against the synthetic world (no planted facts, no step labels).
+ */
+function ownCorpusSection(summary: OwnCorpus): Section {
+  const sources = Object.entries(summary.sources);
+  const procedures = Object.entries(summary.procedureDocuments);
+  return {
+    id: "world",
+    title: "Your corpus",
+    blocks: [
+      {
+        kind: "paragraph",
+        text:
+          `${summary.documents.toLocaleString("en-US")} documents, ${
+            summary.characters.toLocaleString("en-US")
+          } characters, from corpus.path. A corpus of one's own has no ground truth: no document is known to ` +
+          "state a fact or to work a procedure's steps. Sources come from each document's `source` field " +
+          `("web" when it has none); ${summary.contents.procedure} documents hold a keyword of ` +
+          "corpus.procedureKeywords.",
+      },
+      {
+        kind: "table",
+        caption: "Documents and characters per source.",
+        columns: [
+          { label: "source", align: "left" },
+          { label: "documents", format: { style: "integer" } },
+          { label: "characters", format: { style: "integer" } },
+          { label: "document share", format: { style: "percent", digits: 1 } },
+        ],
+        rows: sources.map(([name, s]) => [name, s.documents, s.characters, s.documentShare]),
+      },
+      procedures.length === 0
+        ? {
+          kind: "paragraph",
+          text: "The manifest gives no corpus.procedureKeywords: no document is marked as demonstrating a " +
+            "procedure, so F4 is not available.",
+        }
+        : {
+          kind: "table",
+          caption: "Documents holding one of each procedure's keywords (corpus.procedureKeywords, " +
+            "case-insensitive).",
+          columns: [{ label: "procedure", align: "left" }, {
+            label: "documents",
+            format: { style: "integer" },
+          }],
+          rows: procedures.map(([name, p]) => [name, p.keyword]),
+        },
+      {
+        kind: "table",
+        caption: "Queries per set (queries.path) and the group each belongs to (its queries' kind).",
+        columns: [
+          { label: "query set", align: "left" },
+          { label: "group", align: "left" },
+          { label: "queries", format: { style: "integer" } },
+        ],
+        rows: Object.entries(summary.queries).map(([set, n]) => [set, summary.queryGroups?.[set] ?? "", n]),
       },
     ],
   };

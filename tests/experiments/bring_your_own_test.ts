@@ -149,8 +149,9 @@ Deno.test("bring-your-own: bad inputs stop with one line naming the file and fie
   const good = await Deno.readTextFile(queries);
   assert.equal(
     await run(() => Deno.writeTextFile(queries, good + '{"id": "x", "set": "poetry", "prompt": "p"}\n')),
-    `error: Cannot read "${queries}" (queries.path) line 8: set must be one of factual, arithmetic, slopes, ` +
-      `linear, factual_control, reasoning_control, got "poetry"`,
+    `error: Cannot read "${queries}" (queries.path) line 8: kind is required for set "poetry" (not one of the ` +
+      "study's sets factual, arithmetic, slopes, linear, factual_control, reasoning_control): factual, " +
+      "reasoning or control, got nothing",
   );
   assert.equal(
     await run(() => Deno.writeTextFile(queries, good + '{"id": "x", "set": "slopes", "prompt": 3}\n')),

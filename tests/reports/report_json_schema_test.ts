@@ -96,7 +96,7 @@ function gatedFinding(
 }
 
 Deno.test("reportJsonSchema accepts a 1.4.0 report with a setup not applicable, and still the older ones", () => {
-  assert.equal(REPORT_SCHEMA_VERSION, "1.6.0");
+  assert.equal(REPORT_SCHEMA_VERSION, "1.7.0");
   const json = { ...exampleReportJson({ schemaVersion: REPORT_SCHEMA_VERSION }), findings: [gatedFinding()] };
   assert.equal(
     reportJsonSchema.safeParse(json).success,
