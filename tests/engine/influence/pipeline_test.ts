@@ -98,7 +98,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "InfluencePipeline.scoreMatrices: several query matrices in one pass equal each scored alone, bit for bit",
+  name:
+    "InfluencePipeline.scoreMatrices: several query matrices in one pass equal each scored alone, bit for bit",
   ignore: !gpu,
   async fn() {
     const pipeline = new InfluencePipeline(gpu!, model, { seed: 3, scoreChunkDocuments: 7 });
