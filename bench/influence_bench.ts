@@ -11,6 +11,10 @@
  * - score Q=…: chunks of 16 documents × 256 tokens against 1, 10 or 100 preconditioned queries
  *   (`DocumentScorer.score`, one read-back per chunk) vs `matmulF64` document gradients + `influenceScore`.
  *
+ * The influence stages as a whole (the 7B setup of the default study, against an older commit in the same
+ * run) are timed by `bench/influence_stages_bench.ts`; where a scoring pass spends its time, by
+ * `bench/score_profile.ts`.
+ *
  * Run: `deno bench -A bench/influence_bench.ts`. After the run a table of tokens/s and documents/s is
  * printed and written to `bench/out/influence.json` with the adapter identity.
  */

@@ -5,6 +5,7 @@ import { gradientNormalisedScores, perNatScores } from "../../engine/influence/m
 import {
   corpusRows,
   joinChunks,
+  type QueryMatrix,
   SCORE_BATCH_DOCUMENTS,
   SCORE_PRODUCT_DOCUMENTS,
   type ScoreChunk,
@@ -144,25 +145,46 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
   };
 }
 
-/** The query rows the scorer computes: P, then (when the raw gradients were kept) V, per layer. */
-function queryRows(env: ScoringInputs): Map<string, Float32Array> {
-  const tensor = (name: string) => {
-    const t = env.qfile.tensors.get(name);
-    if (t?.dtype !== "F32") throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${name}"`);
-    return t.data as Float32Array;
-  };
-  // [P; V]: the identity control's rows follow the queries' when the raw gradients were kept.
+/** Per-layer rows of a queries.safetensors tensor family (`""`: P, `"raw."`: V). */
+function queryTensors(env: ScoringInputs, prefix: string): Map<string, Float32Array> {
   return new Map(env.model.layers.map((l) => {
-    const data = env.rows === env.nq ? tensor(l.name) : concat(tensor(l.name), tensor(`raw.${l.name}`));
-    return [l.name, data];
+    const t = env.qfile.tensors.get(`${prefix}${l.name}`);
+    if (t?.dtype !== "F32") {
+      throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${prefix}${l.name}"`);
+    }
+    return [l.name, t.data as Float32Array];
   }));
 }
 
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/**
+ * The matrices scored in one pass: P (per-layer scores kept), then, when the raw gradients were kept, V
+ * of the own-completion rows (the identity control).
+ */
+function queryMatrices(env: ScoringInputs): QueryMatrix[] {
+  const p: QueryMatrix = { p: queryTensors(env, ""), rows: env.nq };
+  return env.rows === env.nq
+    ? [p]
+    : [p, { p: queryTensors(env, "raw."), rows: env.rows - env.nq, perLayer: false }];
+}
+
+/** The matrices' chunks as one chunk of all rows: scores [rows, count], the queries' per-layer scores. */
+function joinMatrices(chunks: readonly ScoreChunk[]): ChunkResult {
+  const scores = new Float64Array(chunks.reduce((n, c) => n + c.scores.length, 0));
+  let offset = 0;
+  for (const c of chunks) scores.set(c.scores, offset), offset += c.scores.length;
+  return { scores, perLayer: chunks[0].perLayer, norms: chunks[0].norms };
+}
+
+/** A chunk of all rows split into the matrices' chunks (the inverse of {@linkcode joinMatrices}). */
+function splitMatrices(env: ScoringInputs, chunk: ChunkResult, count: number): ScoreChunk[] {
+  const own = {
+    scores: chunk.scores.subarray(0, env.nq * count),
+    perLayer: chunk.perLayer,
+    norms: chunk.norms,
+  };
+  return env.rows === env.nq
+    ? [own]
+    : [own, { scores: chunk.scores.subarray(env.nq * count), perLayer: [], norms: chunk.norms }];
 }
 
 /** Scores chunks [first, last), resuming from chunks saved in the work folder. */
@@ -177,14 +199,17 @@ async function computeChunks(
   let resumed = 0;
   await withPipeline(env.model, env.influence, async (pipeline) => {
     const progress = ctx.progress("documents", Math.min(last * chunk, nd) - first * chunk);
-    const scored = pipeline.scoreDocuments(queryRows(env), rows, env.documents, {
+    // The queries' rows and the identity control's in one pass over the documents.
+    const scored = pipeline.scoreMatrices(queryMatrices(env), env.documents, {
       chunks: [first, last],
-      resume: (c, _start, count) => readChunk(join(ctx.workDir, chunkFile(c)), rows, nq, count, nl),
-      // Per-layer scores are kept for the queries' rows only (the output has none for the control rows).
-      perLayerRows: nq,
+      resume: async (c, _start, count) => {
+        const saved = await readChunk(join(ctx.workDir, chunkFile(c)), rows, nq, count, nl);
+        return saved && splitMatrices(env, saved, count);
+      },
       onDocuments: (n) => progress.tick(n),
     });
-    for await (const { index, count, chunk: result, resumed: saved } of scored) {
+    for await (const { index, count, chunks, resumed: saved } of scored) {
+      const result = joinMatrices(chunks);
       if (saved) resumed++;
       else await atomicWrite(join(ctx.workDir, chunkFile(index)), encodeChunk(result, rows, nq, count));
       results.push(result);
@@ -213,8 +238,8 @@ async function finish(
     influence,
     (pipeline) =>
       pipeline.topTokenScores(
-        queryRows(env),
-        rows,
+        queryTensors(env, ""),
+        nq,
         env.documents,
         scores,
         nq,

@@ -7,8 +7,8 @@
 
 import type { Gpu } from "../../gpu.ts";
 import type { GpuLlama } from "../../llama/gpu_llama.ts";
-import { readTensors } from "../../tensor.ts";
-import type { RecordBatch } from "../gpu/layer_records.ts";
+import { readTensors, Tensor } from "../../tensor.ts";
+import type { RecordBatch, SequenceRows } from "../gpu/layer_records.ts";
 import { documentLabels, uploadSequences } from "./device_batch.ts";
 import type { FitPlan } from "./fit_plan.ts";
 
@@ -33,7 +33,7 @@ export interface FitPassResult<S> {
 /**
  * Runs one fit pass over parts [first, last): per batch the model's forward and backward with records
  * (labels sampled with the given draw, or the documents' next tokens), added to the accumulator; per
- * part the sums are read back and the accumulator reset.
+ * part the labels used and the sums are read back (no read-back per batch) and the accumulator reset.
  *
  * @param gpu The device.
  * @param llama The model on it.
@@ -61,28 +61,42 @@ export async function runFitPass<S>(
   const result: FitPassResult<S> = { sums: [], labels: [] };
   for (let p = range[0]; p < range[1]; p++) {
     const [firstBatch, lastBatch] = plan.parts[p];
-    for (let b = firstBatch; b < lastBatch; b++) {
-      const { documents, rowOffset } = plan.batches[b];
-      const ids = documents.map((d) => rows[d]);
-      const batch = uploadSequences(gpu, ids, (i) => documentLabels(ids[i]));
-      const out = llama.lossAndGradWithRecords(batch.batch, {
-        layers,
-        paramGrads: false,
-        sample: labels ? { seed: labels.seed, draw: labels.draw, rowOffset } : undefined,
+    // Each batch's labels are copied on the device and read back once per part, with its sums: the
+    // batches of a part are recorded without waiting for the device in between.
+    const used: { labels: Tensor<"i32">; sequences: SequenceRows[] }[] = [];
+    try {
+      for (let b = firstBatch; b < lastBatch; b++) {
+        const { documents, rowOffset } = plan.batches[b];
+        const ids = documents.map((d) => rows[d]);
+        const batch = uploadSequences(gpu, ids, (i) => documentLabels(ids[i]));
+        const out = llama.lossAndGradWithRecords(batch.batch, {
+          layers,
+          paramGrads: false,
+          sample: labels ? { seed: labels.seed, draw: labels.draw, rowOffset } : undefined,
+        });
+        const next = plan.batches[b + 1]?.rowOffset;
+        if (next !== undefined && next !== rowOffset + batch.batch.batch * batch.batch.seqLen) {
+          batch.destroy();
+          throw new Error(
+            `runFitPass(): batch ${b} spans rows ${rowOffset}.. unlike the plan's next offset ${next}`,
+          );
+        }
+        accumulator.add({ records: out.records, sequences: batch.sequences });
+        const copy = Tensor.zeros(gpu, [out.labels.size], "i32");
+        gpu.copyBuffer(out.labels.buffer, 0, copy.buffer, 0, out.labels.size * 4);
+        used.push({ labels: copy, sequences: batch.sequences });
+        batch.destroy();
+        onDocuments(ids.length);
+      }
+      const host = used.length > 0 ? await readTensors(...used.map((u) => u.labels)) : [];
+      used.forEach(({ sequences }, i) => {
+        for (const { start, rows: length } of sequences) {
+          result.labels.push((host[i] as Int32Array).slice(start, start + length));
+        }
       });
-      const next = plan.batches[b + 1]?.rowOffset;
-      if (next !== undefined && next !== rowOffset + batch.batch.batch * batch.batch.seqLen) {
-        throw new Error(
-          `runFitPass(): batch ${b} spans rows ${rowOffset}.. unlike the plan's next offset ${next}`,
-        );
-      }
-      accumulator.add({ records: out.records, sequences: batch.sequences });
-      const [used] = await readTensors(out.labels);
-      for (const { start, rows: length } of batch.sequences) {
-        result.labels.push((used as Int32Array).slice(start, start + length));
-      }
-      batch.destroy();
-      onDocuments(ids.length);
+    } finally {
+      if (used.length > 0) gpu.flush();
+      for (const u of used) u.labels.destroy();
     }
     result.sums.push(await accumulator.readSums());
     accumulator.reset();

@@ -31,6 +31,7 @@ import {
   rawQueryGradients,
 } from "./query_gradients.ts";
 import { DocumentScoring, SCORE_BATCH_DOCUMENTS, type ScoreChunk } from "./score_documents.ts";
+import { type QueryMatrix, splitChunk, stackMatrices } from "./query_matrices.ts";
 import { int32Rows, type QueryRow, type TokenRows } from "./token_rows.ts";
 import { scoreTopTokens, type TopTokenScores } from "./top_token_scores.ts";
 
@@ -56,6 +57,30 @@ export interface ScoredChunk {
   chunk: ScoreChunk;
   /** Whether it came from `resume` rather than the device. */
   resumed: boolean;
+}
+
+/** One chunk of {@linkcode InfluencePipeline.scoreMatrices}: one {@linkcode ScoreChunk} per matrix. */
+export interface ScoredMatrixChunk {
+  /** Chunk index: documents [index · chunkDocuments, … + count). */
+  index: number;
+  /** First document. */
+  start: number;
+  /** Documents in the chunk. */
+  count: number;
+  /** Each matrix's scores of the chunk, in the matrices' order (`norms` is the same in each). */
+  chunks: ScoreChunk[];
+  /** Whether it came from `resume` rather than the device. */
+  resumed: boolean;
+}
+
+/** Options of {@linkcode InfluencePipeline.scoreMatrices}. */
+export interface ScoreMatricesOptions {
+  /** Chunks [first, last) to score (default: all). */
+  chunks?: readonly [number, number];
+  /** A chunk already scored (each matrix's, e.g. saved by a killed run), or null to score it. */
+  resume?: (index: number, start: number, count: number) => Promise<ScoreChunk[] | null>;
+  /** Called with the number of documents after each product (and each resumed chunk). */
+  onDocuments?: (documents: number) => void;
 }
 
 /** Options of {@linkcode InfluencePipeline.scoreDocuments}. */
@@ -304,14 +329,20 @@ export class InfluencePipeline {
    * @param v Raw gradients per layer, F32 [Q, out, in].
    * @param queries Q.
    * @param factors Fitted eigenbases and Λ (`{}` for the identity strategy).
+   * @param strategy The preconditioner (default: the settings'), e.g. to score several strategies' rows
+   *   in one document pass ({@linkcode InfluencePipeline.scoreMatrices}); damping is resolved for it.
    * @returns P per layer and λ per layer.
    */
   async precondition(
     v: ReadonlyMap<string, Float32Array>,
     queries: number,
     factors: PreconditionFactors,
+    strategy: InfluencePipelineSettings["strategy"] = this.settings.strategy,
   ): Promise<PreconditionedQueries> {
-    return await preconditionQueries(this.gpu, this.layers, v, queries, factors, this.settings);
+    return await preconditionQueries(this.gpu, this.layers, v, queries, factors, {
+      ...this.settings,
+      strategy,
+    });
   }
 
   /**
@@ -358,29 +389,47 @@ export class InfluencePipeline {
     documents: TokenRows,
     options: ScoreDocumentsOptions = {},
   ): AsyncGenerator<ScoredChunk> {
-    const ids = this.#rows("scoreDocuments()", documents);
-    const size = this.settings.scoreChunkDocuments, nd = ids.length;
-    const [first, last] = options.chunks ?? [0, Math.ceil(nd / size)];
-    const tick = options.onDocuments ?? (() => {});
-    const scoring = this.scoring(p, rows);
-    try {
-      for (let c = first; c < last; c++) {
-        const start = c * size, count = Math.min(size, nd - start);
-        const saved = options.resume ? await options.resume(c, start, count) : null;
-        if (saved !== null) {
-          tick(count);
-          yield { index: c, start, count, chunk: saved, resumed: true };
-          continue;
-        }
-        const chunk = await scoring.scoreRange(ids, start, count, tick);
-        if (options.perLayerRows !== undefined) {
-          const keep = options.perLayerRows * count;
-          chunk.perLayer = chunk.perLayer.map((l) => l.slice(0, keep));
-        }
-        yield { index: c, start, count, chunk, resumed: false };
+    const scored = this.#scoreChunks(p, rows, documents, options.chunks, options.resume, options.onDocuments);
+    for await (const { index, start, count, computed, saved } of scored) {
+      if (saved !== null) {
+        yield { index, start, count, chunk: saved, resumed: true };
+        continue;
       }
-    } finally {
-      scoring.destroy();
+      const chunk = computed!;
+      if (options.perLayerRows !== undefined) {
+        const keep = options.perLayerRows * count;
+        chunk.perLayer = chunk.perLayer.map((l) => l.slice(0, keep));
+      }
+      yield { index, start, count, chunk, resumed: false };
+    }
+  }
+
+  /**
+   * Scores documents against several matrices of query rows in one pass over the documents (e.g. the
+   * EK-FAC rows and the raw gradients of the identity control, or one matrix per strategy): the rows are
+   * stacked, so each document's gradient is formed once and multiplied with every matrix's rows in the
+   * same products, then the scores are split by matrix. Each output element sums the same terms in the
+   * same order as {@linkcode InfluencePipeline.scoreDocuments} of that matrix alone, so the two agree bit
+   * for bit whenever both products take the same kernel (`DocumentScorerOptions.queryProduct`; on
+   * software adapters: the GEMM, for 4 rows or more). Chunks as in
+   * {@linkcode InfluencePipeline.scoreDocuments}.
+   *
+   * @param matrices The query matrices, each with its rows per tracked layer.
+   * @param documents Every document's ids.
+   * @param options Chunk range, resumption and progress.
+   * @yields Each chunk in order, with one {@linkcode ScoreChunk} per matrix.
+   * @throws {RangeError} When there is no matrix or a matrix lacks a tracked layer or is misshapen.
+   */
+  async *scoreMatrices(
+    matrices: readonly QueryMatrix[],
+    documents: TokenRows,
+    options: ScoreMatricesOptions = {},
+  ): AsyncGenerator<ScoredMatrixChunk> {
+    const { p, rows } = stackMatrices("InfluencePipeline.scoreMatrices()", this.layers, matrices);
+    const scored = this.#scoreChunks(p, rows, documents, options.chunks, options.resume, options.onDocuments);
+    for await (const { index, start, count, computed, saved } of scored) {
+      const chunks = saved ?? splitChunk(computed!, matrices, count);
+      yield { index, start, count, chunks, resumed: saved !== null };
     }
   }
 
@@ -430,6 +479,39 @@ export class InfluencePipeline {
   async close(): Promise<void> {
     this.destroy();
     if (this.#ownsDevice) await this.gpu.destroy();
+  }
+
+  /** Chunks [first, last) of documents against rows `p`: each taken from `resume` or scored. */
+  async *#scoreChunks<T>(
+    p: ReadonlyMap<string, Float32Array>,
+    rows: number,
+    documents: TokenRows,
+    range: readonly [number, number] | undefined,
+    resume: ((index: number, start: number, count: number) => Promise<T | null>) | undefined,
+    onDocuments: ((documents: number) => void) | undefined,
+  ): AsyncGenerator<
+    { index: number; start: number; count: number; computed: ScoreChunk | null; saved: T | null }
+  > {
+    const ids = this.#rows("scoreDocuments()", documents);
+    const size = this.settings.scoreChunkDocuments, nd = ids.length;
+    const [first, last] = range ?? [0, Math.ceil(nd / size)];
+    const tick = onDocuments ?? (() => {});
+    const scoring = this.scoring(p, rows);
+    try {
+      for (let c = first; c < last; c++) {
+        const start = c * size, count = Math.min(size, nd - start);
+        const saved = resume ? await resume(c, start, count) : null;
+        if (saved !== null) {
+          tick(count);
+          yield { index: c, start, count, computed: null, saved };
+          continue;
+        }
+        const computed = await scoring.scoreRange(ids, start, count, tick);
+        yield { index: c, start, count, computed, saved: null };
+      }
+    } finally {
+      scoring.destroy();
+    }
   }
 
   #rows(op: string, documents: TokenRows): Int32Array[] {

@@ -17,5 +17,6 @@ export * from "./fit_pass.ts";
 export * from "./fitted_factors.ts";
 export * from "./query_gradients.ts";
 export * from "./score_documents.ts";
+export * from "./query_matrices.ts";
 export * from "./top_token_scores.ts";
 export * from "./influence_pipeline.ts";

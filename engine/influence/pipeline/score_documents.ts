@@ -126,10 +126,12 @@ export class DocumentScoring {
       norms: new Float64Array(count),
     };
     // Batches of similar length (the documents by length, then index): a batch is padded to its longest
-    // document, so this cuts the padded positions the forward and backward pass compute.
+    // document, so this cuts the padded positions the forward and backward pass compute. Longest first:
+    // the model's and the GEMM's work textures grow to the range's largest batch once, where ascending
+    // lengths reallocated them batch after batch. (A document's scores do not depend on its batch.)
     const length = (d: number) => documents[d].length;
     const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
-      length(x) - length(y) || x - y
+      length(y) - length(x) || x - y
     );
     // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
     let queued: number[] = [];

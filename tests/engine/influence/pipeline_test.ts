@@ -98,6 +98,55 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "InfluencePipeline.scoreMatrices: several query matrices in one pass equal each scored alone, bit for bit",
+  ignore: !gpu,
+  async fn() {
+    const pipeline = new InfluencePipeline(gpu!, model, { seed: 3, scoreChunkDocuments: 7 });
+    try {
+      const factors = await pipeline.fitFactors(documents);
+      const many = [...queries, ...queries.map((q) => ({ prompt: q.completion, completion: q.prompt }))];
+      const { v } = await pipeline.queryGradients(many);
+      const ekfac = await pipeline.precondition(v, many.length, factors);
+      const kfac = await pipeline.precondition(v, many.length, factors, "kfac");
+      const matrices = [
+        { p: ekfac.p, rows: many.length },
+        { p: v, rows: many.length, perLayer: false },
+        { p: kfac.p, rows: many.length },
+      ];
+      const alone = async (p: ReadonlyMap<string, Float32Array>) => {
+        const out: ScoreChunk[] = [];
+        for await (const c of pipeline.scoreDocuments(p, many.length, documents)) out.push(c.chunk);
+        return out;
+      };
+      const separate = [await alone(ekfac.p), await alone(v), await alone(kfac.p)];
+      let chunks = 0;
+      for await (const c of pipeline.scoreMatrices(matrices, documents)) {
+        assert.equal(c.chunks.length, 3);
+        c.chunks.forEach((chunk, m) => {
+          const want = separate[m][c.index];
+          assert.deepEqual(chunk.scores, want.scores, `matrix ${m}, chunk ${c.index}: scores`);
+          assert.deepEqual(chunk.norms, want.norms);
+          assert.deepEqual(chunk.perLayer, m === 1 ? [] : want.perLayer);
+        });
+        chunks++;
+      }
+      assert.equal(chunks, Math.ceil(documents.length / 7));
+      // K-FAC rows differ from EK-FAC rows: the matrices are not mixed up.
+      assert.notDeepEqual(separate[0][0].scores, separate[2][0].scores);
+      await assert.rejects(
+        async () => {
+          for await (const _ of pipeline.scoreMatrices([{ p: v, rows: 2 }], documents)) break;
+        },
+        /matrix 0, layer .*: expected \d+ floats \(\[2, \d+, \d+\]\), found \d+/,
+      );
+    } finally {
+      pipeline.destroy();
+    }
+  },
+});
+
+Deno.test({
   name: "InfluencePipeline: a fit in parts and scores in chunks equal the unsplit computation bit for bit",
   ignore: !gpu,
   async fn() {
