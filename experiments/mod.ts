@@ -41,6 +41,7 @@ export {
 } from "../engine/influence/settings.ts";
 export { type ModelSettings, type TrainingSettings } from "./schema/model_schema.ts";
 export type { AnalysesSettings, BootstrapSettings, ReportSettings } from "./schema/analyses_schema.ts";
+export type { CounterfactualSettings } from "./schema/counterfactual_schema.ts";
 export type { Progress, ProgressSink } from "./run/progress.ts";
 export { type PlanEntry, type PlanOptions, type PlanResult, runPlan } from "./run/run_plan.ts";
 export type { Artifact, ArtifactMeta, StageContext, StageDef } from "./run/stage.ts";
