@@ -114,7 +114,8 @@ export class LambdaAccumulator {
       const rotated = this.#scratch.atLeast("rotated", capacity * size);
       for (let first = 0; first < batch.sequences.length; first += capacity) {
         const part = batch.sequences.slice(first, first + capacity), count = part.length;
-        recordSequenceGradients(layer, record, part, dw);
+        // Whole slots (one batched GEMM) when the batch has them; its padded rows add exact zeros.
+        recordSequenceGradients(layer, record, part, dw, 0, batch.slotRows);
         accumulateSquares(dw, count, sums.diagonal);
         if (basis === undefined) continue;
         // Q_Sᵀ DW, then (Q_Sᵀ DW) Q_A, for every sequence of the pass (Q broadcast).

@@ -21,8 +21,8 @@ import { batchRows, type LayerRecordTensors, type RecordBatch, type SequenceRows
  * @param out Output, f32 with at least (first + sequences.length)·out·in elements, a buffer distinct
  *   from the record's.
  * @param first Slot of the first sequence (default 0).
- * @param slotRows {@linkcode RecordBatch.slotRows}: when given (and the sequences do start at
- *   multiples of it), one batched GEMM sums each sequence over its whole slot.
+ * @param slotRows {@linkcode RecordBatch.slotRows}: when given (and the sequences start at the first
+ *   one's start plus multiples of it), one batched GEMM sums each sequence over its whole slot.
  * @throws {RangeError} When `out` is too small.
  */
 export function recordSequenceGradients(
@@ -41,9 +41,11 @@ export function recordSequenceGradients(
       } gradients of [${outDim}, ${inDim}] exceed [${out.shape}]`,
     );
   }
+  // Whole slots: sequence i at row base + i·slotRows (base: the first one's start).
+  const base = sequences[0]?.start ?? 0;
   const slots = slotRows !== undefined &&
-    sequences.every(({ start, rows }, i) => start === i * slotRows && rows <= slotRows) &&
-    sequences.length * slotRows <= record.g.size / outDim;
+    sequences.every(({ start, rows }, i) => start === base + i * slotRows && rows <= slotRows) &&
+    base + sequences.length * slotRows <= record.g.size / outDim;
   if (slots && sequences.length > 0) {
     matmul(record.g, record.a, out, {
       transA: true,
@@ -54,6 +56,8 @@ export function recordSequenceGradients(
       lda: outDim,
       ldb: inDim,
       ldc: inDim,
+      offsetA: base * outDim,
+      offsetB: base * inDim,
       offsetC: first * size,
       strideA: slotRows * outDim,
       strideB: slotRows * inDim,

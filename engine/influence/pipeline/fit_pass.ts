@@ -81,7 +81,8 @@ export async function runFitPass<S>(
             `runFitPass(): batch ${b} spans rows ${rowOffset}.. unlike the plan's next offset ${next}`,
           );
         }
-        accumulator.add({ records: out.records, sequences: batch.sequences });
+        // Slots: padded rows carry no loss term and follow their document, so their g is exactly zero.
+        accumulator.add({ records: out.records, sequences: batch.sequences, slotRows: batch.batch.seqLen });
         const copy = Tensor.zeros(gpu, [out.labels.size], "i32");
         gpu.copyBuffer(out.labels.buffer, 0, copy.buffer, 0, out.labels.size * 4);
         used.push({ labels: copy, sequences: batch.sequences });

@@ -17,7 +17,8 @@ import {
   sequenceGradientTensors,
 } from "../../../../engine/influence/gpu/mod.ts";
 import { resolveTrackedLayers, trackedLayerNames } from "../../../../engine/influence/tracked_layers.ts";
-import { readTensors } from "../../../../engine/tensor.ts";
+import { readTensors, Tensor } from "../../../../engine/tensor.ts";
+import { recordSequenceGradients } from "../../../../engine/influence/gpu/sequence_gradients.ts";
 import { hasAdapter, testGpu } from "../../support.ts";
 import { microModel, randomSequences, sampleLabels } from "../micro_model.ts";
 import { concatRecords, fitRecords, relativeMaxError, uploadBatch } from "./fixture.ts";
@@ -155,6 +156,36 @@ Deno.test({
         assert.ok(relativeMaxError(got, expected) <= 2e-6, `${name}, sequence ${i}`);
       });
     });
+  },
+});
+
+Deno.test({
+  name: "recordSequenceGradients(): whole slots (from any first slot) equal the per-run GEMMs bit for bit",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // 6 sequences in slots of 16 rows, g zero past each sequence (padding); the last 4 are a slice
+    // starting at slot 2, as a pass of a Λ accumulator with fewer sequences per pass than the batch has.
+    const layer = { name: "w", outDim: 12, inDim: 8 }, slot = 16, lengths = [16, 3, 9, 16, 1, 12];
+    const rng = new Rng(11, "slots");
+    const a = Float32Array.from({ length: slot * lengths.length * layer.inDim }, () => rng.nextFloat() - 0.5);
+    const g = Float32Array.from(
+      { length: slot * lengths.length * layer.outDim },
+      () => rng.nextFloat() - 0.5,
+    );
+    lengths.forEach((n, i) => g.fill(0, (i * slot + n) * layer.outDim, (i + 1) * slot * layer.outDim));
+    const record = {
+      a: Tensor.from(gpu!, a, [a.length / 8, 8]),
+      g: Tensor.from(gpu!, g, [g.length / 12, 12]),
+    };
+    const slice = lengths.map((rows, i) => ({ start: i * slot, rows })).slice(2);
+    const size = layer.outDim * layer.inDim;
+    const slots = Tensor.zeros(gpu!, [slice.length * size]), runs = Tensor.zeros(gpu!, [slice.length * size]);
+    recordSequenceGradients(layer, record, slice, slots, 0, slot);
+    recordSequenceGradients(layer, record, slice, runs);
+    const [x, y] = await readTensors(slots, runs);
+    assert.ok((y as Float32Array).some((v) => v !== 0));
+    assert.deepEqual(x, y);
+    for (const t of [record.a, record.g, slots, runs]) t.destroy();
   },
 });
 
