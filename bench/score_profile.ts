@@ -11,13 +11,13 @@
  *
  * @module
  */
-import { Gpu } from "../engine/gpu.ts";
 import { acquireDevice } from "../engine/mod.ts";
 import { DocumentScorer } from "../engine/influence/gpu/document_scorer.ts";
 import { corpusRows, InfluencePipeline } from "../engine/influence/pipeline/mod.ts";
 import { DocumentScoring } from "../engine/influence/pipeline/score_documents.ts";
 import { readInfluenceModel } from "../experiments/influence/influence_model.ts";
 import { readTokenizedCorpus } from "../experiments/stages/tokenize_stage.ts";
+import { installTimestampProfiler } from "./timestamp_profiler.ts";
 
 const [modelDir, tokenizeDir] = Deno.args;
 if (!modelDir || !tokenizeDir) {
@@ -25,42 +25,7 @@ if (!modelDir || !tokenizeDir) {
 }
 const count = Number(Deno.args[2] ?? 256), rows = Number(Deno.args[3] ?? 200);
 
-const QUERIES = 4096;
-let phase = "other", profiling = false, used = 0;
-const labels: string[] = [];
-let querySet: GPUQuerySet | null = null, resolve: GPUBuffer | null = null;
-const encoderRanges = new WeakMap<GPUCommandEncoder, [number, number]>();
-let current = "";
-
-const dispatch = Gpu.prototype.dispatch;
-Gpu.prototype.dispatch = function (this: Gpu, kernel, request) {
-  if (!profiling) return dispatch.call(this, kernel, request);
-  this.flush();
-  current = `${phase}\t${kernel.name}`;
-  dispatch.call(this, kernel, request);
-  this.flush();
-};
-const begin = GPUCommandEncoder.prototype.beginComputePass;
-GPUCommandEncoder.prototype.beginComputePass = function (this: GPUCommandEncoder, descriptor) {
-  if (!profiling || querySet === null || used + 2 > QUERIES) return begin.call(this, descriptor);
-  const i = used;
-  used += 2;
-  labels[i / 2] = current;
-  const range = encoderRanges.get(this) ?? [i, i];
-  encoderRanges.set(this, [range[0], i + 2]);
-  return begin.call(this, {
-    ...descriptor,
-    timestampWrites: { querySet, beginningOfPassWriteIndex: i, endOfPassWriteIndex: i + 1 },
-  });
-};
-const finish = GPUCommandEncoder.prototype.finish;
-GPUCommandEncoder.prototype.finish = function (this: GPUCommandEncoder, descriptor) {
-  const range = encoderRanges.get(this);
-  if (range && querySet && resolve) {
-    for (let i = range[0]; i < range[1]; i += 2) this.resolveQuerySet(querySet, i, 2, resolve, i * 128);
-  }
-  return finish.call(this, descriptor);
-};
+let phase = "other";
 /** Labels the dispatches a method records with a phase. */
 function phased<T extends object>(proto: T, method: keyof T, name: string): void {
   const original = proto[method] as (...args: unknown[]) => unknown;
@@ -79,12 +44,7 @@ phased(DocumentScorer.prototype, "add", "add");
 phased(DocumentScorer.prototype, "commit", "commit");
 
 const gpu = await acquireDevice();
-if (!gpu.features.has("timestamp-query")) throw new Error("score_profile: no timestamp-query feature");
-querySet = gpu.device.createQuerySet({ type: "timestamp", count: QUERIES });
-resolve = gpu.device.createBuffer({
-  size: QUERIES * 128,
-  usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-});
+const profiler = installTimestampProfiler(gpu, (kernel) => `${phase}\t${kernel.name}`, "score_profile");
 
 const model = await readInfluenceModel(modelDir, { trackedModules: ["gate_proj", "up_proj", "down_proj"] });
 const corpus = await readTokenizedCorpus(tokenizeDir);
@@ -108,27 +68,22 @@ await scoring.scoreRange(documents, 0, Math.min(count, 128));
 const t0 = performance.now();
 await scoring.scoreRange(documents, 0, count);
 const wall = performance.now() - t0;
-profiling = true;
-used = 0;
-await scoring.scoreRange(documents, 0, count);
-profiling = false;
-await gpu.sync();
-const [raw] = await gpu.readBuffers([{ buffer: resolve, offset: 0, size: used * 128 }]);
-const slots = new BigUint64Array(raw);
+const timed = await profiler.profile(() => scoring.scoreRange(documents, 0, count));
 const byPhase = new Map<string, number>(), byKernel = new Map<string, { ms: number; count: number }>();
 let total = 0;
-for (let q = 0; q < used / 2; q++) {
-  const ms = Number(slots[32 * q + 1] - slots[32 * q]) / 1e6;
+for (const { label, ms } of timed) {
   total += ms;
-  const [ph] = labels[q].split("\t");
+  const [ph] = label.split("\t");
   byPhase.set(ph, (byPhase.get(ph) ?? 0) + ms);
-  const e = byKernel.get(labels[q]) ?? { ms: 0, count: 0 };
+  const e = byKernel.get(label) ?? { ms: 0, count: 0 };
   e.ms += ms;
   e.count++;
-  byKernel.set(labels[q], e);
+  byKernel.set(label, e);
 }
 console.log(
-  `wall ${wall.toFixed(0)} ms batched; dispatch time summed ${total.toFixed(0)} ms (${used / 2} dispatches)`,
+  `wall ${wall.toFixed(0)} ms batched; dispatch time summed ${
+    total.toFixed(0)
+  } ms (${timed.length} dispatches)`,
 );
 for (const [k, ms] of [...byPhase].sort((x, y) => y[1] - x[1])) {
   console.log(

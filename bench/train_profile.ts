@@ -15,16 +15,11 @@ import * as llama from "../engine/llama/mod.ts";
 import { initParams, parseLlamaConfig } from "../engine/model/mod.ts";
 import { AdamW } from "../engine/train/adamw_optimizer.ts";
 import { Tensor } from "../engine/tensor.ts";
+import { installTimestampProfiler } from "./timestamp_profiler.ts";
 
 const SHAPES: Record<string, [number, number, number]> = { "7B": [64, 192, 3], "35B": [128, 384, 4] };
 const which = Deno.args[0] ? [Deno.args[0]] : Object.keys(SHAPES);
 const seqLen = Number(Deno.args[1] ?? 160), batch = 32, STEPS = 3;
-
-const QUERIES = 4096;
-let current = "", profiling = false, used = 0;
-const labels: string[] = [];
-let querySet: GPUQuerySet | null = null, resolve: GPUBuffer | null = null;
-const encoderRanges = new WeakMap<GPUCommandEncoder, [number, number]>();
 
 let flushMs = 0;
 const flush = Gpu.prototype.flush;
@@ -33,53 +28,20 @@ Gpu.prototype.flush = function (this: Gpu) {
   flush.call(this);
   flushMs += performance.now() - t;
 };
-const dispatch = Gpu.prototype.dispatch;
-Gpu.prototype.dispatch = function (this: Gpu, kernel, request) {
-  if (!profiling) return dispatch.call(this, kernel, request);
-  this.flush();
-  current = kernel.name;
+const gpu = await engine.acquireDevice();
+const profiler = installTimestampProfiler(gpu, (kernel, request) => {
   if (kernel.name.startsWith("matmul_texture") && request.params) {
     // m, n, k/8 and the workgroup grid of the software GEMM.
     const [m, n, k8] = new Uint32Array(request.params.bytes().buffer, 0, 3);
     const [x, y = 1, z = 1] = request.workgroups;
-    current = `gemm ${m}×${n}×${k8 * 8} wg ${x}×${y}×${z}`;
-  } else if (kernel.name.startsWith("matmul_")) {
+    return `gemm ${m}×${n}×${k8 * 8} wg ${x}×${y}×${z}`;
+  }
+  if (kernel.name.startsWith("matmul_")) {
     const [x, y = 1, z = 1] = request.workgroups;
-    current = `${kernel.name} wg ${x}×${y}×${z}`;
+    return `${kernel.name} wg ${x}×${y}×${z}`;
   }
-  dispatch.call(this, kernel, request);
-  this.flush();
-};
-const begin = GPUCommandEncoder.prototype.beginComputePass;
-GPUCommandEncoder.prototype.beginComputePass = function (this: GPUCommandEncoder, descriptor) {
-  if (!profiling || querySet === null || used + 2 > QUERIES) return begin.call(this, descriptor);
-  const i = used;
-  used += 2;
-  labels[i / 2] = current;
-  const range = encoderRanges.get(this) ?? [i, i];
-  encoderRanges.set(this, [range[0], i + 2]);
-  return begin.call(this, {
-    ...descriptor,
-    timestampWrites: { querySet, beginningOfPassWriteIndex: i, endOfPassWriteIndex: i + 1 },
-  });
-};
-const finish = GPUCommandEncoder.prototype.finish;
-GPUCommandEncoder.prototype.finish = function (this: GPUCommandEncoder, descriptor) {
-  const range = encoderRanges.get(this);
-  if (range && querySet && resolve) {
-    // Resolve offsets must be 256-byte aligned: each pass's pair goes to its own 256-byte slot.
-    for (let i = range[0]; i < range[1]; i += 2) this.resolveQuerySet(querySet, i, 2, resolve, i * 128);
-  }
-  return finish.call(this, descriptor);
-};
-
-const gpu = await engine.acquireDevice();
-if (!gpu.features.has("timestamp-query")) throw new Error("train_profile: no timestamp-query feature");
-querySet = gpu.device.createQuerySet({ type: "timestamp", count: QUERIES });
-resolve = gpu.device.createBuffer({
-  size: QUERIES * 128,
-  usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-});
+  return kernel.name;
+}, "train_profile");
 console.log(`adapter: ${gpu.adapterInfo.description}; batch ${batch}, seqLen ${seqLen}`);
 
 for (const name of which) {
@@ -128,22 +90,14 @@ for (const name of which) {
   await gpu.sync();
   const perStep = gpu.stats.dispatches - dispatches0;
 
-  profiling = true;
-  used = 0;
-  step();
-  profiling = false;
-  await gpu.sync();
-  const [raw] = await gpu.readBuffers([{ buffer: resolve, offset: 0, size: used * 128 }]);
-  const slots = new BigUint64Array(raw);
   const byKernel = new Map<string, { ms: number; count: number }>();
   let total = 0;
-  for (let q = 0; q < used / 2; q++) {
-    const ms = Number(slots[32 * q + 1] - slots[32 * q]) / 1e6;
+  for (const { label, ms } of await profiler.profile(step)) {
     total += ms;
-    const e = byKernel.get(labels[q]) ?? { ms: 0, count: 0 };
+    const e = byKernel.get(label) ?? { ms: 0, count: 0 };
     e.ms += ms;
     e.count++;
-    byKernel.set(labels[q], e);
+    byKernel.set(label, e);
   }
   console.log(
     `\n${name} (${layers} × ${hidden}, MLP ${inter}): wall ${wall.toFixed(1)} ms/step batched ` +
