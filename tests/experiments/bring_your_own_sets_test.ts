@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli } from "./cli_process.ts";
-import { fixtureCorpus, writeByoFixture } from "./byo_fixture.ts";
+import { byoInputs as inputs, fixtureCorpus, writeByoFixture } from "./byo_fixture.ts";
 
 const MANIFEST = "experiments/bring-your-own.jsonc";
 
@@ -60,23 +60,6 @@ export function ownSetQueries(): Record<string, unknown>[] {
       prompt: "What is the slope of the line through (1, 2) and (3, 8)?",
       answer: "3",
     },
-  ];
-}
-
-function inputs(dir: string): string[] {
-  return [
-    "--set",
-    `setups.small.checkpoint=${join(dir, "small")}`,
-    "--set",
-    `setups.large.checkpoint=${join(dir, "large")}`,
-    "--set",
-    `corpus.path=${join(dir, "corpus.jsonl")}`,
-    "--set",
-    `queries.path=${join(dir, "queries.jsonl")}`,
-    "--cache",
-    join(dir, "cache"),
-    "--out",
-    join(dir, "reports"),
   ];
 }
 

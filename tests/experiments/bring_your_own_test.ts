@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { readSafetensors } from "../../engine/io/mod.ts";
 import { cli } from "./cli_process.ts";
-import { fixtureCorpus, fixtureQueries, writeByoFixture } from "./byo_fixture.ts";
+import { byoInputs as inputs, fixtureCorpus, fixtureQueries, writeByoFixture } from "./byo_fixture.ts";
 
 const MANIFEST = "experiments/bring-your-own.jsonc";
 
@@ -22,23 +22,6 @@ const SMALL = [
   "--set",
   "report.queryPages=2",
 ];
-
-function inputs(dir: string): string[] {
-  return [
-    "--set",
-    `setups.small.checkpoint=${join(dir, "small")}`,
-    "--set",
-    `setups.large.checkpoint=${join(dir, "large")}`,
-    "--set",
-    `corpus.path=${join(dir, "corpus.jsonl")}`,
-    "--set",
-    `queries.path=${join(dir, "queries.jsonl")}`,
-    "--cache",
-    join(dir, "cache"),
-    "--out",
-    join(dir, "reports"),
-  ];
-}
 
 /** The one artifact folder of a stage (the test's cache holds one run). */
 async function artifact(dir: string, stage: string): Promise<string> {

@@ -270,3 +270,21 @@ export async function writeByoFixture(
   );
   return { tokenizerJson, tokenizerConfig };
 }
+
+/** The CLI flags that point `experiments/bring-your-own.jsonc` at a fixture written into `dir`. */
+export function byoInputs(dir: string): string[] {
+  return [
+    "--set",
+    `setups.small.checkpoint=${join(dir, "small")}`,
+    "--set",
+    `setups.large.checkpoint=${join(dir, "large")}`,
+    "--set",
+    `corpus.path=${join(dir, "corpus.jsonl")}`,
+    "--set",
+    `queries.path=${join(dir, "queries.jsonl")}`,
+    "--cache",
+    join(dir, "cache"),
+    "--out",
+    join(dir, "reports"),
+  ];
+}
