@@ -4,8 +4,9 @@
  * figures are the device's execution times per kernel (copies and host recording not included; the
  * table also gives the step's wall time in the normal batched mode for comparison).
  *
- * Run: `deno run -A bench/train_profile.ts [7B|35B] [seqLen]` (default both shapes, batch 32, seqLen
- * 160, the mean padded length of the length-bucketed batches). Needs the `timestamp-query` feature.
+ * Run: `deno run -A bench/train_profile.ts [7B|35B] [seqLen] [vocab]` (default both shapes, batch 32, seqLen
+ * 160, the mean padded length of the length-bucketed batches, vocabulary 1200: characters and the number
+ * tokens of up to three digits). Needs the `timestamp-query` feature.
  *
  * @module
  */
@@ -19,7 +20,7 @@ import { installTimestampProfiler } from "./timestamp_profiler.ts";
 
 const SHAPES: Record<string, [number, number, number]> = { "7B": [64, 192, 3], "35B": [128, 384, 4] };
 const which = Deno.args[0] ? [Deno.args[0]] : Object.keys(SHAPES);
-const seqLen = Number(Deno.args[1] ?? 160), batch = 32, STEPS = 3;
+const seqLen = Number(Deno.args[1] ?? 160), vocab = Number(Deno.args[2] ?? 1200), batch = 32, STEPS = 3;
 
 let flushMs = 0;
 const flush = Gpu.prototype.flush;
@@ -42,7 +43,7 @@ const profiler = installTimestampProfiler(gpu, (kernel, request) => {
   }
   return kernel.name;
 }, "train_profile");
-console.log(`adapter: ${gpu.adapterInfo.description}; batch ${batch}, seqLen ${seqLen}`);
+console.log(`adapter: ${gpu.adapterInfo.description}; batch ${batch}, seqLen ${seqLen}, vocabulary ${vocab}`);
 
 for (const name of which) {
   const [hidden, inter, layers] = SHAPES[name];
@@ -51,7 +52,7 @@ for (const name of which) {
     intermediate_size: inter,
     num_hidden_layers: layers,
     num_attention_heads: 4,
-    vocab_size: 100,
+    vocab_size: vocab,
     max_position_embeddings: 320,
   });
   const model = new llama.GpuLlama(gpu, config, initParams(config, 0));

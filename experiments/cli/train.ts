@@ -2,7 +2,7 @@ import { asksSet } from "../manifest/load_manifest.ts";
 import { join } from "node:path";
 import { acquireDevice } from "../../engine/mod.ts";
 import { decodeTrainState } from "../../engine/train/mod.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { runTokenizer } from "../stages/run_tokenizer.ts";
 import { UserError } from "../run/user_error.ts";
 import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { formatSeconds } from "../run/progress.ts";
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
   await Deno.mkdir(out, { recursive: true });
   const world = await readWorldArtifact(command.world.dir);
   const corpus = await readTokenizedCorpus(command.tokenize.dir);
-  const tokenizer = defaultTokenizer();
+  const { tokenizer } = await runTokenizer(manifest);
   const gpu = await acquireDevice();
   const config = llamaConfigFor(setup.model, tokenizer.vocabSize);
   const abort = new AbortController();
@@ -87,7 +87,7 @@ async function main(): Promise<number> {
       gpu,
       setup,
       corpus,
-      vocabSize: tokenizer.vocabSize,
+      tokenizer,
       maxDocChars: manifest.world.maxDocChars,
       statePath: join(out, PROXY_FILES.state),
       signal: abort.signal,

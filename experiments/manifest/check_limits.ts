@@ -1,11 +1,12 @@
 import type { QueriesConfig, WorldConfig } from "../../fixtures/world/config.ts";
 import { planDocuments } from "../../fixtures/world/plan_documents.ts";
 import { deriveRng } from "../../fixtures/world/rng.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import { characterVocab, loadTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { paramCount } from "../../engine/model/mod.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
 import type { AnalysesSettings } from "../schema/analyses_schema.ts";
 import type { SetupSettings } from "../schema/setup_schema.ts";
+import type { TokenizerSettings } from "../schema/manifest_schema.ts";
 
 /**
  * Upper bounds of a manifest's sizes: far above the paper-scale study (200k scored and 2M unscored
@@ -56,6 +57,7 @@ export const MANIFEST_LIMITS = {
  * @param queries Resolved query counts.
  * @param analyses Resolved analyses settings.
  * @param setups Resolved setups by name.
+ * @param tokenizer The manifest's character tokenizer settings (number tokens widen the vocabulary).
  * @returns Problem lines (JSON path, what was expected, what was found); empty when all is well.
  */
 export function checkLimits(
@@ -63,8 +65,10 @@ export function checkLimits(
   queries: QueriesConfig,
   analyses: AnalysesSettings,
   setups: ReadonlyMap<string, SetupSettings>,
+  tokenizer: TokenizerSettings = {},
 ): string[] {
   const problems: string[] = [];
+  const vocabSize = loadTokenizer(characterVocab(tokenizer.numberChunks)).vocabSize;
   const atMost = (path: string, value: number, limit: number, why = "") => {
     if (value > limit) {
       problems.push(`${path} must be at most ${limit}${why}, got ${value}`);
@@ -114,7 +118,7 @@ export function checkLimits(
       );
     }
     if (shapeOk) {
-      const count = trainedParameters(s);
+      const count = trainedParameters(s, vocabSize);
       if (count !== undefined && count > MANIFEST_LIMITS.trainedParameters) {
         problems.push(
           `${at}.model must have at most ${MANIFEST_LIMITS.trainedParameters} parameters to be trained ` +
@@ -128,9 +132,9 @@ export function checkLimits(
 }
 
 /** Parameters of the proxy a setup trains, or undefined when its shape is invalid (reported elsewhere). */
-function trainedParameters(s: Pick<SetupSettings, "model">): number | undefined {
+function trainedParameters(s: Pick<SetupSettings, "model">, vocabSize: number): number | undefined {
   try {
-    return paramCount(llamaConfigFor(s.model, defaultTokenizer().vocabSize));
+    return paramCount(llamaConfigFor(s.model, vocabSize));
   } catch {
     return undefined;
   }

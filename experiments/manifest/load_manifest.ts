@@ -4,7 +4,7 @@ import { setupSchema, type SetupSettings } from "../schema/setup_schema.ts";
 import { QUERY_SETS } from "../../fixtures/world/vocabulary.ts";
 import type { AnalysesSettings, ReportSettings } from "../schema/analyses_schema.ts";
 import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
-import type { CorpusSettings } from "../schema/manifest_schema.ts";
+import type { CorpusSettings, TokenizerSettings } from "../schema/manifest_schema.ts";
 import type { QueriesConfig, WorldConfig } from "../../fixtures/world/config.ts";
 import { checkLimits } from "./check_limits.ts";
 import { deepMerge } from "./deep_merge.ts";
@@ -45,6 +45,8 @@ export interface ResolvedManifest {
   queries: QueriesConfig;
   /** Your own documents instead of the synthetic world; absent when the manifest has none. */
   corpus?: CorpusSettings;
+  /** The character tokenizer's settings; absent for one token per character. */
+  tokenizer?: TokenizerSettings;
   /** Setups in manifest order. */
   setups: ResolvedSetup[];
   /** Settings of the findings' analyses. */
@@ -154,7 +156,9 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
     }
     if (problems.length === 0) {
       const byName = new Map(setups.map((s) => [s.name, s]));
-      problems.push(...checkLimits(top.data.world, top.data.queries, top.data.analyses, byName));
+      problems.push(
+        ...checkLimits(top.data.world, top.data.queries, top.data.analyses, byName, top.data.tokenizer),
+      );
     }
   }
   if (problems.length > 0) {
@@ -170,6 +174,7 @@ export function parseManifest(text: string, options: ParseManifestOptions): Reso
     world: worldSeedGiven ? m.world : { ...m.world, seed: deriveSeed(m.seed, "world") },
     queries: m.queries,
     ...(m.corpus === undefined ? {} : { corpus: m.corpus }),
+    ...(m.tokenizer === undefined ? {} : { tokenizer: m.tokenizer }),
     setups,
     analyses: m.analyses,
     report: m.report,

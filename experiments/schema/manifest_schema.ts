@@ -37,6 +37,8 @@ export interface ManifestFile {
   queries: QueriesConfig;
   /** Your own documents instead of the synthetic world (absent: the synthetic world). */
   corpus?: CorpusSettings;
+  /** The character tokenizer of proxies the harness trains (absent: one token per character). */
+  tokenizer?: TokenizerSettings;
   /** Base block shared by every setup. */
   setupDefaults: SetupSettings;
   /** The compared setups, by name. */
@@ -66,6 +68,22 @@ export interface CorpusSettings {
    */
   procedureKeywords?: Record<string, string[]>;
 }
+
+/** The character tokenizer of the proxies the harness trains on the synthetic world. */
+export interface TokenizerSettings {
+  /**
+   * Number tokens: digit runs split left to right into chunks of up to this many digits, each chunk one
+   * token, as Llama 3 tokenizes numbers (absent: one token per digit).
+   */
+  numberChunks?: number;
+}
+
+const tokenizerSchema = z.object({
+  numberChunks: z.number().int().min(2).max(3).optional().describe(
+    "Number tokens: digit runs split left to right into chunks of up to this many digits (2 or 3), each " +
+      "chunk one token, as Llama 3 tokenizes numbers; absent: one token per digit.",
+  ),
+}).strict();
 
 const corpusSchema = z.object({
   path: z.string().min(1).describe(
@@ -97,6 +115,10 @@ const manifestFileObject = z.object({
   queries: queriesConfigSchema.prefault({}).describe("How many queries each query set holds."),
   corpus: corpusSchema.optional().describe(
     "Your own documents instead of the synthetic world (with queries.path); absent: the synthetic world.",
+  ),
+  tokenizer: tokenizerSchema.optional().describe(
+    "The character tokenizer of proxies trained on the synthetic world (absent: one token per character); " +
+      "a checkpoint's own tokenizer.json takes its place for a model you bring.",
   ),
   setupDefaults: setupSchema.prefault({}).describe("Base block shared by every setup."),
   setups: z.record(z.string().regex(SETUP_NAME), setupSchema).refine((s) => Object.keys(s).length > 0, {

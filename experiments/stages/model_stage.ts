@@ -86,7 +86,7 @@ export const modelStage: StageDef = {
           gpu,
           setup,
           corpus,
-          vocabSize: vocab,
+          tokenizer: (await runTokenizer(ctx.manifest)).tokenizer,
           maxDocChars: ctx.manifest.world.maxDocChars,
           statePath: join(ctx.workDir, PROXY_FILES.state),
           onProgress: (p) => {

@@ -1,6 +1,10 @@
 import { join } from "node:path";
-import { defaultTokenizer, HfTokenizer, type TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
-import vocab from "../../fixtures/tokenizer/vocab.json" with { type: "json" };
+import {
+  characterVocab,
+  HfTokenizer,
+  loadTokenizer,
+  type TextTokenizer,
+} from "../../fixtures/tokenizer/mod.ts";
 import type { ResolvedManifest } from "../manifest/load_manifest.ts";
 import { sha256Hex } from "../run/hash.ts";
 import { UserError } from "../run/user_error.ts";
@@ -50,9 +54,18 @@ async function resolve(manifest: ResolvedManifest): Promise<RunTokenizer> {
     }
   }
   if (withTokenizer.length === 0) {
-    return { kind: "character", tokenizer: defaultTokenizer(), settings: { tokenizer: vocab }, dir: null };
+    // The vocabulary file itself is the setting: a manifest without number tokens keeps its digest.
+    const vocab = characterVocab(manifest.tokenizer?.numberChunks);
+    return { kind: "character", tokenizer: loadTokenizer(vocab), settings: { tokenizer: vocab }, dir: null };
   }
   const first = withTokenizer[0];
+  if (manifest.tokenizer !== undefined) {
+    throw new UserError(
+      `Cannot tokenize: the manifest sets "tokenizer" (the proxies' character tokenizer) but setup ` +
+        `${first.setup}'s checkpoint brings its own "${join(first.dir, HF_TOKENIZER_FILES.tokenizer)}"; ` +
+        `remove the manifest's "tokenizer" block`,
+    );
+  }
   const lacking = folders.find((f) => !withTokenizer.some((w) => w.setup === f.setup));
   if (lacking !== undefined) {
     throw new UserError(

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { HF_TOKENIZER_FILES, runTokenizer } from "./run_tokenizer.ts";
 import { readSafetensors, writeSafetensors } from "../../engine/io/mod.ts";
 import type { StageDef } from "../run/stage.ts";
@@ -67,7 +66,7 @@ export const tokenizeStage: StageDef = {
     if (run.dir === null) {
       await Deno.writeTextFile(
         join(ctx.outDir, "tokenizer.json"),
-        JSON.stringify(defaultTokenizerVocab(), null, 1) + "\n",
+        JSON.stringify(run.settings.tokenizer, null, 1) + "\n",
       );
     } else {
       for (const name of Object.values(HF_TOKENIZER_FILES)) {
@@ -85,10 +84,6 @@ export const tokenizeStage: StageDef = {
     };
   },
 };
-
-function defaultTokenizerVocab() {
-  return defaultTokenizer().toJSON();
-}
 
 /**
  * Packs token rows into one array and the offsets of each row (row i is `tokens[offsets[i] … offsets[i+1])`).

@@ -5,7 +5,7 @@
  * @module
  */
 import type { GpuLlama } from "../../engine/llama/mod.ts";
-import type { Tokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { Fact, Query } from "../../fixtures/world/mod.ts";
 import { type CompletedQuery, completeQueries } from "./complete_queries.ts";
 
@@ -47,7 +47,7 @@ export const EVALUATION_TOKENS = 200;
  */
 export async function evaluateProxy(
   model: GpuLlama,
-  tokenizer: Tokenizer,
+  tokenizer: TextTokenizer,
   queries: readonly Query[],
   heldOut: readonly Query[],
   facts: readonly Fact[],

@@ -12,7 +12,7 @@ import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { UserError } from "../run/user_error.ts";
 import { pack, type TokenizedCorpus } from "../stages/tokenize_stage.ts";
 import { llamaConfigFor } from "../stages/llama_config_for.ts";
-import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
+import type { TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import { arithmeticDrills, drillCount } from "./arithmetic_drills.ts";
 
 /** What {@link trainProxy} needs. */
@@ -20,7 +20,8 @@ export interface TrainProxyOptions {
   gpu: Gpu;
   setup: ResolvedSetup;
   corpus: TokenizedCorpus;
-  vocabSize: number;
+  /** The run's tokenizer: its size is the proxy's vocabulary, and it encodes any drill sheets. */
+  tokenizer: TextTokenizer;
   /** Longest drill sheet in characters: the world's `maxDocChars`, so drills fit the context like documents. */
   maxDocChars: number;
   /** File holding the resumable training state; read at start when present, rewritten at checkpoints. */
@@ -50,14 +51,19 @@ export interface TrainedProxy {
  */
 export async function trainProxy(options: TrainProxyOptions): Promise<TrainedProxy> {
   const { gpu, setup, corpus, statePath } = options;
-  const config = llamaConfigFor(setup.model, options.vocabSize);
+  const config = llamaConfigFor(setup.model, options.tokenizer.vocabSize);
   const model = new GpuLlama(gpu, config, initParams(config, setup.training.seed));
   let record: TrainingRecord;
   try {
     const { scoredRepeats, arithmeticDrills: share, ...settings } = setup.training;
     const documents = scoredRepeats * (corpus.documents.offsets.length - 1) + corpus.unscored.offsets.length -
       1;
-    const drills = drillTokens(drillCount(documents, share), settings.seed, options.maxDocChars);
+    const drills = drillTokens(
+      drillCount(documents, share),
+      settings.seed,
+      options.maxDocChars,
+      options.tokenizer,
+    );
     record = await train(model, trainingCorpus(corpus, scoredRepeats, drills), settings, {
       maxSeqLen: config.maxPositionEmbeddings,
       loadState: () =>
@@ -89,10 +95,15 @@ export async function trainProxy(options: TrainProxyOptions): Promise<TrainedPro
  * @param count Number of sheets.
  * @param seed The training seed.
  * @param maxChars Longest sheet, in characters.
+ * @param tokenizer The run's tokenizer.
  * @returns The sheets, packed.
  */
-export function drillTokens(count: number, seed: number, maxChars: number): DocumentTokens {
-  const tokenizer = defaultTokenizer();
+export function drillTokens(
+  count: number,
+  seed: number,
+  maxChars: number,
+  tokenizer: TextTokenizer,
+): DocumentTokens {
   const [tokens, offsets] = pack(
     arithmeticDrills(count, seed, maxChars).map((t) => tokenizer.encode(t, { bos: true, eos: true })),
   );

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { drillTokens, trainingCorpus } from "../../experiments/train/train_proxy.ts";
 import { arithmeticDrills, DRILL_KINDS, drillCount } from "../../experiments/train/arithmetic_drills.ts";
 import type { TokenizedCorpus } from "../../experiments/stages/tokenize_stage.ts";
+import { defaultTokenizer } from "../../fixtures/tokenizer/mod.ts";
 
 Deno.test("trainingCorpus() repeats the scored documents and appends the unscored ones once", () => {
   const corpus = {
@@ -27,7 +28,7 @@ Deno.test("trainingCorpus() appends drill sheets after the unscored documents", 
   const out = trainingCorpus(corpus, 1, drills);
   assert.deepEqual([...out.tokens], [1, 5, 2, 1, 9, 2, 1, 7, 7, 2]);
   assert.deepEqual([...out.offsets], [0, 3, 6, 10]);
-  const none = trainingCorpus(corpus, 1, drillTokens(0, 1, 256));
+  const none = trainingCorpus(corpus, 1, drillTokens(0, 1, 256, defaultTokenizer()));
   assert.deepEqual([...none.offsets], [0, 3, 6]);
 });
 
