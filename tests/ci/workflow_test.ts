@@ -148,26 +148,43 @@ Deno.test("workflow: rounds of shard matrices from plan, --shard I/N, each from 
       round.shard,
     );
     assert.ok(steps.indexOf(restore) < steps.indexOf(run), `${round.shard}: the cache is restored first`);
+    // A shard uploads only the artifact folders it added (its slice), listed before it ran.
+    const list = step(shard, /ci_cache\.ts list \.cache > "\$RUNNER_TEMP\/before\.txt"$/);
+    const slice = step(
+      shard,
+      /ci_cache\.ts slice \.cache "\$RUNNER_TEMP\/before\.txt" "\$RUNNER_TEMP\/slice"$/,
+    );
     const upload = step(shard, /^actions\/upload-artifact@/);
+    assert.ok(
+      steps.indexOf(restore) < steps.indexOf(list) && steps.indexOf(list) < steps.indexOf(run) &&
+        steps.indexOf(run) < steps.indexOf(slice) && steps.indexOf(slice) < steps.indexOf(upload),
+      `${round.shard}: restore, list, run, slice, upload`,
+    );
     assert.equal(upload.with?.name, `${round.artifact}-\${{ matrix.shard }}`);
-    assert.match(String(upload.with?.path), /^\.cache\/?$/);
+    assert.equal(upload.with?.path, "${{ runner.temp }}/slice/");
     assert.equal(upload.with?.["include-hidden-files"], true);
 
-    const download = step(merge, /^actions\/download-artifact@/);
-    assert.equal(download.with?.pattern, `${round.artifact}-*`);
-    assert.equal(download.with?.["merge-multiple"], true);
-    assert.equal(download.with?.path, ".cache");
+    // A merge restores the round's starting cache once and the slices beside it.
+    const downloads = merge.steps!.filter((s) => /^actions\/download-artifact@/.test(s.uses ?? ""));
+    assert.deepEqual(downloads.map((d) => d.with), [
+      { name: r === 0 ? "prepared" : ROUNDS[r - 1].merged, path: ".cache" },
+      { pattern: `${round.artifact}-*`, "merge-multiple": true, path: ".cache" },
+    ]);
     const merged = step(merge, /--merge-shards /);
     assert.match(
       merged.run!,
       /deno task experiment .*--merge-shards \$\{\{ needs\.plan\.outputs\.count \}\}/,
     );
     assert.ok(
-      merge.steps!.indexOf(download) < merge.steps!.indexOf(merged),
+      merge.steps!.indexOf(downloads[1]) < merge.steps!.indexOf(merged),
       "the shards are downloaded first",
     );
     if (round.merged) {
+      // The next round starts from the merged cache without the slices.
+      const prune = step(merge, /ci_cache\.ts prune-shards \.cache$/);
       const up = step(merge, /^actions\/upload-artifact@/);
+      assert.ok(merge.steps!.indexOf(merged) < merge.steps!.indexOf(prune));
+      assert.ok(merge.steps!.indexOf(prune) < merge.steps!.indexOf(up));
       assert.deepEqual([up.with?.name, up.with?.path, up.with?.["include-hidden-files"]], [
         round.merged,
         ".cache/",
@@ -199,8 +216,8 @@ Deno.test("workflow: the set-up action installs Deno from npm and the Vulkan loa
 Deno.test("workflow: merge restores every shard into .cache, merges, uploads report-<experiment>-<runId>", async () => {
   const { merge } = (await workflow()).doc.jobs;
   assert.ok([merge.needs].flat().includes("shard"));
-  const download = step(merge, /^actions\/download-artifact@/);
-  assert.equal(download.with?.pattern, "shard-*");
+  const download = merge.steps!.find((s) => s.with?.pattern === "shard-*")!;
+  assert.ok(download?.uses?.startsWith("actions/download-artifact@"));
   assert.equal(download.with?.["merge-multiple"], true);
   assert.equal(download.with?.path, ".cache");
   const steps = merge.steps!;

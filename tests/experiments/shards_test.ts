@@ -40,36 +40,57 @@ async function mergedArtifact(
 
 const SHARDED = ["covariances@7B", "factors@7B", "scores@7B"];
 
+/** Copies a folder's contents into another (created), as an artifact download does. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  const r = await new Deno.Command("cp", { args: ["-a", `${from}/.`, to] }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+}
+
 Deno.test({
   name: "experiment: 3 shards + merge, round by round, give the unsharded run's fit and scores, bit for bit",
   sanitizeResources: false,
   async fn(t) {
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(join(dir, "m.jsonc"), MANIFEST);
-    const whole = join(dir, "whole"), parts = join(dir, "parts");
+    const whole = join(dir, "whole");
     const plain = await experiment(dir, whole);
     assert.equal(plain.code, 0, plain.stderr);
     const expected = new Map(
       await Promise.all(SHARDED.map(async (i) => [i, await mergedArtifact(whole, i)] as const)),
     );
 
-    // Round r: every shard computes its slice of SHARDED[r]; the merge joins them and the next sharded
-    // stage waits for its own round.
+    // Round r, as the workflow runs it: every shard job starts from a copy of the round's starting cache,
+    // computes its slice of SHARDED[r] and keeps only the artifact folders it added (ci_cache.ts slice);
+    // the merge job restores the starting cache and the slices beside it, joins them, and drops the slices
+    // (ci_cache.ts prune-shards) before the next round starts from its cache.
+    let start = join(dir, "start-0");
+    await Deno.mkdir(start);
     for (const [round, instance] of SHARDED.entries()) {
+      const slices = join(dir, `slices-${round}`);
       await t.step(
         `round ${round + 1}: each shard computes its slice of ${instance}; later stages wait`,
         async () => {
           for (const i of [1, 2, 3]) {
-            const r = await experiment(dir, parts, "--shard", `${i}/3`);
+            const cache = join(dir, `shard-${round}-${i}`);
+            await copyTree(start, cache);
+            const before = join(dir, `before-${round}-${i}.txt`);
+            await Deno.writeTextFile(before, (await cli("ci_cache", ["list", cache])).stdout);
+            const r = await experiment(dir, cache, "--shard", `${i}/3`);
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stdout, new RegExp(`^${instance}\\s+ran .*shard ${i}/3`, "m"));
             assert.match(r.stdout, /^report\s+waiting\s+needs every shard/m);
+            const sliced = await cli("ci_cache", ["slice", cache, before, slices]);
+            assert.equal(sliced.code, 0, sliced.stderr);
           }
         },
       );
+      const merged = join(dir, `merged-${round}`);
       if (round === 0) {
         await t.step("a merge with a shard missing is refused, naming it", async () => {
-          const r = await experiment(dir, parts, "--merge-shards", "4");
+          await copyTree(start, merged);
+          await copyTree(slices, merged);
+          const r = await experiment(dir, merged, "--merge-shards", "4");
           assert.equal(r.code, 1);
           assert.match(
             r.stderr,
@@ -77,15 +98,22 @@ Deno.test({
           );
         });
       }
-      await t.step(`round ${round + 1}: the merge builds ${instance}`, async () => {
-        const r = await experiment(dir, parts, "--merge-shards", "3");
+      await t.step(`round ${round + 1}: the merge builds ${instance} from the slices`, async () => {
+        await copyTree(start, merged);
+        await copyTree(slices, merged);
+        const r = await experiment(dir, merged, "--merge-shards", "3");
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`^${instance}\\s+ran .*merge 3 shards`, "m"));
         const next = SHARDED[round + 1];
         if (next) assert.match(r.stdout, new RegExp(`^${next}\\s+waiting\\s+next round`, "m"));
         else assert.match(r.stdout, /^report\s+ran/m);
+        const pruned = await cli("ci_cache", ["prune-shards", merged]);
+        assert.equal(pruned.code, 0, pruned.stderr);
+        assert.match(pruned.stderr, /^removed 3 merged shard artifacts$/m);
       });
+      start = merged;
     }
+    const parts = start;
 
     await t.step("the merged fit and scores equal the unsharded run's", async () => {
       for (const instance of SHARDED) {
