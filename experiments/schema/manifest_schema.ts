@@ -67,6 +67,12 @@ export interface CorpusSettings {
    * reasoning set of the query file (its own procedure).
    */
   procedureKeywords?: Record<string, string[]>;
+  /**
+   * Which of the corpus's `source` names F5 compares (absent: the synthetic world's names): `reasoning`, the
+   * sources expected among reasoning queries' top documents (the paper's code and math), `factual`, those
+   * expected among factual queries' (the paper's wiki and trivia).
+   */
+  sourceGroups?: { reasoning: string[]; factual: string[] };
 }
 
 /** The character tokenizer of the proxies the harness trains on the synthetic world. */
@@ -97,6 +103,17 @@ const corpusSchema = z.object({
         }) or by a reasoning set of queries.path; F4 is not available for a ` +
         "reasoning set whose procedure has no keywords.",
     ),
+  sourceGroups: z.object({
+    reasoning: z.array(z.string().min(1)).min(1).describe(
+      "Sources expected among reasoning queries' top documents (the paper's code and math).",
+    ),
+    factual: z.array(z.string().min(1)).min(1).describe(
+      "Sources expected among factual queries' top documents (the paper's wiki and trivia).",
+    ),
+  }).strict().optional().describe(
+    "Which of the corpus's `source` names F5 compares; absent: code + math for reasoning, wiki + trivia " +
+      "for factual queries, as the synthetic world names its sources.",
+  ),
 }).strict();
 
 /** Whether two types are mutually assignable (a compile-time check of the schemas' outputs). */

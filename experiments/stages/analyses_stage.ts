@@ -151,7 +151,7 @@ async function measure(ctx: StageContext): Promise<Findings> {
 /**
  * What the manifest's own corpus allows the findings: each query set's group (the queries' `kind`, or a
  * study set's own), and each reasoning set's `corpus.procedureKeywords` key (a study set's procedure, or
- * the set's own name), null when there is none.
+ * the set's own name), null when there is none; and the `corpus.sourceGroups` F5 compares, when given.
  *
  * @param corpus The manifest's `corpus` block.
  * @param queries The world stage's queries (the manifest's own file).
@@ -167,7 +167,7 @@ export function userCorpus(corpus: CorpusSettings, queries: readonly Query[]): U
     const key = procedureOfSet(set as QuerySet) ?? set;
     procedures[set] = keys.includes(key) ? key : null;
   }
-  return { groups, procedures };
+  return { groups, procedures, ...(corpus.sourceGroups ? { sourceGroups: corpus.sourceGroups } : {}) };
 }
 
 /**

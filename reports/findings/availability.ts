@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type FindingsInput, groupOf, type QueryGroup, type SetupScores } from "./findings_input.ts";
+import {
+  f5SourceGroups,
+  type FindingsInput,
+  groupOf,
+  type QueryGroup,
+  type SetupScores,
+} from "./findings_input.ts";
 import { corpusSources } from "./f3_f4_f5.ts";
 
 /** The findings' row ids (docs/method.md). */
@@ -19,9 +25,6 @@ export interface Availability {
   /** Per finding that runs on part of its queries: what was left out. */
   notes: Partial<Record<FindingId, string>>;
 }
-
-/** The sources F5r and F5f compare (named as the synthetic world names them). */
-export const F5_SOURCES = { F5r: ["code", "math"], F5f: ["wiki", "trivia"] } as const;
 
 /** Names joined for a message: `a`, `a and b`, `a, b and c`. */
 function listed(names: readonly string[]): string {
@@ -86,7 +89,8 @@ export function setupAvailability(
   // F5: sources from the `source` field.
   const sources = corpusSources(input);
   for (const id of ["F5r", "F5f"] as const) {
-    const wanted = F5_SOURCES[id], group: QueryGroup = id === "F5r" ? "reasoning" : "factual";
+    const group: QueryGroup = id === "F5r" ? "reasoning" : "factual";
+    const wanted = f5SourceGroups(input)[group];
     if (sources.length < 2) {
       unavailable[id] =
         `corpus.path has one source (${sources[0]}): the \`source\` field must name at least ` +
@@ -94,7 +98,7 @@ export function setupAvailability(
     } else if (!wanted.some((w) => sources.includes(w))) {
       unavailable[id] = `no document of source ${wanted.join(" or ")} in corpus.path (its sources: ${
         listed(sources)
-      })`;
+      }; corpus.sourceGroups names the sources F5 compares)`;
     } else if ((group === "reasoning" ? reasoning : factual).length === 0) unavailable[id] = none(group);
   }
   return { unavailable, notes };

@@ -10,7 +10,13 @@ import { bootstrapDifference, cohensD } from "../analyses/effect_size.ts";
 import { scoreRow, topDocuments } from "../analyses/top_documents.ts";
 import { procedureOfSet } from "../analyses/procedure_of_set.ts";
 import type { Document, QuerySet } from "../../fixtures/world/types.ts";
-import { type FindingsInput, groupOf, type SetupScores } from "./findings_input.ts";
+import {
+  f5SourceGroups,
+  type FindingsInput,
+  groupOf,
+  type SetupScores,
+  type SourceGroups,
+} from "./findings_input.ts";
 
 /** F3 for one ranking (raw or gradient-norm-normalised scores). */
 export interface F3Ranking {
@@ -100,6 +106,11 @@ export interface F5Result {
   reasoningStratified: GroupComparison;
   /** The same for factual queries and (wiki + trivia). */
   factualStratified: GroupComparison;
+  /**
+   * The source groups compared in place of (code + math) and (wiki + trivia): present only for a corpus
+   * of one's own with `corpus.sourceGroups`.
+   */
+  sources?: SourceGroups;
 }
 
 /** Random k-subsets drawn per query for F3's chance baseline. */
@@ -302,14 +313,17 @@ export function f5Sources(s: SetupScores, input: FindingsInput, seed: number): F
     }));
     return enrichmentComparison(queries, new Map([[key, ofSources(sources)]]), strata, input, seed + offset);
   };
+  const groups = f5SourceGroups(input);
+  const reasoningSources = groups.reasoning as Source[], factualSources = groups.factual as Source[];
   return {
     ks,
     corpus,
     bySet,
-    reasoningStratified: sourceTest("reasoning", "code+math", ["code", "math"], 20_000),
-    factualStratified: sourceTest("factual", "wiki+trivia", ["wiki", "trivia"], 30_000),
-    reasoning: compareToValue(combined("reasoning", ["code", "math"]), 1, options),
-    factual: compareToValue(combined("factual", ["wiki", "trivia"]), 1, { ...options, seed: seed + 10_000 }),
+    reasoningStratified: sourceTest("reasoning", reasoningSources.join("+"), reasoningSources, 20_000),
+    factualStratified: sourceTest("factual", factualSources.join("+"), factualSources, 30_000),
+    reasoning: compareToValue(combined("reasoning", reasoningSources), 1, options),
+    factual: compareToValue(combined("factual", factualSources), 1, { ...options, seed: seed + 10_000 }),
+    ...(input.corpus?.sourceGroups === undefined ? {} : { sources: input.corpus.sourceGroups }),
   };
 }
 

@@ -56,6 +56,16 @@ export interface UserCorpus {
    * set out).
    */
   procedures: Record<string, string | null>;
+  /** The `source` names F5 compares: `corpus.sourceGroups` (absent: the synthetic world's names). */
+  sourceGroups?: SourceGroups;
+}
+
+/** The sources F5 compares: those expected among reasoning and among factual queries' top documents. */
+export interface SourceGroups {
+  /** Sources expected among reasoning queries' top documents (the paper's code and math). */
+  reasoning: string[];
+  /** Sources expected among factual queries' top documents (the paper's wiki and trivia). */
+  factual: string[];
 }
 
 /** What the findings are computed from. */
@@ -90,4 +100,17 @@ export function groupOf(set: string, groups?: Readonly<Record<string, QueryGroup
   if (set === "factual_control" || set === "reasoning_control") return "control";
   if ((QUERY_SETS as readonly string[]).includes(set)) return "reasoning";
   throw new Error(`groupOf: query set ${set} is not a study set and has no kind`);
+}
+
+/** The sources F5r and F5f compare in the synthetic world (and in a corpus without `corpus.sourceGroups`). */
+export const F5_SOURCES: SourceGroups = { reasoning: ["code", "math"], factual: ["wiki", "trivia"] };
+
+/**
+ * The sources F5 compares for a findings input: the corpus's `sourceGroups`, else {@linkcode F5_SOURCES}.
+ *
+ * @param input The findings input.
+ * @returns The reasoning and factual source groups.
+ */
+export function f5SourceGroups(input: Pick<FindingsInput, "corpus">): SourceGroups {
+  return input.corpus?.sourceGroups ?? F5_SOURCES;
 }

@@ -3,7 +3,7 @@ import { formatNumber } from "../render/format_number.ts";
 import type { Finding } from "../render/report_json_schema.ts";
 import type { GroupComparison, Verdict } from "./compare_groups.ts";
 import { type ControlName, CONTROLS, type Findings, type SetupFindings } from "./compute_findings.ts";
-import { groupOf } from "./findings_input.ts";
+import { F5_SOURCES, groupOf, type SourceGroups } from "./findings_input.ts";
 import type { Availability, FindingId } from "./availability.ts";
 
 /** One finding's reason (not available) and note (part left out) from an availability record. */
@@ -252,6 +252,9 @@ export function findingRows(findings: Findings): FindingRow[] {
   const crossOf = (id: FindingId) => availabilityOf(findings.crossAvailability, id);
   // A corpus of one's own has no ground truth: F3 searches the answers' text.
   const byText = findings.setups.some((s) => s.f3.basis === "text");
+  // The sources F5 compares: the corpus's own groups when the manifest names them.
+  const sources: SourceGroups = findings.setups[0]?.f5.sources ?? F5_SOURCES;
+  const reasoning = sourceGroupLabel(sources.reasoning), factual = sourceGroupLabel(sources.factual);
   const rows: Omit<FindingRow, "verdict" | "verdictText">[] = [
     {
       id: "F1",
@@ -332,18 +335,22 @@ export function findingRows(findings: Findings): FindingRow[] {
     },
     {
       id: "F5r",
-      claim: "Code and math documents are over-represented among reasoning queries' top documents",
-      a: "(code + math) share of the query's top k, smallest k",
-      b: "the share expected from those documents' content (code + math rate among documents " +
+      claim: sources === F5_SOURCES
+        ? "Code and math documents are over-represented among reasoning queries' top documents"
+        : `Documents of ${reasoning} are over-represented among reasoning queries' top documents`,
+      a: `(${reasoning}) share of the query's top k, smallest k`,
+      b: `the share expected from those documents' content (${reasoning} rate among documents ` +
         "demonstrating the same procedures, or stating a fact, or neither)",
       paper: PAPER.F5r,
       measured: per("F5r", (s) => s.f5.reasoningStratified, { factual: false, reasoning: true }),
     },
     {
       id: "F5f",
-      claim: "Wiki and trivia documents are over-represented among factual queries' top documents",
-      a: "(wiki + trivia) share of the query's top k, smallest k",
-      b: "the share expected from those documents' content (wiki + trivia rate among documents with the " +
+      claim: sources === F5_SOURCES
+        ? "Wiki and trivia documents are over-represented among factual queries' top documents"
+        : `Documents of ${factual} are over-represented among factual queries' top documents`,
+      a: `(${factual}) share of the query's top k, smallest k`,
+      b: `the share expected from those documents' content (${factual} rate among documents with the ` +
         "same content)",
       paper: PAPER.F5f,
       measured: per("F5f", (s) => s.f5.factualStratified, { factual: true, reasoning: false }),
@@ -462,4 +469,14 @@ function measuredJson(measured: Record<string, MeasuredComparison>): Finding["me
 
 function finiteOrNull(v: number | null): number | null {
   return v !== null && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * A source group as the report names it: `code + math`.
+ *
+ * @param sources Source names.
+ * @returns The names joined with " + ".
+ */
+export function sourceGroupLabel(sources: readonly string[]): string {
+  return sources.join(" + ");
 }

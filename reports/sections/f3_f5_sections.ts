@@ -1,7 +1,8 @@
 import { SOURCES } from "../../fixtures/world/types.ts";
 import type { Block, Section } from "../render/mod.ts";
 import type { Findings } from "../findings/compute_findings.ts";
-import { formatEffect, formatInterval, formatTest } from "../findings/findings_table.ts";
+import { formatEffect, formatInterval, formatTest, sourceGroupLabel } from "../findings/findings_table.ts";
+import { F5_SOURCES } from "../findings/findings_input.ts";
 import { availabilityNote } from "./availability_note.ts";
 
 /**
@@ -223,13 +224,15 @@ export function f5Section(findings: Findings): Section {
     )
   );
   const own = findings.setups.some((s) => s.availability !== undefined);
+  const groups = findings.setups[0]?.f5.sources ?? F5_SOURCES;
+  const reasoningLabel = sourceGroupLabel(groups.reasoning), factualLabel = sourceGroupLabel(groups.factual);
   const f5r = findings.setups.filter((s) => s.availability?.unavailable.F5r === undefined);
   const f5f = findings.setups.filter((s) => s.availability?.unavailable.F5f === undefined);
   const ownTests = f5r.length === 0 && f5f.length === 0 ? [] : [{
     kind: "paragraph" as const,
-    text:
-      "Sources are the corpus's `source` field. The verdicts' tests: per query, the (code + math) share " +
-      "of a reasoning query's top k, and the (wiki + trivia) share of a factual query's, against the share " +
+    text: "Sources are the corpus's `source` field. The verdicts' tests: per query, the " +
+      `(${reasoningLabel}) share of a reasoning query's top k, and the (${factualLabel}) share of a ` +
+      "factual query's, against the share " +
       "expected from those documents' content (the sources' rate among documents holding the same " +
       "procedure keywords, or none), with the sources shuffled among documents of the same content as the " +
       "null: " +

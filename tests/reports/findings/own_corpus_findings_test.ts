@@ -175,8 +175,20 @@ Deno.test("computeFindings() on a corpus of one's own: what it lacks makes a fin
   });
   assert.equal(
     findingRows(noWiki).find((r) => r.id === "F5f")!.verdictText,
-    "not-available: no document of source wiki or trivia in corpus.path (its sources: math and forum)",
+    "not-available: no document of source wiki or trivia in corpus.path (its sources: math and forum; " +
+      "corpus.sourceGroups names the sources F5 compares)",
   );
+  // corpus.sourceGroups names the corpus's own sources for F5: then F5f runs, and the rows say which.
+  const named = measure(corpus((d) => (d < 20 ? "math" : "forum")), {
+    groups,
+    procedures: { gsm8k: "gsm8k" },
+    sourceGroups: { reasoning: ["math"], factual: ["forum"] },
+  });
+  const f5f = findingRows(named).find((r) => r.id === "F5f")!;
+  assert.ok(!f5f.verdictText.startsWith("not-available"), f5f.verdictText);
+  assert.equal(f5f.claim, "Documents of forum are over-represented among factual queries' top documents");
+  assert.equal(f5f.a, "(forum) share of the query's top k, smallest k");
+  assert.deepEqual(named.setups[0].f5.sources, { reasoning: ["math"], factual: ["forum"] });
   const onlyReasoning = computeFindings({
     setups: [{ ...scores(1, "small"), queries: scores(1, "small").queries.slice(0, 6) }],
     documents: corpus(sourceOf),
@@ -189,4 +201,35 @@ Deno.test("computeFindings() on a corpus of one's own: what it lacks makes a fin
     "not-available: setup small asks no query of kind factual (its sets: gsm8k; a set's kind is its " +
       "queries' `kind` in queries.path)",
   );
+});
+
+Deno.test("own corpus: F5 with corpus.sourceGroups naming the present default sources measures the same", () => {
+  const own = { groups, procedures: { gsm8k: "gsm8k" } };
+  const plain = measure(corpus(sourceOf), own);
+  // The corpus has math and wiki of the default groups (code + math, wiki + trivia), and forum.
+  const named = measure(corpus(sourceOf), {
+    ...own,
+    sourceGroups: { reasoning: ["math"], factual: ["wiki"] },
+  });
+  const figures = (f: typeof plain) =>
+    f.setups.map(({ f5 }) => [f5.reasoning, f5.factual, f5.reasoningStratified, f5.factualStratified]);
+  assert.deepEqual(figures(named), figures(plain));
+  assert.equal(plain.setups[0].f5.sources, undefined);
+  // Other groups measure something else.
+  const swapped = measure(corpus(sourceOf), {
+    ...own,
+    sourceGroups: { reasoning: ["forum"], factual: ["math"] },
+  });
+  assert.notDeepEqual(figures(swapped), figures(plain));
+});
+
+Deno.test("userCorpus(): the manifest's corpus.sourceGroups reach the findings, absent when not given", async () => {
+  const { userCorpus } = await import("../../../experiments/stages/analyses_stage.ts");
+  const sourceGroups = { reasoning: ["github"], factual: ["wikipedia"] };
+  // Queries of one's own file carry their kind.
+  const own = queries.map((q) => ({ ...q, kind: groups[q.set as keyof typeof groups] }));
+  const withGroups = userCorpus({ path: "c.jsonl", sourceGroups }, own);
+  assert.deepEqual(withGroups.sourceGroups, sourceGroups);
+  assert.deepEqual(withGroups.groups, groups);
+  assert.equal("sourceGroups" in userCorpus({ path: "c.jsonl" }, own), false);
 });
