@@ -1,10 +1,18 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
 import { readSafetensors } from "../../engine/io/mod.ts";
-import { INFLUENCE_STRATEGIES, type InfluenceStrategy, resolveDamping } from "../../engine/influence/mod.ts";
-import { GpuPreconditioner } from "../../engine/influence/gpu/mod.ts";
-import { DocumentScoring, SCORE_PRODUCT_DOCUMENTS } from "../../engine/influence/pipeline/mod.ts";
-import { GpuLlama } from "../../engine/llama/mod.ts";
+import {
+  INFLUENCE_STRATEGIES,
+  type InfluenceStrategy,
+  type PreconditionFactors,
+  resolveDamping,
+} from "../../engine/influence/mod.ts";
+import {
+  type InfluencePipeline,
+  joinChunks,
+  type QueryMatrix,
+  SCORE_PRODUCT_DOCUMENTS,
+  type ScoreChunk,
+} from "../../engine/influence/pipeline/mod.ts";
 import {
   type FineTuneProtocol,
   GpuBackend,
@@ -13,7 +21,6 @@ import {
   pbrfCurvature,
 } from "../../engine/influence/counterfactual/mod.ts";
 import { Rng } from "../../engine/model/prng.ts";
-import { readTensors, Tensor } from "../../engine/tensor.ts";
 import { bootstrapMean, type MeanInterval } from "../../reports/analyses/bootstrap_mean.ts";
 import { linearDatamodelingScore } from "../../reports/analyses/linear_datamodeling_score.ts";
 import { deriveSeed } from "../manifest/derive_seed.ts";
@@ -23,6 +30,7 @@ import type { StageContext, StageDef } from "../run/stage.ts";
 import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
 import { decodeFactors } from "../influence/factors_file.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
@@ -155,6 +163,35 @@ function extremes(row: ArrayLike<number>, k: number, largest: boolean): number[]
   return order.slice(0, k);
 }
 
+/**
+ * Every strategy's raw scores of the documents for the queries, in one pass over the documents: the raw
+ * gradients preconditioned with each strategy (its own damping), the strategies' rows scored together.
+ *
+ * @returns Per strategy, the scores [queries, documents] row-major.
+ */
+async function strategyScores(
+  pipeline: InfluencePipeline,
+  v: ReadonlyMap<string, Float32Array>,
+  queries: number,
+  factors: PreconditionFactors,
+  documents: readonly Int32Array[],
+  onDocuments: (documents: number) => void,
+): Promise<Map<InfluenceStrategy, Float64Array>> {
+  const matrices: QueryMatrix[] = [];
+  for (const strategy of INFLUENCE_STRATEGIES) {
+    const { p } = await pipeline.precondition(v, queries, factors, strategy);
+    matrices.push({ p, rows: queries, perLayer: false });
+  }
+  const chunks: ScoreChunk[][] = [];
+  for await (const scored of pipeline.scoreMatrices(matrices, documents, { onDocuments })) {
+    chunks.push(scored.chunks);
+  }
+  return new Map(INFLUENCE_STRATEGIES.map((strategy, s) => [
+    strategy,
+    joinChunks(chunks.map((c) => c[s]), queries, documents.length, (c) => c.scores),
+  ]));
+}
+
 async function runChecks(
   ctx: StageContext,
   settings: CounterfactualSettings & { seed: number },
@@ -240,48 +277,19 @@ async function runChecks(
   const damping = resolveDamping(influence.strategy, influence.damping, factors);
   const changes = new Map<string, number[]>();
   let curvature: PbrfCurvature | null = null, maxResidual = 0, resumed = 0;
-  const ldsScores = new Map<InfluenceStrategy, Float64Array>();
-  const gpu = await acquireDevice();
-  try {
-    // Every strategy's scores of the pool for the sampled queries (rows strategy-major).
-    const strategies = INFLUENCE_STRATEGIES;
-    const raw = new Map(model.layers.map((l) => {
-      const v = f32(qTensors, `raw.${l.name}`, "queries.safetensors"), size = l.outDim * l.inDim;
+  let ldsScores = new Map<InfluenceStrategy, Float64Array>();
+  await withPipeline(model, influence, async (pipeline) => {
+    // The sampled queries' raw gradients, preconditioned with every strategy, against the pool.
+    const v = new Map(model.layers.map((l) => {
+      const all = f32(qTensors, `raw.${l.name}`, "queries.safetensors"), size = l.outDim * l.inDim;
       const data = new Float32Array(n * size);
-      chosen.forEach((q, i) => data.set(v.subarray(q * size, (q + 1) * size), i * size));
-      return [l.name, Tensor.from(gpu, data, [n, l.outDim, l.inDim])];
+      chosen.forEach((q, i) => data.set(all.subarray(q * size, (q + 1) * size), i * size));
+      return [l.name, data];
     }));
-    const stacked = new Map(
-      model.layers.map((l) => [l.name, new Float32Array(strategies.length * n * l.outDim * l.inDim)]),
-    );
-    for (const [s, strategy] of strategies.entries()) {
-      const pre = new GpuPreconditioner(
-        gpu,
-        strategy,
-        model.layers,
-        factors,
-        resolveDamping(strategy, influence.damping, factors),
-      );
-      const p = pre.apply(raw);
-      const values = await readTensors(...model.layers.map((l) => p.get(l.name)!));
-      model.layers.forEach((l, i) =>
-        stacked.get(l.name)!.set(values[i] as Float32Array, s * n * l.outDim * l.inDim)
-      );
-      pre.destroy();
-      for (const t of p.values()) t.destroy();
-    }
-    for (const t of raw.values()) t.destroy();
-    const rows = strategies.length * n;
-    const llama = new GpuLlama(gpu, model.config, model.params);
-    const scoring = new DocumentScoring(gpu, llama, model.layers, stacked, rows);
     const bar = ctx.progress("LDS pool scores", pool.length);
-    const part = await scoring.scoreRange(pool.map((d) => doc(d)), 0, pool.length, (c) => bar.tick(c));
+    ldsScores = await strategyScores(pipeline, v, n, factors, pool.map(doc), (c) => bar.tick(c));
     bar.done();
-    scoring.destroy();
-    llama.destroy();
-    strategies.forEach((strategy, s) =>
-      ldsScores.set(strategy, part.scores.slice(s * n * pool.length, (s + 1) * n * pool.length))
-    );
+    pipeline.destroy();
 
     // The fine-tunes, each kept in the work folder once done.
     const fit = sample(
@@ -291,7 +299,7 @@ async function runChecks(
     )
       .map((d) => doc(d));
     const backend = await GpuBackend.create(
-      gpu,
+      pipeline.gpu,
       model.config,
       model.params,
       model.layers.map((l) => l.name),
@@ -335,9 +343,7 @@ async function runChecks(
     } finally {
       backend.destroy();
     }
-  } finally {
-    await gpu.destroy();
-  }
+  });
 
   // Summaries.
   const scale = settings.protocol === "gradient" ? settings.lr * settings.steps : settings.epsilon;
