@@ -41,7 +41,8 @@ const ARM_LABELS: Record<string, string> = {
   identity: "top-k (gradient dot product)",
   lexical: "top-k (BM25)",
 };
-const STRATEGIES = ["ekfac", "kfac", "diagonal", "identity"];
+/** The strategies the LDS compares, in the report's order. */
+export const LDS_STRATEGIES = ["ekfac", "kfac", "diagonal", "identity"] as const;
 
 /** NaN is written to report.json as null: both read as "no value". */
 const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
@@ -132,12 +133,12 @@ export function counterfactualSection(views: readonly CounterfactualView[]): Sec
       kind: "table",
       columns: [
         { label: "setup", align: "left" },
-        ...STRATEGIES.map((s) => ({ label: `LDS ${s}`, align: "right" as const })),
+        ...LDS_STRATEGIES.map((s) => ({ label: `LDS ${s}`, align: "right" as const })),
         { label: "subsets" },
       ],
       rows: ran.map((v) => [
         v.setup,
-        ...STRATEGIES.map((s) => interval(v.lds[s])),
+        ...LDS_STRATEGIES.map((s) => interval(v.lds[s])),
         v.lds.ekfac?.subsets ?? null,
       ]),
       caption: "Linear datamodeling score: per query, the Spearman correlation across random subsets of a " +
