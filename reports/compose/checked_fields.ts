@@ -6,14 +6,19 @@
 import { z } from "zod";
 
 /**
- * A number as JSON holds it: a finite number, or the `null` JSON writes for NaN and ±Infinity, read back as
- * NaN (so that a value written as JSON and read again keeps its number type). A value about to be written
- * may hold NaN or ±Infinity itself: read as NaN too.
+ * A number as report.json writes it: a finite number, or null for none; a NaN or ±Infinity about to be
+ * written becomes null (JSON has no such numbers).
  */
-export const jsonNumber: z.ZodType<number, unknown> = z.preprocess(
+export const finiteOrNull: z.ZodType<number | null, unknown> = z.preprocess(
   (v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
   z.number().nullable(),
-).transform((v) => v ?? NaN);
+);
+
+/**
+ * A number as JSON holds it: a finite number, or the `null` JSON writes for NaN and ±Infinity, read back as
+ * NaN (so that a value written as JSON and read again keeps its number type).
+ */
+export const jsonNumber: z.ZodType<number, unknown> = finiteOrNull.transform((v) => v ?? NaN);
 
 /**
  * A value checked against a schema.

@@ -5,15 +5,15 @@
  */
 import { z } from "zod";
 import { type CounterfactualView, LDS_STRATEGIES } from "../sections/counterfactual_section.ts";
-import { checkedFields, jsonNumber } from "./checked_fields.ts";
+import { checkedFields, finiteOrNull } from "./checked_fields.ts";
 
-const interval = { mean: jsonNumber, low: jsonNumber, high: jsonNumber };
+const interval = { mean: finiteOrNull, low: finiteOrNull, high: finiteOrNull };
 const arm = z.strictObject(interval);
 const arms = { topk: arm, random: arm, bottomk: arm, identity: arm, lexical: arm };
 
 /**
  * `validation.counterfactual[setup]`: k, the sampled query ids, the protocol, `{mean, low, high}` of each
- * arm's change of log p(completion | prompt) (nats; NaN written as null), and the same per query set.
+ * arm's change of log p(completion | prompt) (nats; null where undefined), and the same per query set.
  */
 export const counterfactualFieldSchema = z.strictObject({
   k: z.number().int().positive(),
@@ -23,7 +23,8 @@ export const counterfactualFieldSchema = z.strictObject({
   bySet: z.record(z.string(), z.strictObject(arms)),
 });
 
-/** `validation.lds[setup]`: per strategy, the LDS `{mean, low, high}` and the subsets it is over. */
+/** `validation.lds[setup]`: per strategy, the LDS `{mean, low, high}` (null where undefined) and the subsets it
+ * is over. */
 export const ldsFieldSchema = z.partialRecord(
   z.enum(LDS_STRATEGIES),
   z.strictObject({ ...interval, subsets: z.number().int().min(3) }),

@@ -20,13 +20,14 @@ export interface CounterfactualView {
   strategy: string;
   arms: Record<string, IntervalView>;
   bySet: Record<string, Record<string, IntervalView>>;
+  /** One per sampled query and arm (null: not a finite number). */
   points: {
     query: string;
     set: string;
     arm: string;
-    measured: number;
-    predicted: number;
-    identity: number;
+    measured: number | null;
+    predicted: number | null;
+    identity: number | null;
   }[];
   lds: Record<string, IntervalView & { subsets: number }>;
   linearity: number | null;
