@@ -27,8 +27,13 @@ import { type GpuLinearRecord, Workspace } from "./workspace.ts";
 export interface RecordOptions {
   /** Linear layers to record, by weight name (`lm_head.weight` also when tied). */
   layers: readonly string[];
-  /** Overwrite `grads` as `lossAndGrad` does (default true); false skips the weight gradients. */
-  paramGrads?: boolean;
+  /**
+   * Overwrite `grads` as `lossAndGrad` does (default true); false skips the weight gradients; a set of
+   * linear weight names forms only theirs (the same bits; fused siblings too: gate with up, q with k and
+   * v; the other entries of `grads` keep their values), and the backward pass stops once they and the
+   * records are formed.
+   */
+  paramGrads?: boolean | ReadonlySet<string>;
   /**
    * Replace the batch's labels by labels drawn from the model's own softmax (the true Fisher);
    * positions whose given label is < 0 keep no target.
@@ -182,6 +187,16 @@ export class GpuLlama implements TrainableModel {
     }
     for (const name of options.layers) {
       if (!known.has(name)) throw new RangeError(`Cannot record "${name}": not a linear layer of this model`);
+    }
+    if (typeof options.paramGrads === "object") {
+      if (this.#weights.tied) known.delete(LM_HEAD);
+      for (const name of options.paramGrads) {
+        if (!known.has(name)) {
+          throw new RangeError(
+            `Cannot form the gradient of "${name}" alone: not an untied linear weight of this model`,
+          );
+        }
+      }
     }
     const ws = this.#workspace(b.batch, b.seqLen);
     const textures = ws.textures(), g = ws.backward(), f = ws.forward;

@@ -1,12 +1,10 @@
 import { join } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
+import { checkedFields, jsonNumber } from "../../reports/compose/checked_fields.ts";
 import type { Artifact } from "./stage.ts";
 
-/**
- * A finite number, or the `null` JSON writes for NaN and ±Infinity, read back as NaN (so that a summary
- * written as JSON and read again keeps its number type).
- */
-export const jsonNumber: z.ZodType<number, number | null> = z.number().nullable().transform((v) => v ?? NaN);
+/** A number of a summary: finite, or the `null` JSON writes for NaN and ±Infinity, read back as NaN. */
+export { jsonNumber };
 
 /**
  * An input artifact's summary (`meta.json` `summary`), checked against the stage's schema.
@@ -25,11 +23,5 @@ export const jsonNumber: z.ZodType<number, number | null> = z.number().nullable(
  * ```
  */
 export function summaryOf<T>(artifact: Artifact, schema: z.ZodType<T, unknown>): T {
-  const parsed = schema.safeParse(artifact.meta.summary);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = ["summary", ...issue.path.map(String)].join(".");
-  throw new Error(
-    `${join(artifact.dir, "meta.json")}: ${field}: ${issue.message.replace(/^Invalid input: /, "")}`,
-  );
+  return checkedFields(schema, artifact.meta.summary, join(artifact.dir, "meta.json"), ["summary"]);
 }

@@ -1,28 +1,39 @@
 import { join } from "node:path";
-import { acquireDevice } from "../../engine/mod.ts";
+import { z } from "zod";
 import { readSafetensors } from "../../engine/io/mod.ts";
-import { INFLUENCE_STRATEGIES, type InfluenceStrategy, resolveDamping } from "../../engine/influence/mod.ts";
-import { GpuPreconditioner } from "../../engine/influence/gpu/mod.ts";
-import { DocumentScoring, SCORE_PRODUCT_DOCUMENTS } from "../../engine/influence/pipeline/mod.ts";
-import { GpuLlama } from "../../engine/llama/mod.ts";
+import {
+  INFLUENCE_STRATEGIES,
+  type InfluenceStrategy,
+  type PreconditionFactors,
+  resolveDamping,
+} from "../../engine/influence/mod.ts";
+import {
+  type InfluencePipeline,
+  joinChunks,
+  type QueryMatrix,
+  SCORE_PRODUCT_DOCUMENTS,
+  type ScoreChunk,
+} from "../../engine/influence/pipeline/mod.ts";
 import {
   type FineTuneProtocol,
   GpuBackend,
   measureChange,
+  type MeasuredQuery,
   type PbrfCurvature,
   pbrfCurvature,
 } from "../../engine/influence/counterfactual/mod.ts";
 import { Rng } from "../../engine/model/prng.ts";
-import { readTensors, Tensor } from "../../engine/tensor.ts";
 import { bootstrapMean, type MeanInterval } from "../../reports/analyses/bootstrap_mean.ts";
 import { linearDatamodelingScore } from "../../reports/analyses/linear_datamodeling_score.ts";
 import { deriveSeed } from "../manifest/derive_seed.ts";
 import type { ResolvedManifest, ResolvedSetup } from "../manifest/load_manifest.ts";
 import { atomicWrite } from "../../reports/render/atomic_write.ts";
+import { jsonNumber } from "../run/summary_of.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
 import { decodeFactors } from "../influence/factors_file.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
+import { withPipeline } from "../influence/with_pipeline.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
@@ -75,9 +86,8 @@ export interface CounterfactualFile {
   linearity: number | null;
   /** PBRF only: curvature bounds and the largest residual gradient norm left (relative). */
   pbrf: { curvature: PbrfCurvature; maxResidual: number } | null;
-  /** Fine-tunes run (and resumed from the work folder). */
+  /** Fine-tunes run (how many a killed run had finished is in the stage's summary, `resumed`). */
   fineTunes: number;
-  resumed: number;
 }
 
 /** Resolved settings of the stage for a setup, or null when the manifest has no block. */
@@ -124,13 +134,13 @@ export const counterfactualStage: StageDef = {
       );
       return { ran: false };
     }
-    const file = await runChecks(ctx, settings);
+    const { file, resumed } = await runChecks(ctx, settings);
     await Deno.writeTextFile(join(ctx.outDir, "counterfactual.json"), JSON.stringify(file) + "\n");
     return {
       ran: true,
       queries: file.queries.length,
       fineTunes: file.fineTunes,
-      resumed: file.resumed,
+      resumed,
       arms: Object.fromEntries(COUNTERFACTUAL_ARMS.map((a) => [a, file.arms[a].mean])),
       lds: Object.fromEntries(Object.entries(file.lds).map(([s, l]) => [s, l.mean])),
     };
@@ -155,10 +165,104 @@ function extremes(row: ArrayLike<number>, k: number, largest: boolean): number[]
   return order.slice(0, k);
 }
 
+/**
+ * Every strategy's raw scores of the documents for the queries, in one pass over the documents: the raw
+ * gradients preconditioned with each strategy (its own damping), the strategies' rows scored together.
+ *
+ * @returns Per strategy, the scores [queries, documents] row-major.
+ */
+async function strategyScores(
+  pipeline: InfluencePipeline,
+  v: ReadonlyMap<string, Float32Array>,
+  queries: number,
+  factors: PreconditionFactors,
+  documents: readonly Int32Array[],
+  onDocuments: (documents: number) => void,
+): Promise<Map<InfluenceStrategy, Float64Array>> {
+  const matrices: QueryMatrix[] = [];
+  for (const strategy of INFLUENCE_STRATEGIES) {
+    const { p } = await pipeline.precondition(v, queries, factors, strategy);
+    matrices.push({ p, rows: queries, perLayer: false });
+  }
+  const chunks: ScoreChunk[][] = [];
+  for await (const scored of pipeline.scoreMatrices(matrices, documents, { onDocuments })) {
+    chunks.push(scored.chunks);
+  }
+  return new Map(INFLUENCE_STRATEGIES.map((strategy, s) => [
+    strategy,
+    joinChunks(chunks.map((c) => c[s]), queries, documents.length, (c) => c.scores),
+  ]));
+}
+
+/** What the fine-tunes left: each job's change per sampled query, and the PBRF's curvature and residual. */
+interface FineTuneRuns {
+  /** Change of each sampled query's log p(completion | prompt), nats, per job name. */
+  changes: Map<string, number[]>;
+  /** PBRF only: the objective's curvature bounds (null for the gradient protocol). */
+  curvature: PbrfCurvature | null;
+  /** PBRF only: the largest residual gradient norm left (relative); 0 for the gradient protocol. */
+  maxResidual: number;
+  /** Jobs taken from the work folder of a killed run. */
+  resumed: number;
+}
+
+/** A fine-tune's result as kept in the work folder (NaN changes written as null). */
+const savedFineTune = (n: number) =>
+  z.object({ change: z.array(jsonNumber).length(n), residual: z.number().nullable() });
+
+/**
+ * Runs the fine-tune jobs in order from the final weights, measuring each one's change of every
+ * sampled query. Each result is kept in the work folder once done and taken from there by a later
+ * run, so a killed run resumes at the first job it had not finished, with the same results.
+ */
+async function runFineTunes(
+  ctx: StageContext,
+  backend: GpuBackend,
+  settings: CounterfactualSettings & { seed: number },
+  damping: ReadonlyMap<string, number>,
+  jobs: readonly { name: string; docs: number[] }[],
+  doc: (d: number) => Int32Array,
+  queries: readonly MeasuredQuery[],
+): Promise<FineTuneRuns> {
+  const protocol: FineTuneProtocol = settings.protocol === "gradient"
+    ? { protocol: "gradient", lr: settings.lr, steps: settings.steps }
+    : { protocol: "pbrf", epsilon: settings.epsilon, iterations: settings.iterations, damping };
+  const curvature = protocol.protocol === "pbrf" ? await pbrfCurvature(backend, damping) : null;
+  const baseline = await backend.measure(queries);
+  const changes = new Map<string, number[]>();
+  let maxResidual = 0, resumed = 0;
+  const bar = ctx.progress("fine-tunes", jobs.length);
+  for (const job of jobs) {
+    const path = join(ctx.workDir, `${job.name}.json`);
+    let saved = await readSaved(path, queries.length);
+    if (saved !== null) {
+      resumed++;
+    } else {
+      const docs = job.docs.map(doc);
+      const { change, result } = await measureChange(
+        backend,
+        docs,
+        queries,
+        baseline,
+        protocol,
+        curvature ?? undefined,
+      );
+      saved = { change: [...change], residual: Number.isFinite(result.residual) ? result.residual : null };
+      await atomicWrite(path, new TextEncoder().encode(JSON.stringify(saved) + "\n"));
+    }
+    changes.set(job.name, saved.change);
+    maxResidual = Math.max(maxResidual, saved.residual ?? 0);
+    bar.tick(1);
+  }
+  bar.done();
+  if (resumed > 0) ctx.log(`resumed ${resumed} of ${jobs.length} fine-tunes from the work folder`);
+  return { changes, curvature, maxResidual, resumed };
+}
+
 async function runChecks(
   ctx: StageContext,
   settings: CounterfactualSettings & { seed: number },
-): Promise<CounterfactualFile> {
+): Promise<{ file: CounterfactualFile; resumed: number }> {
   const setup = ctx.setup!, influence = setup.influence;
   const qdir = ctx.inputs.query_gradients.dir, sdir = ctx.inputs.scores.dir, cdir = ctx.inputs.controls.dir;
   const queriesFile = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
@@ -238,106 +342,37 @@ async function runChecks(
   const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
   const factors = decodeFactors(await Deno.readFile(join(ctx.inputs.factors.dir, "factors.safetensors")));
   const damping = resolveDamping(influence.strategy, influence.damping, factors);
-  const changes = new Map<string, number[]>();
-  let curvature: PbrfCurvature | null = null, maxResidual = 0, resumed = 0;
-  const ldsScores = new Map<InfluenceStrategy, Float64Array>();
-  const gpu = await acquireDevice();
-  try {
-    // Every strategy's scores of the pool for the sampled queries (rows strategy-major).
-    const strategies = INFLUENCE_STRATEGIES;
-    const raw = new Map(model.layers.map((l) => {
-      const v = f32(qTensors, `raw.${l.name}`, "queries.safetensors"), size = l.outDim * l.inDim;
+  const fit = sample(
+    new Rng(settings.seed, "fit"),
+    nd,
+    settings.protocol === "pbrf" ? settings.fitSequences : 0,
+  );
+  const { ldsScores, runs } = await withPipeline(model, influence, async (pipeline) => {
+    // The sampled queries' raw gradients, preconditioned with every strategy, against the pool.
+    const v = new Map(model.layers.map((l) => {
+      const all = f32(qTensors, `raw.${l.name}`, "queries.safetensors"), size = l.outDim * l.inDim;
       const data = new Float32Array(n * size);
-      chosen.forEach((q, i) => data.set(v.subarray(q * size, (q + 1) * size), i * size));
-      return [l.name, Tensor.from(gpu, data, [n, l.outDim, l.inDim])];
+      chosen.forEach((q, i) => data.set(all.subarray(q * size, (q + 1) * size), i * size));
+      return [l.name, data];
     }));
-    const stacked = new Map(
-      model.layers.map((l) => [l.name, new Float32Array(strategies.length * n * l.outDim * l.inDim)]),
-    );
-    for (const [s, strategy] of strategies.entries()) {
-      const pre = new GpuPreconditioner(
-        gpu,
-        strategy,
-        model.layers,
-        factors,
-        resolveDamping(strategy, influence.damping, factors),
-      );
-      const p = pre.apply(raw);
-      const values = await readTensors(...model.layers.map((l) => p.get(l.name)!));
-      model.layers.forEach((l, i) =>
-        stacked.get(l.name)!.set(values[i] as Float32Array, s * n * l.outDim * l.inDim)
-      );
-      pre.destroy();
-      for (const t of p.values()) t.destroy();
-    }
-    for (const t of raw.values()) t.destroy();
-    const rows = strategies.length * n;
-    const llama = new GpuLlama(gpu, model.config, model.params);
-    const scoring = new DocumentScoring(gpu, llama, model.layers, stacked, rows);
     const bar = ctx.progress("LDS pool scores", pool.length);
-    const part = await scoring.scoreRange(pool.map((d) => doc(d)), 0, pool.length, (c) => bar.tick(c));
+    const ldsScores = await strategyScores(pipeline, v, n, factors, pool.map(doc), (c) => bar.tick(c));
     bar.done();
-    scoring.destroy();
-    llama.destroy();
-    strategies.forEach((strategy, s) =>
-      ldsScores.set(strategy, part.scores.slice(s * n * pool.length, (s + 1) * n * pool.length))
-    );
-
-    // The fine-tunes, each kept in the work folder once done.
-    const fit = sample(
-      new Rng(settings.seed, "fit"),
-      nd,
-      settings.protocol === "pbrf" ? settings.fitSequences : 0,
-    )
-      .map((d) => doc(d));
+    pipeline.destroy();
     const backend = await GpuBackend.create(
-      gpu,
+      pipeline.gpu,
       model.config,
       model.params,
       model.layers.map((l) => l.name),
-      fit,
+      fit.map(doc),
     );
     try {
-      const protocol: FineTuneProtocol = settings.protocol === "gradient"
-        ? { protocol: "gradient", lr: settings.lr, steps: settings.steps }
-        : { protocol: "pbrf", epsilon: settings.epsilon, iterations: settings.iterations, damping };
-      if (protocol.protocol === "pbrf") curvature = await pbrfCurvature(backend, damping);
-      const baseline = await backend.measure(queries);
-      const bar2 = ctx.progress("fine-tunes", jobs.length);
-      for (const job of jobs) {
-        const path = join(ctx.workDir, `${job.name}.json`);
-        const saved = await readSaved(path, n);
-        if (saved !== null) {
-          changes.set(job.name, saved.change);
-          maxResidual = Math.max(maxResidual, saved.residual ?? 0);
-          resumed++;
-        } else {
-          const { change, result } = await measureChange(
-            backend,
-            job.docs.map(doc),
-            queries,
-            baseline,
-            protocol,
-            curvature ?? undefined,
-          );
-          const residual = Number.isFinite(result.residual) ? result.residual : null;
-          maxResidual = Math.max(maxResidual, residual ?? 0);
-          changes.set(job.name, [...change]);
-          await atomicWrite(
-            path,
-            new TextEncoder().encode(JSON.stringify({ change: [...change], residual }) + "\n"),
-          );
-        }
-        bar2.tick(1);
-      }
-      bar2.done();
-      if (resumed > 0) ctx.log(`resumed ${resumed} of ${jobs.length} fine-tunes from the work folder`);
+      return { ldsScores, runs: await runFineTunes(ctx, backend, settings, damping, jobs, doc, queries) };
     } finally {
       backend.destroy();
     }
-  } finally {
-    await gpu.destroy();
-  }
+  });
+  const { changes, curvature, maxResidual } = runs;
 
   // Summaries.
   const scale = settings.protocol === "gradient" ? settings.lr * settings.steps : settings.epsilon;
@@ -396,7 +431,7 @@ async function runChecks(
       perQuery: l.perQuery,
     }];
   }));
-  return {
+  const file: CounterfactualFile = {
     settings,
     k,
     queries: ids,
@@ -410,18 +445,17 @@ async function runChecks(
     linearity: settings.protocol === "gradient" ? median(points.map((p) => p.measured / p.identity)) : null,
     pbrf: curvature === null ? null : { curvature, maxResidual },
     fineTunes: jobs.length,
-    resumed,
   };
+  return { file, resumed: runs.resumed };
 }
 
-/** A saved fine-tune result of the expected size, or null. */
+/** A fine-tune's result kept in the work folder, or null when it is missing or not of the expected size. */
 async function readSaved(
   path: string,
   n: number,
-): Promise<{ change: number[]; residual: number | null } | null> {
+): Promise<z.output<ReturnType<typeof savedFineTune>> | null> {
   try {
-    const saved = JSON.parse(await Deno.readTextFile(path)) as { change: number[]; residual: number | null };
-    return Array.isArray(saved.change) && saved.change.length === n ? saved : null;
+    return savedFineTune(n).parse(JSON.parse(await Deno.readTextFile(path)));
   } catch {
     return null;
   }

@@ -20,13 +20,14 @@ export interface CounterfactualView {
   strategy: string;
   arms: Record<string, IntervalView>;
   bySet: Record<string, Record<string, IntervalView>>;
+  /** One per sampled query and arm (null: not a finite number). */
   points: {
     query: string;
     set: string;
     arm: string;
-    measured: number;
-    predicted: number;
-    identity: number;
+    measured: number | null;
+    predicted: number | null;
+    identity: number | null;
   }[];
   lds: Record<string, IntervalView & { subsets: number }>;
   linearity: number | null;
@@ -41,7 +42,8 @@ const ARM_LABELS: Record<string, string> = {
   identity: "top-k (gradient dot product)",
   lexical: "top-k (BM25)",
 };
-const STRATEGIES = ["ekfac", "kfac", "diagonal", "identity"];
+/** The strategies the LDS compares, in the report's order. */
+export const LDS_STRATEGIES = ["ekfac", "kfac", "diagonal", "identity"] as const;
 
 /** NaN is written to report.json as null: both read as "no value". */
 const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
@@ -132,12 +134,12 @@ export function counterfactualSection(views: readonly CounterfactualView[]): Sec
       kind: "table",
       columns: [
         { label: "setup", align: "left" },
-        ...STRATEGIES.map((s) => ({ label: `LDS ${s}`, align: "right" as const })),
+        ...LDS_STRATEGIES.map((s) => ({ label: `LDS ${s}`, align: "right" as const })),
         { label: "subsets" },
       ],
       rows: ran.map((v) => [
         v.setup,
-        ...STRATEGIES.map((s) => interval(v.lds[s])),
+        ...LDS_STRATEGIES.map((s) => interval(v.lds[s])),
         v.lds.ekfac?.subsets ?? null,
       ]),
       caption: "Linear datamodeling score: per query, the Spearman correlation across random subsets of a " +

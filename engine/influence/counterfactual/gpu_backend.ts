@@ -73,6 +73,7 @@ export class GpuBackend implements FineTuneBackend {
   readonly #gpu: Gpu;
   readonly #llama: GpuLlama;
   readonly #fit: readonly Int32Array[];
+  readonly #tracked: ReadonlySet<string>;
   /** log p_final of every fit batch, [rows·seqLen, V] as padded. */
   #targets: Float64Array[] = [];
 
@@ -88,6 +89,7 @@ export class GpuBackend implements FineTuneBackend {
     this.#llama = new GpuLlama(gpu, config, params);
     this.final = new Map(this.layers.map(({ name }) => [name, Float64Array.from(params.get(name)!)]));
     this.#fit = fit;
+    this.#tracked = new Set(tracked);
   }
 
   /**
@@ -136,7 +138,8 @@ export class GpuBackend implements FineTuneBackend {
     for (let first = 0; first < documents.length; first += FINE_TUNE_BATCH) {
       const rows = documents.slice(first, first + FINE_TUNE_BATCH);
       const b = uploadRows(this.#gpu, rows, (r) => nextTokens(rows[r]));
-      const loss = this.#llama.lossAndGrad(b.batch);
+      // Only the tracked weights' gradients: the backward pass stops below the lowest one.
+      const { loss } = this.#llama.lossAndGradWithRecords(b.batch, { layers: [], paramGrads: this.#tracked });
       value += (await this.#accumulate(gradient, 1, loss))[0];
       b.destroy();
     }

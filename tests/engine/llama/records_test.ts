@@ -132,3 +132,48 @@ Deno.test({
     model.destroy();
   },
 });
+
+Deno.test({
+  name:
+    "lossAndGradWithRecords() with named weight gradients: the same bits as a whole pass, in fewer dispatches",
+  ignore: !hasAdapter,
+  fn: async () => {
+    const config = midConfig();
+    const { p32 } = paramsFor(config, 8);
+    const model = new GpuLlama(gpu!, config, p32);
+    const b = deviceBatch(gpu!, randomBatch(config.vocabSize, 3, 21, 5));
+    const all = [...model.grads.keys()];
+    const bits = (t: ArrayLike<number> & { buffer: ArrayBufferLike }) => [...new Uint32Array(t.buffer)];
+    // Every gradient zeroed first, then one pass: the loss, every gradient and the dispatches it took.
+    const run = async (paramGrads: boolean | ReadonlySet<string>) => {
+      for (const g of model.grads.values()) g.write(new Float32Array(g.size));
+      const before = gpu!.stats.dispatches;
+      const { loss } = model.lossAndGradWithRecords(b, { layers: [], paramGrads });
+      const dispatches = gpu!.stats.dispatches - before;
+      const [l, ...grads] = await readTensors(loss, ...all.map((n) => model.grads.get(n)!));
+      return { dispatches, loss: bits(l), grads: new Map(all.map((n, i) => [n, bits(grads[i])])) };
+    };
+    const whole = await run(true);
+    for (
+      const named of [
+        [0, 1].flatMap((
+          l,
+        ) => [linearName(l, "gate_proj"), linearName(l, "up_proj"), linearName(l, "down_proj")]),
+        [LM_HEAD, linearName(1, "o_proj")],
+      ]
+    ) {
+      const some = await run(new Set(named));
+      assert.deepEqual(some.loss, whole.loss);
+      for (const name of all) {
+        if (named.includes(name)) assert.deepEqual(some.grads.get(name), whole.grads.get(name), name);
+        else assert.ok(some.grads.get(name)!.every((v) => v === 0), `${name} left as it was`);
+      }
+      assert.ok(some.dispatches < whole.dispatches, `${some.dispatches} vs ${whole.dispatches} dispatches`);
+    }
+    assert.throws(
+      () => model.lossAndGradWithRecords(b, { layers: [], paramGrads: new Set(["model.norm.weight"]) }),
+      /^RangeError: Cannot form the gradient of "model.norm.weight" alone: not an untied linear weight/,
+    );
+    model.destroy();
+  },
+});
