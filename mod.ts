@@ -137,6 +137,16 @@ export type {
   TrackedLayer,
 } from "./engine/influence/mod.ts";
 export type { CovarianceSums, LambdaSums } from "./engine/influence/gpu/mod.ts";
+export {
+  describePlan,
+  formatBytes,
+  type MemoryPlan,
+  MemoryPlanError,
+  type MemoryPlanInput,
+  planInfluenceMemory,
+  type PlannedStage,
+  type StagePlan,
+} from "./engine/influence/mod.ts";
 export { BLOCK_LINEARS, type BlockLinear } from "./engine/model/mod.ts";
 export type { SymmetricEigen } from "./engine/influence/mod.ts";
 export type { Checkpoint, LlamaConfig, LlamaParams, RopeScaling } from "./engine/model/mod.ts";

@@ -118,9 +118,28 @@ export {
 export { rope, ropeKernel, type RopeOptions } from "./kernels/rope.ts";
 export { ropeTable } from "./kernels/rope_table.ts";
 export { swiglu, swigluBackward, swigluBackwardKernel, swigluKernel } from "./kernels/swiglu.ts";
-export { crossEntropy, crossEntropyKernel, type CrossEntropyOutputs } from "./kernels/cross_entropy.ts";
-export { sampleLabels, sampleLabelsKernel } from "./kernels/sample_labels.ts";
-export { argmax, argmaxKernel, type ArgmaxOptions } from "./kernels/argmax.ts";
+export {
+  CROSS_ENTROPY_CHUNK,
+  crossEntropy,
+  crossEntropyGradKernels,
+  type CrossEntropyOutputs,
+  crossEntropyPartsKernels,
+  crossEntropyRowsKernel,
+} from "./kernels/cross_entropy.ts";
+export {
+  SAMPLE_CHUNK,
+  sampleLabels,
+  sampleLabelsKernels,
+  sampleLabelsMaxKernels,
+  sampleLabelsTotalsKernels,
+} from "./kernels/sample_labels.ts";
+export {
+  argmax,
+  ARGMAX_CHUNK,
+  argmaxKernel,
+  type ArgmaxOptions,
+  argmaxPartsKernel,
+} from "./kernels/argmax.ts";
 export { copyColumns, copyColumnsKernel } from "./kernels/copy_columns.ts";
 export { mulHiLo, philox4x32 } from "./cpu/philox.ts";
 export { sampleLabelsCpu, type SampleLabelsOptions } from "./cpu/sample_labels.ts";

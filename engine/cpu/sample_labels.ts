@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { LOGIT_LIMIT, LOGIT_SCALE, MAX_SAMPLING_VOCAB, tokenWeight } from "../kernels/sample_labels_spec.ts";
+import {
+  LOGIT_LIMIT,
+  LOGIT_SCALE,
+  MAX_SAMPLING_VOCAB,
+  samplingShift,
+  tokenWeight,
+} from "../kernels/sample_labels_spec.ts";
 import { mulHiLo, philox4x32 } from "./philox.ts";
 
 /** Which stream a sampling call draws from. */
@@ -75,6 +81,7 @@ export function sampleLabelsCpu(
   const [seedLo, seedHi, draw, rowOffset] = samplingWords(options);
   const labels = new Int32Array(rows);
   const q = new Float64Array(vocab);
+  const shift = samplingShift(vocab);
   for (let r = 0; r < rows; r++) {
     if (mask !== undefined && mask[r] < 0) {
       labels[r] = -1;
@@ -83,12 +90,12 @@ export function sampleLabelsCpu(
     let max = -Infinity;
     for (let v = 0; v < vocab; v++) max = Math.max(max, q[v] = quantizeLogit(logits[r * vocab + v]));
     let total = 0;
-    for (let v = 0; v < vocab; v++) total += tokenWeight(max - q[v]);
+    for (let v = 0; v < vocab; v++) total += tokenWeight(max - q[v]) >>> shift;
     const u = philox4x32([(rowOffset + r) >>> 0, draw, 0, 0], [seedLo, seedHi])[0];
     const target = mulHiLo(u, total)[0];
     let cumulative = 0, label = vocab - 1;
     for (let v = 0; v < vocab; v++) {
-      cumulative += tokenWeight(max - q[v]);
+      cumulative += tokenWeight(max - q[v]) >>> shift;
       if (cumulative > target) {
         label = v;
         break;

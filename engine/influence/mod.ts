@@ -10,3 +10,4 @@ export * from "./settings.ts";
 export * from "./tracked_layers.ts";
 export * from "./cpu/mod.ts";
 export * from "./pipeline/mod.ts";
+export * from "./memory_plan.ts";

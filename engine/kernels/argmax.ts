@@ -1,5 +1,7 @@
 /**
- * Row-wise argmax of logits (greedy decoding).
+ * Row-wise argmax of logits (greedy decoding), in two passes so that no invocation loops over a whole
+ * row of a large vocabulary (CPU rasterisers cap an invocation at 65535 loop iterations): per (row,
+ * part of {@linkcode ARGMAX_CHUNK} entries) the part's choice, then per row the first of the largest.
  *
  * @module
  */
@@ -7,10 +9,25 @@ import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 import source from "./argmax.wgsl" with { type: "text" };
+import partsSource from "./argmax_parts.wgsl" with { type: "text" };
 import { linearGrid } from "./grid.ts";
 
-/** Row-wise argmax, one row per invocation. */
-export const argmaxKernel: Kernel = { name: "argmax", source, bindings: ["uniform", "read", "read_write"] };
+/** Vocabulary entries per part of the first pass. */
+export const ARGMAX_CHUNK = 4096;
+
+/** Pass 1: per (row, part) first index of the largest entry and its value (constant `CHUNK`). */
+export const argmaxPartsKernel: Kernel = {
+  name: "argmax_parts",
+  source: partsSource,
+  bindings: ["uniform", "read", "read_write", "read_write"],
+};
+
+/** Pass 2: per row the parts' choices combined in part order. */
+export const argmaxKernel: Kernel = {
+  name: "argmax",
+  source,
+  bindings: ["uniform", "read", "read", "read_write"],
+};
 
 /** Which rows of the logits {@linkcode argmax} scans. */
 export interface ArgmaxOptions {
@@ -27,7 +44,7 @@ export interface ArgmaxOptions {
  * @param ids Output, i32 [rows].
  * @param options Row stride and offset, e.g. the last position of each sequence.
  * @throws {TypeError} On wrong dtypes.
- * @throws {RangeError} When a scanned row falls outside `logits`.
+ * @throws {RangeError} When a scanned row falls outside `logits`, or it holds 2³² values or more.
  */
 export function argmax(logits: Tensor, ids: Tensor, options: ArgmaxOptions = {}): void {
   const vocab = logits.shape[logits.shape.length - 1];
@@ -40,10 +57,23 @@ export function argmax(logits: Tensor, ids: Tensor, options: ArgmaxOptions = {})
       `argmax: ${rows} rows of stride ${stride} from ${offset} exceed logits [${logits.shape}]`,
     );
   }
+  if (logits.size >= 2 ** 32) {
+    throw new RangeError(`argmax: logits [${logits.shape}] must hold fewer than 2^32 values`);
+  }
   if (rows === 0) return;
-  logits.gpu.dispatch(argmaxKernel, {
-    params: new Params().u32(rows, vocab, stride, offset),
-    resources: [logits.buffer, ids.buffer],
-    workgroups: linearGrid(logits.gpu, rows),
+  const gpu = logits.gpu, parts = Math.ceil(vocab / ARGMAX_CHUNK);
+  const params = new Params().u32(rows, vocab, stride, offset, parts);
+  const best = gpu.scratchBuffer("argmax-best", rows * parts * 4);
+  const bestValue = gpu.scratchBuffer("argmax-best-value", rows * parts * 4);
+  gpu.dispatch(argmaxPartsKernel, {
+    constants: { CHUNK: ARGMAX_CHUNK },
+    params,
+    resources: [logits.buffer, best, bestValue],
+    workgroups: linearGrid(gpu, rows * parts),
+  });
+  gpu.dispatch(argmaxKernel, {
+    params,
+    resources: [best, bestValue, ids.buffer],
+    workgroups: linearGrid(gpu, rows),
   });
 }

@@ -1,31 +1,45 @@
 /**
  * Weighted softmax cross-entropy over the vocabulary: per-row losses and label log-probabilities,
- * optionally the logit gradient, and the deterministic sum of the row losses.
+ * optionally the logit gradient, and the deterministic sum of the row losses. Three passes, so that no
+ * invocation loops over a whole row of a large vocabulary (CPU rasterisers cap an invocation at 65535
+ * loop iterations; a GPU gets rows × parts invocations instead of rows): per (row, part of
+ * {@linkcode CROSS_ENTROPY_CHUNK} entries) the part's max and Σ exp; per row the log-sum-exp, loss and
+ * log-probability; per element the gradient. A vocabulary of one part gives the bits of one serial
+ * pass over each row.
  *
  * @module
  */
 import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
-import source from "./cross_entropy.wgsl" with { type: "text" };
-import textureSource from "./cross_entropy_texture.wgsl" with { type: "text" };
-import { flatTexture } from "./flat_texture.ts";
+import gradSource from "./cross_entropy_grad.wgsl" with { type: "text" };
+import partsSource from "./cross_entropy_parts.wgsl" with { type: "text" };
+import rowsSource from "./cross_entropy_rows.wgsl" with { type: "text" };
+import { logitBinding, type LogitKernels, logitKernels } from "./flat_logits.ts";
 import { linearGrid } from "./grid.ts";
 import { sumAll } from "./reduce.ts";
 
-/** Cross-entropy, one row per invocation (constant `GRAD`). */
-export const crossEntropyKernel: Kernel = {
-  name: "cross_entropy",
-  source,
-  bindings: ["uniform", "read", "read", "read", "read_write", "read_write", "read_write"],
+/** Vocabulary entries per part of the first pass (2 loop iterations each per invocation). */
+export const CROSS_ENTROPY_CHUNK = 4096;
+
+/** Pass 1: per (row, part) max and Σ exp (constant `CHUNK`), logits from a buffer or a flat texture. */
+export const crossEntropyPartsKernels: LogitKernels = logitKernels("cross_entropy_parts", partsSource, [
+  "read_write",
+]);
+
+/** Pass 2: per row log-sum-exp, log-probability and weighted loss. */
+export const crossEntropyRowsKernel: Kernel = {
+  name: "cross_entropy_rows",
+  source: rowsSource,
+  bindings: ["uniform", "read", "read", "read", "read", "read_write", "read_write", "read_write"],
 };
 
-/** {@linkcode crossEntropyKernel} reading the logits from a flat texture copy (CPU rasterisers). */
-export const crossEntropyTextureKernel: Kernel = {
-  name: "cross_entropy_texture",
-  source: textureSource,
-  bindings: ["uniform", "texture_read", "read", "read", "read_write", "read_write", "read_write"],
-};
+/** Pass 3: the logit gradient, one element per invocation, logits from a buffer or a flat texture. */
+export const crossEntropyGradKernels: LogitKernels = logitKernels(
+  "cross_entropy_grad",
+  gradSource,
+  ["read", "read", "read", "read_write"],
+);
 
 /** Outputs of {@linkcode crossEntropy}. */
 export interface CrossEntropyOutputs {
@@ -47,14 +61,17 @@ export interface CrossEntropyOutputs {
  * @param labels Targets, i32 [rows].
  * @param weights Per-row weights, f32 [rows].
  * @param out Output tensors (distinct buffers).
+ * @param form Read the logits from the buffer or a flat texture copy (default: the texture on CPU
+ * rasterisers when rows·vocab is a multiple of 4); the bits are the same either way.
  * @throws {TypeError} On wrong dtypes or aliasing.
- * @throws {RangeError} When shapes disagree.
+ * @throws {RangeError} When shapes disagree or rows·vocab reaches 2³² (32-bit indices).
  */
 export function crossEntropy(
   logits: Tensor,
   labels: Tensor,
   weights: Tensor,
   out: CrossEntropyOutputs,
+  form?: keyof LogitKernels,
 ): void {
   const vocab = logits.shape[logits.shape.length - 1];
   const rows = labels.size;
@@ -66,6 +83,9 @@ export function crossEntropy(
   }
   if (!(vocab > 0) || logits.size !== rows * vocab) {
     throw new RangeError(`crossEntropy: logits [${logits.shape}] do not hold ${rows} rows`);
+  }
+  if (logits.size >= 2 ** 32) {
+    throw new RangeError(`crossEntropy: logits [${logits.shape}] must hold fewer than 2^32 values`);
   }
   if (weights.size !== rows || out.rowLoss.size !== rows || out.logProbs.size !== rows) {
     throw new RangeError(`crossEntropy: weights, rowLoss and logProbs must have ${rows} elements`);
@@ -83,21 +103,37 @@ export function crossEntropy(
   }
   const gpu = logits.gpu;
   if (rows > 0) {
-    // CPU rasterisers read the logits from a flat texture copy (bit-identical).
-    const texture = gpu.software && logits.size % 4 === 0;
-    gpu.dispatch(texture ? crossEntropyTextureKernel : crossEntropyKernel, {
-      constants: { GRAD: out.dLogits !== undefined },
-      params: new Params().u32(rows, vocab),
+    const parts = Math.ceil(vocab / CROSS_ENTROPY_CHUNK);
+    const stats = gpu.scratchBuffer("cross-entropy-stats", rows * parts * 8);
+    const lse = gpu.scratchBuffer("cross-entropy-lse", rows * 4);
+    const source = logitBinding(logits, "cross-entropy-logits", form);
+    const params = new Params().u32(rows, vocab, parts);
+    gpu.dispatch(crossEntropyPartsKernels[source.form], {
+      constants: { CHUNK: CROSS_ENTROPY_CHUNK },
+      params,
+      resources: [source.resource, stats],
+      workgroups: linearGrid(gpu, rows * parts),
+    });
+    gpu.dispatch(crossEntropyRowsKernel, {
+      params,
       resources: [
-        texture ? flatTexture(gpu, "cross-entropy-logits", logits.buffer, logits.size) : logits.buffer,
+        logits.buffer,
         labels.buffer,
         weights.buffer,
+        stats,
         out.rowLoss.buffer,
         out.logProbs.buffer,
-        out.dLogits?.buffer ?? gpu.scratchBuffer("cross-entropy-no-grad", 16),
+        lse,
       ],
       workgroups: linearGrid(gpu, rows),
     });
+    if (out.dLogits !== undefined) {
+      gpu.dispatch(crossEntropyGradKernels[source.form], {
+        params: new Params().u32(rows, vocab),
+        resources: [source.resource, labels.buffer, weights.buffer, lse, out.dLogits.buffer],
+        workgroups: linearGrid(gpu, logits.size),
+      });
+    }
   }
   if (out.loss !== undefined) sumAll(out.rowLoss, out.loss);
 }

@@ -1,41 +1,13 @@
-// Draws one label per row from softmax(logits[r]) with exact integer arithmetic (the spec and its
-// CPU reference: sample_labels_spec.ts, engine/cpu/sample_labels.ts):
-//   q_v = trunc(clamp(logits[r, v], ±32767) · 2¹⁶),  w_v = weight(max_v q_v − q_v),  total = Σ w_v,
+// Label sampling pass 3 of 3 (sample_labels.ts): one label per row from the parts' maxima and totals:
+//   total = Σ_q part_total[r·parts + q],
 //   u = Philox-4x32-10(counter (row_offset + r, draw, 0, 0), key (seed_lo, seed_hi)).x,
-//   label = first v with Σ_{v' ≤ v} w_v' > ⌊u · total / 2³²⌋.
-// With MASKED, rows with mask[r] < 0 get −1. logits: [rows, vocab] row-major f32; mask, labels: [rows] i32.
-// EXP2_TABLE (array<u32, 65>, Q15 values of 2^(−i/64)) is prepended by the host. One row per
-// invocation, linear index folded. Constant: MASKED.
+//   label = first v with Σ_{v' ≤ v} w_v' > ⌊u · total / 2³²⌋
+// (found in the first part whose running total exceeds it, then within that part), −1 for masked
+// rows. labels: [rows] i32. One row per invocation, linear index folded. Constants: CHUNK, MASKED.
 
-struct Params {
-  rows: u32,
-  vocab: u32,
-  seed_lo: u32,
-  seed_hi: u32,
-  draw: u32,
-  row_offset: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> mask: array<i32>;
-@group(0) @binding(3) var<storage, read_write> labels: array<i32>;
-
-const LOG2E_Q15 = 47274u;
-const DISTANCE_LIMIT = 2097152u; // 2²¹
-
-// High and low words of a·b, from 16-bit halves.
-fn mul_hi_lo(a: u32, b: u32) -> vec2<u32> {
-  let a_lo = a & 0xffffu;
-  let a_hi = a >> 16u;
-  let b_lo = b & 0xffffu;
-  let b_hi = b >> 16u;
-  let lo_lo = a_lo * b_lo;
-  let hi_lo = a_hi * b_lo;
-  let lo_hi = a_lo * b_hi;
-  let cross = (lo_lo >> 16u) + (hi_lo & 0xffffu) + lo_hi;
-  return vec2(a_hi * b_hi + (hi_lo >> 16u) + (cross >> 16u), a * b);
-}
+@group(0) @binding(3) var<storage, read> part_max: array<i32>;
+@group(0) @binding(4) var<storage, read> part_total: array<u32>;
+@group(0) @binding(5) var<storage, read_write> labels: array<i32>;
 
 fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   var c = counter;
@@ -51,23 +23,6 @@ fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
-fn quantize(logit: f32) -> i32 {
-  return i32(clamp(logit, -32767.0, 32767.0) * 65536.0);
-}
-
-fn weight(d: u32) -> u32 {
-  if (d >= DISTANCE_LIMIT) {
-    return 0u;
-  }
-  let y = (d >> 16u) * LOG2E_Q15 * 2u + (((d & 0xffffu) * LOG2E_Q15) >> 15u);
-  let k = y >> 16u;
-  let f = y & 0xffffu;
-  let a = EXP2_TABLE[f >> 10u];
-  let b = EXP2_TABLE[(f >> 10u) + 1u];
-  let mantissa = a - (((a - b) * (f & 0x3ffu)) >> 10u);
-  return select(mantissa >> min(k, 31u), 0u, k >= 16u);
-}
-
 @compute @workgroup_size(64)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
@@ -78,25 +33,32 @@ fn main(
   if (r >= p.rows) {
     return;
   }
-  if (MASKED && mask[r] < 0) {
+  if (masked(r)) {
     labels[r] = -1;
     return;
   }
-  let base = r * p.vocab;
-  var top = quantize(logits[base]);
-  for (var v = 1u; v < p.vocab; v++) {
-    top = max(top, quantize(logits[base + v]));
-  }
+  let parts = r * p.parts;
   var total = 0u;
-  for (var v = 0u; v < p.vocab; v++) {
-    total += weight(u32(top - quantize(logits[base + v])));
+  for (var q = 0u; q < p.parts; q++) {
+    total += part_total[parts + q];
   }
   let u = philox(vec4(p.row_offset + r, p.draw, 0u, 0u), vec2(p.seed_lo, p.seed_hi)).x;
   let target_weight = mul_hi_lo(u, total).x;
   var cumulative = 0u;
+  var q = 0u;
+  for (; q + 1u < p.parts; q++) {
+    if (cumulative + part_total[parts + q] > target_weight) {
+      break;
+    }
+    cumulative += part_total[parts + q];
+  }
+  let top = row_max(r);
+  let first = q * CHUNK;
+  let end = min(p.vocab, first + CHUNK);
+  let base = r * p.vocab;
   var label = p.vocab - 1u;
-  for (var v = 0u; v < p.vocab; v++) {
-    cumulative += weight(u32(top - quantize(logits[base + v])));
+  for (var v = first; v < end; v++) {
+    cumulative += weight(u32(top - quantize(logit(base + v)))) >> p.shift;
     if (cumulative > target_weight) {
       label = v;
       break;

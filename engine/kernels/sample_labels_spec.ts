@@ -8,7 +8,9 @@
  * y = d·log₂e is computed in fixed point and 2^(−frac) is interpolated from {@linkcode EXP2_TABLE}.
  * Weights are relative to the most likely token (weight 2¹⁵); tokens less likely than ≈ 2⁻¹⁵ of it
  * get weight 0 and are never drawn, and the others are drawn with relative precision ≈ 2⁻¹⁵. A
- * Philox-4x32-10 draw picks the token whose cumulative weight first exceeds ⌊u·total / 2³²⌋.
+ * Philox-4x32-10 draw picks the token whose cumulative weight first exceeds ⌊u·total / 2³²⌋. Above
+ * 131071 entries the weights are shifted right by {@linkcode samplingShift} bits so that their total
+ * stays below 2³² (up to 262143 entries: 1 bit, tokens below ≈ 2⁻¹⁴ of the most likely one never drawn).
  *
  * @module
  */
@@ -21,8 +23,25 @@ export const LOGIT_SCALE = 65536;
 export const LOG2E_Q15 = 47274;
 /** Distances of 2²¹ / 2¹⁶ = 32 nats or more give weight 0. */
 export const DISTANCE_LIMIT = 2 ** 21;
-/** Largest vocabulary: the weight total (≤ vocab · 2¹⁵) must stay below 2³². */
-export const MAX_SAMPLING_VOCAB = 131071;
+/** Largest vocabulary (2²⁰ − 1: weights shifted by at most 3 bits keep 2¹² levels). */
+export const MAX_SAMPLING_VOCAB = 2 ** 20 - 1;
+
+/**
+ * Bits the token weights are shifted right by for a vocabulary of `vocab` entries: the least s ≥ 0
+ * with vocab < 2^(17+s), so that the total (≤ vocab · 2^(15−s)) stays below 2³²; 0 up to 131071.
+ *
+ * @param vocab Vocabulary size, 1 … {@linkcode MAX_SAMPLING_VOCAB}.
+ * @returns The shift.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { samplingShift } from "./sample_labels_spec.ts";
+ * assert.deepEqual([samplingShift(32000), samplingShift(131071), samplingShift(256000)], [0, 0, 1]);
+ * ```
+ */
+export function samplingShift(vocab: number): number {
+  return Math.max(0, 15 - Math.clz32(vocab)); // ⌊log₂ vocab⌋ − 16 = (31 − clz32) − 16
+}
 
 /** round(2¹⁵ · 2^(−i/64)) for i = 0 … 64: 2^(−f) for f in [0, 1] in Q15, linearly interpolated. */
 export const EXP2_TABLE: readonly number[] = Object.freeze(

@@ -54,7 +54,7 @@ export interface RecordedLoss {
 }
 
 /** Workspaces kept for distinct (batch, rows per sequence) shapes; the least recently used goes first. */
-const MAX_WORKSPACES = 4;
+export const MAX_WORKSPACES = 4;
 
 /**
  * A Llama model on the device (RMSNorm pre-norm, RoPE with HF `rotate_half`, grouped-query causal

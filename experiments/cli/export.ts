@@ -9,6 +9,7 @@ import { fitCorpus } from "../stages/factors_stage.ts";
 import { HF_TOKENIZER_FILES, runTokenizer } from "../stages/run_tokenizer.ts";
 import { runCli } from "./run_cli.ts";
 import { setupCommand } from "./setup_command.ts";
+import { queriesFileSchema, readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 const HELP = `Usage: deno task export [MANIFEST] --setup NAME --out DIR [--set PATH=VALUE]...
 
@@ -56,14 +57,14 @@ async function main(): Promise<number> {
 
   const run = await runTokenizer(manifest);
   const tok = run.tokenizer;
-  const scored = JSON.parse(await Deno.readTextFile(join(art("query_gradients").dir, "queries.json")));
+  const scored = await readArtifactJson(join(art("query_gradients").dir, "queries.json"), queriesFileSchema);
   const completions = new Map(
     (await Deno.readTextFile(join(art("complete").dir, "completions.jsonl"))).split("\n").filter((l) => l)
       .map((l) => JSON.parse(l)).map((c) => [c.id, c]),
   );
   const world = await readWorldArtifact(art("world").dir);
   const golds = new Map(world.queries.map((q) => [`${q.id}#gold`, q]));
-  const queries = (scored.ids as string[]).map((id) => {
+  const queries = scored.ids.map((id) => {
     // Rows `…#gold` measure a factual query's gold completion (the planted-fact check); the rest the model's own.
     const c = golds.get(id) ?? completions.get(id);
     return JSON.stringify({
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
 
   const scores = readSafetensors(await Deno.readFile(join(art("scores").dir, "scores.safetensors"))).tensors;
   const raw = scores.get("scores")!;
-  const meta = JSON.parse(await Deno.readTextFile(join(art("scores").dir, "scores.json")));
+  const meta = await readArtifactJson(join(art("scores").dir, "scores.json"), scoresFileSchema);
 
   await Deno.mkdir(out, { recursive: true });
   const model = art("model").dir;

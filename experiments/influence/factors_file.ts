@@ -1,6 +1,7 @@
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import type { LayerEigenbasis, LayerLambda, PreconditionFactors } from "../../engine/influence/mod.ts";
 import type { FittedFactors } from "../../engine/influence/pipeline/mod.ts";
+import { factorLayersSchema, layerShapesSchema, parseArtifactJson } from "./artifact_files.ts";
 
 export type { FittedFactors };
 
@@ -88,7 +89,7 @@ export function checkFactorsFor(
         `the corpus uses ${short(expected.tokenizerSha256)}; refit them (--force=factors)`,
     );
   }
-  const layers = JSON.parse(metadata.layers ?? "[]") as { name: string; outDim: number; inDim: number }[];
+  const layers = parseArtifactJson(`${path}#layers`, metadata.layers ?? "[]", layerShapesSchema);
   const shape = (l: { name: string; outDim: number; inDim: number }) => `${l.name} [${l.outDim}, ${l.inDim}]`;
   const have = layers.map(shape).join(", "), want = expected.layers.map(shape).join(", ");
   if (have !== want) {
@@ -110,15 +111,11 @@ export function decodeFactors(bytes: Uint8Array): Required<PreconditionFactors> 
     if (t?.dtype !== "F64") throw new Error(`factors.safetensors: tensor "${key}" missing or not F64`);
     return t.data;
   };
-  const layers = JSON.parse(file.metadata.layers ?? "[]") as {
-    name: string;
-    outDim: number;
-    inDim: number;
-    tokens: number;
-    sequences: number;
-    lambdaSequences: number;
-    accuracy: LayerEigenbasis["accuracy"];
-  }[];
+  const layers = parseArtifactJson(
+    "factors.safetensors#layers",
+    file.metadata.layers ?? "[]",
+    factorLayersSchema,
+  );
   const eigen = new Map<string, LayerEigenbasis>();
   const lambda = new Map<string, LayerLambda>();
   for (const { name, outDim, inDim, tokens, sequences, lambdaSequences, accuracy } of layers) {

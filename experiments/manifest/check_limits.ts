@@ -7,6 +7,7 @@ import { llamaConfigFor } from "../stages/llama_config_for.ts";
 import type { AnalysesSettings } from "../schema/analyses_schema.ts";
 import type { SetupSettings } from "../schema/setup_schema.ts";
 import type { TokenizerSettings } from "../schema/manifest_schema.ts";
+import { memoryProblem, plannedQueryRows } from "../influence/memory_check.ts";
 
 /**
  * Upper bounds of a manifest's sizes: far above the paper-scale study (200k scored and 2M unscored
@@ -50,8 +51,11 @@ export const MANIFEST_LIMITS = {
 /**
  * The cross-field and size checks of a manifest that its schema cannot express: upper bounds
  * ({@link MANIFEST_LIMITS}), analysis depths against the corpus size, the factual pool against the facts,
- * and whether the world's documents can be planned at all (the generator's own planning, run on the
- * settings alone). Pure checks: they never change a value.
+ * whether the world's documents can be planned at all (the generator's own planning, run on the
+ * settings alone), and, for a setup that gives `deviceMemoryGiB` and trains its proxy on generated
+ * queries, the memory plan of its influence stages (documents and queries as long as the context; a
+ * checkpoint's, or your own queries', is checked by the model stage). Pure checks: they never change a
+ * value.
  *
  * @param world Resolved world settings.
  * @param queries Resolved query counts.
@@ -125,6 +129,14 @@ export function checkLimits(
             `here, got ${count} (hiddenSize ${m.hiddenSize}, intermediateSize ${m.intermediateSize}, ` +
             `layers ${m.layers})`,
         );
+      } else if (count !== undefined && queries.path === undefined) {
+        const config = llamaConfigFor(m, vocabSize);
+        const problem = memoryProblem(at, s, config, {
+          documentTokens: m.contextLength,
+          queryTokens: m.contextLength,
+          queryRows: plannedQueryRows(queries, s.querySets),
+        });
+        if (problem !== null) problems.push(problem);
       }
     }
   }

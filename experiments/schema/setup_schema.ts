@@ -31,6 +31,11 @@ export interface SetupSettings {
   maxCompletionTokens: number;
   /** The influence settings. */
   influence: InfluenceSettings;
+  /**
+   * Device memory the influence stages may use, GiB; when given, the run is refused before it starts
+   * if the memory plan (`engine/influence/memory_plan.ts`) does not fit it. Absent: not checked.
+   */
+  deviceMemoryGiB?: number;
 }
 
 /** Whether two types are mutually assignable (a compile-time check of the schema's output). */
@@ -53,6 +58,11 @@ const setupObject = z.object({
     "Longest greedy completion generated for a query, in tokens.",
   ),
   influence: influenceSchema.prefault({}),
+  deviceMemoryGiB: z.number().positive().optional().describe(
+    "Device memory the influence stages may use, in GiB (e.g. 80 for an H100): the run is refused before " +
+      "it starts when the memory plan of the fit, query gradients and scoring does not fit it, or needs " +
+      "module streaming the engine does not do yet. Absent: not checked.",
+  ),
 }).strict();
 
 /**

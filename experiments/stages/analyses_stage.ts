@@ -17,15 +17,7 @@ import type { SetupScores } from "../../reports/findings/findings_input.ts";
 import { readCompletions } from "../influence/select_queries.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
-
-/** `scores.json` of the scores stage, as far as the analyses read it. */
-interface ScoresMeta {
-  queries: string[];
-  sets: string[];
-  measurement?: ("own" | "gold")[];
-  correct?: boolean[];
-  documents: string[];
-}
+import { controlsFileSchema, readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 /**
  * Reads one setup's scores for the findings: the raw and per-nat matrices and the rows measured with
@@ -44,7 +36,7 @@ export async function readSetupScores(
   queries: ReadonlyMap<string, Query>,
   completions: readonly GradedCompletion[] = [],
 ): Promise<SetupScores & { documentIds: string[] }> {
-  const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as ScoresMeta;
+  const meta = await readArtifactJson(join(dir, "scores.json"), scoresFileSchema);
   const tensors = readSafetensors(await Deno.readFile(join(dir, "scores.safetensors"))).tensors;
   const matrix = (name: string) => {
     const t = tensors.get(name);
@@ -185,7 +177,7 @@ async function controlScores(
   // The controls' own matrices only: no gradient-norm-normalised view of them.
   const { normalised: _normalised, ...main } = influence;
   const sdir = ctx.inputs[`scores@${setup}`].dir;
-  const meta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json"))) as { nats: number[] };
+  const meta = await readArtifactJson(join(sdir, "scores.json"), scoresFileSchema);
   const identity = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors.get(
     "identity",
   );
@@ -201,9 +193,7 @@ async function controlScores(
   const cdir = ctx.inputs[`controls@${setup}`]?.dir;
   if (cdir) {
     const tensors = readSafetensors(await Deno.readFile(join(cdir, "controls.safetensors"))).tensors;
-    const file = JSON.parse(await Deno.readTextFile(join(cdir, "controls.json"))) as {
-      untrained: { nats: number[] };
-    };
+    const file = await readArtifactJson(join(cdir, "controls.json"), controlsFileSchema);
     const lexical = tensors.get("lexical"), untrained = tensors.get("untrained");
     if (lexical?.dtype === "F32") {
       out.lexical = { ...main, scores: lexical.data as Float32Array, perNat: lexical.data as Float32Array };

@@ -7,10 +7,10 @@ import type { StageDef } from "../run/stage.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
-import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
+import { queriesFileSchema, readArtifactJson } from "../influence/artifact_files.ts";
 
 /** `controls.json` of the controls stage. */
 export interface ControlsFile {
@@ -55,9 +55,10 @@ export const controlsStage: StageDef = {
   }),
   async run(ctx) {
     const setup = ctx.setup!;
-    const queriesFile = JSON.parse(
-      await Deno.readTextFile(join(ctx.inputs.query_gradients.dir, "queries.json")),
-    ) as QueriesFile;
+    const queriesFile = await readArtifactJson(
+      join(ctx.inputs.query_gradients.dir, "queries.json"),
+      queriesFileSchema,
+    );
     const world = await readWorldArtifact(ctx.inputs.world.dir);
     const measured = measuredQueries(
       selectQueries(await readCompletions(join(ctx.inputs.complete.dir, "completions.jsonl"))).queries,

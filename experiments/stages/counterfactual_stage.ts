@@ -35,10 +35,10 @@ import { decodeFactors } from "../influence/factors_file.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
-import type { QueriesFile } from "./query_gradients_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
+import { queriesFileSchema, readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 /** The fine-tunes each sampled query gets, in order; `random` serves every query. */
 export const COUNTERFACTUAL_ARMS = ["topk", "random", "bottomk", "identity", "lexical"] as const;
@@ -265,10 +265,8 @@ async function runChecks(
 ): Promise<{ file: CounterfactualFile; resumed: number }> {
   const setup = ctx.setup!, influence = setup.influence;
   const qdir = ctx.inputs.query_gradients.dir, sdir = ctx.inputs.scores.dir, cdir = ctx.inputs.controls.dir;
-  const queriesFile = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
-  const scoresMeta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json"))) as {
-    documents: string[];
-  };
+  const queriesFile = await readArtifactJson(join(qdir, "queries.json"), queriesFileSchema);
+  const scoresMeta = await readArtifactJson(join(sdir, "scores.json"), scoresFileSchema);
   const scoreTensors = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors;
   const controlTensors = readSafetensors(await Deno.readFile(join(cdir, "controls.safetensors"))).tensors;
   const qTensors = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors"))).tensors;

@@ -7,6 +7,7 @@ import type { PageDocument, QueryPage } from "../../reports/sections/query_pages
 import { readCompletions } from "../influence/select_queries.ts";
 import { readSetupScores } from "./analyses_stage.ts";
 import { groupOfQuery, type UserQuery } from "./corpus_world.ts";
+import { readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 /** Top documents per query shown with per-token shading (the others as plain text, to keep pages small). */
 export const SHADED_DOCUMENTS = 3;
@@ -41,7 +42,7 @@ export async function queryPages(
 ): Promise<QueryPage[]> {
   const queries = new Map(world.queries.map((q) => [q.id, q]));
   const scores = await readSetupScores(src.scoresDir, src.setup, queries);
-  const meta = JSON.parse(await Deno.readTextFile(join(src.scoresDir, "scores.json"))) as { nats: number[] };
+  const meta = await readArtifactJson(join(src.scoresDir, "scores.json"), scoresFileSchema);
   const completions = new Map(
     (await readCompletions(join(src.completeDir, "completions.jsonl"))).map((c) => [c.id, c]),
   );

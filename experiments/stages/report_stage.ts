@@ -28,6 +28,7 @@ import { queryPages } from "./query_pages.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
 import { composeReport } from "../../reports/compose/compose_report.ts";
 import type { RunProvenance, RunSummary, SetupRun } from "../../reports/compose/run_summary.ts";
+import { readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 /**
  * Stage `report`: assembles `report.json`, `report.md`, `report.html` and `charts/` from the finished
@@ -78,10 +79,7 @@ async function plantedFacts(
   k: number,
 ): Promise<{ own: PlantedFactCheck; gold: PlantedFactCheck }> {
   const dir = ctx.inputs[`scores@${setup}`].dir;
-  const meta = JSON.parse(await Deno.readTextFile(join(dir, "scores.json"))) as {
-    queries: string[];
-    documents: string[];
-  };
+  const meta = await readArtifactJson(join(dir, "scores.json"), scoresFileSchema);
   const tensors = readSafetensors(await Deno.readFile(join(dir, "scores.safetensors"))).tensors;
   const scores = (tensors.get("norm_normalised") ?? tensors.get("scores"))!.data as Float32Array;
   const column = new Map(meta.documents.map((id, i) => [id, i]));

@@ -20,6 +20,7 @@ import { withPipeline } from "../influence/with_pipeline.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
+import { queriesFileSchema, readArtifactJson } from "../influence/artifact_files.ts";
 
 /** Documents per forward/backward batch inside a chunk, and per query product (the engine pipeline's). */
 export { SCORE_BATCH_DOCUMENTS, SCORE_PRODUCT_DOCUMENTS };
@@ -125,7 +126,7 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
   const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
   const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
   const qdir = ctx.inputs.query_gradients.dir;
-  const queries = JSON.parse(await Deno.readTextFile(join(qdir, "queries.json"))) as QueriesFile;
+  const queries = await readArtifactJson(join(qdir, "queries.json"), queriesFileSchema);
   const qfile = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors")));
   const nd = corpus.documentIds.length, chunk = influence.scoreChunkDocuments;
   return {

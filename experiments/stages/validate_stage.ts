@@ -20,6 +20,7 @@ import { readCompletions } from "../influence/select_queries.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
+import { readArtifactJson, scoresFileSchema } from "../influence/artifact_files.ts";
 
 /** Query rows and documents the float64 reference recomputes per run (spread over rows and columns). */
 export const VALIDATE_QUERIES = 4;
@@ -80,10 +81,7 @@ export const validateStage: StageDef = {
     );
     const gold = new Map(world.queries.map((q) => [q.id, q]));
     const sdir = ctx.inputs.scores.dir;
-    const meta = JSON.parse(await Deno.readTextFile(join(sdir, "scores.json"))) as {
-      queries: string[];
-      nats: number[];
-    };
+    const meta = await readArtifactJson(join(sdir, "scores.json"), scoresFileSchema);
     const scoreFile = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors")));
     const scores = scoreFile.tensors.get("scores")!.data as Float32Array;
     const identity = scoreFile.tensors.get("identity")?.data as Float32Array | undefined;

@@ -175,6 +175,21 @@ Deno.test("bring-your-own: bad inputs stop with one line naming the file and fie
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("bring-your-own: a device budget the checkpoint's memory plan cannot fit stops the model stage in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeByoFixture(dir);
+  const budget = ["--set", "setupDefaults.deviceMemoryGiB=0.001", "--until", "model"];
+  const r = await cli("experiment", [MANIFEST, ...inputs(dir), ...budget]);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(
+    lines[0],
+    /^error: Cannot run setup (small|large): setups\.\1\.deviceMemoryGiB: 0\.001 GiB cannot hold the influence stages: fit covariances: needs [\d.]+ MiB with one tracked module on the device .*more than the budget of 1\.0 MiB$/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("bring-your-own: corpus.path and queries.path go together; the manifest resolves with both", async () => {
   const { parseManifest } = await import("../../experiments/manifest/load_manifest.ts");
   assert.throws(

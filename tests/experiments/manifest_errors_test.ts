@@ -183,6 +183,13 @@ const CASES: { name: string; text: string; set?: string[]; message: string }[] =
       `lower facts.count or facts.mentionCounts, or raise documents`,
   },
   {
+    name: "a device budget whose plan needs wider eigendecomposition blocks than the setup's",
+    text: `{"experiment": "x", "setups": {"a": {"deviceMemoryGiB": 80, "model": {"hiddenSize": 2048, ` +
+      `"intermediateSize": 8192, "layers": 16, "heads": 32, "kvHeads": 8, "contextLength": 512}}}}`,
+    message: `${P}setups.a.influence.blocks must be at least 2: the memory plan eigendecomposes the widest ` +
+      `factor (8192) in blocks of at most 4096, got 1`,
+  },
+  {
     name: "a --set that would add a setup (a typo in its name)",
     text: `{"experiment": "x", "setups": {"7B": {}, "35B": {}}}`,
     set: ["setups.7b.training.steps=3"],
@@ -210,6 +217,34 @@ for (const c of CASES) {
     );
   });
 }
+
+Deno.test("parseManifest() refuses a device budget the memory plan cannot fit, in one line per setup", () => {
+  const text = `{"experiment": "x", "setups": {"a": {"deviceMemoryGiB": 0.01}, "b": {}}}`;
+  assert.throws(
+    () => parseManifest(text, { file: "bad.jsonc" }),
+    (e: unknown) => {
+      assert.ok(e instanceof ManifestError);
+      assert.match(
+        e.message,
+        /^Cannot read manifest "bad\.jsonc": setups\.a\.deviceMemoryGiB: 0\.01 GiB cannot hold the influence stages: fit covariances: needs [\d.]+ MiB with one tracked module on the device \(.*\), more than the budget of 10\.2 MiB$/,
+      );
+      return true;
+    },
+  );
+  // 1 GiB holds the default proxy's stages; a setup without a budget is not planned.
+  const fits = parseManifest(`{"experiment": "x", "setups": {"a": {"deviceMemoryGiB": 1}, "b": {}}}`, {
+    file: "ok.jsonc",
+  });
+  assert.deepEqual(fits.setups.map((s) => s.deviceMemoryGiB), [1, undefined]);
+  // A budget that fits only with modules streamed names what the engine does not do yet.
+  const big = `{"experiment": "x", "setups": {"a": {"deviceMemoryGiB": 80, "influence": {"blocks": 2, ` +
+    `"eigensolver": "gpu-jacobi"}, "model": {"hiddenSize": 2048, "intermediateSize": 8192, "layers": 16, ` +
+    `"heads": 32, "kvHeads": 8, "contextLength": 512}}}}`;
+  assert.throws(
+    () => parseManifest(big, { file: "big.jsonc" }),
+    /setups\.a\.deviceMemoryGiB: 80 GiB \(peak planned [\d.]+ GiB\) needs what the engine does not do yet: .*scoring: modules streamed \d+ of 48 at a time \(the engine holds all\)/,
+  );
+});
 
 Deno.test("loadManifest() names a missing file", async () => {
   await assert.rejects(
