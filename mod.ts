@@ -144,6 +144,8 @@ export {
   MemoryPlanError,
   type MemoryPlanInput,
   planInfluenceMemory,
+  PLANNED_STAGES,
+  type PlannedBuffer,
   type PlannedStage,
   type StagePlan,
 } from "./engine/influence/mod.ts";

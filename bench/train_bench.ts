@@ -49,11 +49,17 @@ const baselineRev = Deno.env.get("TRAIN_BENCH_BASELINE") ?? BASELINE_REV;
 const manifest = parseJsonc(
   Deno.readTextFileSync(new URL("../experiments/procedural-knowledge-next.jsonc", import.meta.url)),
 );
-// The manifest's world (stream layout, affinities, drills) at 2000 documents: ~146 tokens on average,
-// 258 at most. Its fact plan needs the unscored stream's documents, so the default facts stand in.
+// The manifest's world (stream layout, affinities, drills) at 2000 documents. Its fact plan needs the
+// unscored stream's documents, so 60 facts with the default mention counts stand in (the slots left beside
+// its procedures and drill sheets hold them).
 const { facts: _facts, ...worldBlock } = manifest.world;
 const world = generateWorld(
-  worldConfigSchema.parse({ ...worldBlock, documents: 2000, unscored: { documents: 0 } }),
+  worldConfigSchema.parse({
+    ...worldBlock,
+    documents: 2000,
+    facts: { count: 60 },
+    unscored: { documents: 0 },
+  }),
   queriesConfigSchema.parse({}),
 );
 const tokenizer = defaultTokenizer();

@@ -133,6 +133,7 @@ export {
   sampleLabelsMaxKernels,
   sampleLabelsTotalsKernels,
 } from "./kernels/sample_labels.ts";
+export type { LogitKernels } from "./kernels/flat_logits.ts";
 export {
   argmax,
   ARGMAX_CHUNK,

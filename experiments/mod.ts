@@ -6,7 +6,12 @@
 export { loadManifest, parseManifest } from "./manifest/load_manifest.ts";
 export type { ParseManifestOptions, ResolvedManifest, ResolvedSetup } from "./manifest/load_manifest.ts";
 export { ManifestError } from "./manifest/manifest_error.ts";
-export { type CorpusSettings, type ManifestFile, manifestJsonSchema } from "./schema/manifest_schema.ts";
+export {
+  type CorpusSettings,
+  type ManifestFile,
+  manifestJsonSchema,
+  type TokenizerSettings,
+} from "./schema/manifest_schema.ts";
 export { FORMATS, PROCEDURES, QUERY_SETS, SOURCES } from "../fixtures/mod.ts";
 export type {
   Document,

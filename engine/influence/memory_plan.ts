@@ -150,7 +150,11 @@ export interface MemoryPlan {
 
 /** A plan that cannot fit: one line naming the stage, what is too large and the limit. */
 export class MemoryPlanError extends RangeError {
-  /** @param message The line. */
+  /**
+   * An error for a plan that cannot fit.
+   *
+   * @param message The line.
+   */
   constructor(message: string) {
     super(message);
     this.name = "MemoryPlanError";
