@@ -6,7 +6,9 @@
 // k_col + kvh·HD … and v_col + kvh·HD … of row b·T + j of dqkv (row stride `stride`). Heads, then rows
 // in increasing order (deterministic); a workgroup covers 4·LANES consecutive keys of one (b, kvh)
 // (invocation li holds keys first + r·LANES + li) and starts at its first key, loading each query row
-// once for four keys. Constants: HD (≤ 16, see attention_rows4.wgsl), HEADS, GROUP, LANES.
+// once for four keys. Each key's arithmetic is that of attention_backward_key.wgsl (bit-identical
+// results); head texels are named struct members, as in attention_rows4.wgsl. Constants: HD (a multiple
+// of 4, at most 32), HEADS, GROUP, LANES.
 
 struct Params {
   t: u32,
@@ -27,6 +29,111 @@ struct Params {
 
 const HD4 = HD / 4;
 
+/** Texels 0 … HD4 − 1 of the four rows' heads; column r of c<n> is texel n of row r. */
+struct Heads {
+  c0: mat4x4<f32>,
+  c1: mat4x4<f32>,
+  c2: mat4x4<f32>,
+  c3: mat4x4<f32>,
+  c4: mat4x4<f32>,
+  c5: mat4x4<f32>,
+  c6: mat4x4<f32>,
+  c7: mat4x4<f32>,
+}
+
+/** Texels 0 … HD4 − 1 of one head row. */
+struct Texels {
+  c0: vec4<f32>,
+  c1: vec4<f32>,
+  c2: vec4<f32>,
+  c3: vec4<f32>,
+  c4: vec4<f32>,
+  c5: vec4<f32>,
+  c6: vec4<f32>,
+  c7: vec4<f32>,
+}
+
+/** Texel x of `t` in the four rows `at` (matrix columns), times f. */
+fn gather(t: texture_storage_2d_array<rgba32float, read>, x: u32, at: vec4<u32>, b: u32, f: f32) -> mat4x4<f32> {
+  return mat4x4(
+    textureLoad(t, vec2(x, at.x), b) * f,
+    textureLoad(t, vec2(x, at.y), b) * f,
+    textureLoad(t, vec2(x, at.z), b) * f,
+    textureLoad(t, vec2(x, at.w), b) * f,
+  );
+}
+
+/** Texel x of `t` in the four rows `at` (matrix columns). */
+fn gather1(t: texture_storage_2d_array<rgba32float, read>, x: u32, at: vec4<u32>, b: u32) -> mat4x4<f32> {
+  return mat4x4(
+    textureLoad(t, vec2(x, at.x), b),
+    textureLoad(t, vec2(x, at.y), b),
+    textureLoad(t, vec2(x, at.z), b),
+    textureLoad(t, vec2(x, at.w), b),
+  );
+}
+
+/** The four rows' heads starting at texel x of qkv, times f. */
+fn heads(x: u32, at: vec4<u32>, b: u32, f: f32) -> Heads {
+  var q: Heads;
+  q.c0 = gather(qkv, x, at, b, f);
+  if (HD4 > 1) { q.c1 = gather(qkv, x + 1u, at, b, f); }
+  if (HD4 > 2) { q.c2 = gather(qkv, x + 2u, at, b, f); }
+  if (HD4 > 3) { q.c3 = gather(qkv, x + 3u, at, b, f); }
+  if (HD4 > 4) { q.c4 = gather(qkv, x + 4u, at, b, f); }
+  if (HD4 > 5) { q.c5 = gather(qkv, x + 5u, at, b, f); }
+  if (HD4 > 6) { q.c6 = gather(qkv, x + 6u, at, b, f); }
+  if (HD4 > 7) { q.c7 = gather(qkv, x + 7u, at, b, f); }
+  return q;
+}
+
+/** The head of row `row` of `t` starting at texel x. */
+fn texels(t: texture_storage_2d_array<rgba32float, read>, x: u32, row: u32, b: u32) -> Texels {
+  var r: Texels;
+  r.c0 = textureLoad(t, vec2(x, row), b);
+  if (HD4 > 1) { r.c1 = textureLoad(t, vec2(x + 1u, row), b); }
+  if (HD4 > 2) { r.c2 = textureLoad(t, vec2(x + 2u, row), b); }
+  if (HD4 > 3) { r.c3 = textureLoad(t, vec2(x + 3u, row), b); }
+  if (HD4 > 4) { r.c4 = textureLoad(t, vec2(x + 4u, row), b); }
+  if (HD4 > 5) { r.c5 = textureLoad(t, vec2(x + 5u, row), b); }
+  if (HD4 > 6) { r.c6 = textureLoad(t, vec2(x + 6u, row), b); }
+  if (HD4 > 7) { r.c7 = textureLoad(t, vec2(x + 7u, row), b); }
+  return r;
+}
+
+/** The four rows' dot products of head `a` with t, summed over texels in increasing order. */
+fn dots(t: Texels, a: Heads) -> vec4<f32> {
+  var s = vec4(0.0);
+  s += t.c0 * a.c0;
+  if (HD4 > 1) { s += t.c1 * a.c1; }
+  if (HD4 > 2) { s += t.c2 * a.c2; }
+  if (HD4 > 3) { s += t.c3 * a.c3; }
+  if (HD4 > 4) { s += t.c4 * a.c4; }
+  if (HD4 > 5) { s += t.c5 * a.c5; }
+  if (HD4 > 6) { s += t.c6 * a.c6; }
+  if (HD4 > 7) { s += t.c7 * a.c7; }
+  return s;
+}
+
+/** The matrix whose column r is v · w[r]. */
+fn outer(v: vec4<f32>, w: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4(v * w.x, v * w.y, v * w.z, v * w.w);
+}
+
+/** acc plus head t weighted by w[r] in row r. */
+fn add_weighted(acc: Heads, t: Texels, w: vec4<f32>) -> Heads {
+  var r = acc;
+  r.c0 += outer(t.c0, w);
+  if (HD4 > 1) { r.c1 += outer(t.c1, w); }
+  if (HD4 > 2) { r.c2 += outer(t.c2, w); }
+  if (HD4 > 3) { r.c3 += outer(t.c3, w); }
+  if (HD4 > 4) { r.c4 += outer(t.c4, w); }
+  if (HD4 > 5) { r.c5 += outer(t.c5, w); }
+  if (HD4 > 6) { r.c6 += outer(t.c6, w); }
+  if (HD4 > 7) { r.c7 += outer(t.c7, w); }
+  return r;
+}
+
 @compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let kvh = wg.y;
@@ -34,60 +141,46 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let first = wg.x * (4u * LANES);
   let keys = vec4(first + li) + vec4(0u, 1u, 2u, 3u) * LANES;
   let mine = min(keys, vec4(p.t - 1u));
-  let k_x = p.k_x + kvh * HD4;
-  let v_x = p.v_x + kvh * HD4;
-  var ks: array<mat4x4<f32>, HD4>;
-  var vs: array<mat4x4<f32>, HD4>;
-  var dk: array<mat4x4<f32>, HD4>;
-  var dv: array<mat4x4<f32>, HD4>;
-  for (var c = 0u; c < HD4; c++) {
-    ks[c] = mat4x4(
-      textureLoad(qkv, vec2(k_x + c, mine.x), b) * p.scale,
-      textureLoad(qkv, vec2(k_x + c, mine.y), b) * p.scale,
-      textureLoad(qkv, vec2(k_x + c, mine.z), b) * p.scale,
-      textureLoad(qkv, vec2(k_x + c, mine.w), b) * p.scale,
-    );
-    vs[c] = mat4x4(
-      textureLoad(qkv, vec2(v_x + c, mine.x), b),
-      textureLoad(qkv, vec2(v_x + c, mine.y), b),
-      textureLoad(qkv, vec2(v_x + c, mine.z), b),
-      textureLoad(qkv, vec2(v_x + c, mine.w), b),
-    );
-  }
+  let ks = heads(p.k_x + kvh * HD4, mine, b, p.scale);
+  let vs = heads(p.v_x + kvh * HD4, mine, b, 1.0);
+  var dk: Heads;
+  var dv: Heads;
   for (var g = 0u; g < GROUP; g++) {
     let h = kvh * GROUP + g;
     let q_x = p.q_x + h * HD4;
     for (var i = first; i < p.t; i++) {
-      var qi: array<vec4<f32>, HD4>;
-      var gi: array<vec4<f32>, HD4>;
-      var s = vec4(0.0);
-      var dp = vec4(0.0);
-      for (var c = 0u; c < HD4; c++) {
-        qi[c] = textureLoad(qkv, vec2(q_x + c, i), b);
-        gi[c] = textureLoad(grad, vec2(h * HD4 + c, i), b);
-        s += qi[c] * ks[c];
-        dp += gi[c] * vs[c];
-      }
+      let qi = texels(qkv, q_x, i, b);
+      let gi = texels(grad, h * HD4, i, b);
+      let s = dots(qi, ks);
+      let dp = dots(gi, vs);
       let stats = textureLoad(grad, vec2(p.stats_x + h, i), b);
       let prob = select(vec4(0.0), exp(s - stats.x), vec4(i) >= mine);
       let ds = prob * (dp - stats.y);
-      for (var c = 0u; c < HD4; c++) {
-        dv[c] += mat4x4(gi[c] * prob.x, gi[c] * prob.y, gi[c] * prob.z, gi[c] * prob.w);
-        dk[c] += mat4x4(qi[c] * ds.x, qi[c] * ds.y, qi[c] * ds.z, qi[c] * ds.w);
-      }
+      dv = add_weighted(dv, gi, prob);
+      dk = add_weighted(dk, qi, ds);
     }
   }
-  for (var c = 0u; c < HD4; c++) {
-    let gk = dk[c] * p.scale;
-    emit(keys.x, b, kvh, c, gk[0], dv[c][0]);
-    emit(keys.y, b, kvh, c, gk[1], dv[c][1]);
-    emit(keys.z, b, kvh, c, gk[2], dv[c][2]);
-    emit(keys.w, b, kvh, c, gk[3], dv[c][3]);
-  }
+  emit(keys, b, kvh, 0u, dk.c0, dv.c0);
+  if (HD4 > 1) { emit(keys, b, kvh, 1u, dk.c1, dv.c1); }
+  if (HD4 > 2) { emit(keys, b, kvh, 2u, dk.c2, dv.c2); }
+  if (HD4 > 3) { emit(keys, b, kvh, 3u, dk.c3, dv.c3); }
+  if (HD4 > 4) { emit(keys, b, kvh, 4u, dk.c4, dv.c4); }
+  if (HD4 > 5) { emit(keys, b, kvh, 5u, dk.c5, dv.c5); }
+  if (HD4 > 6) { emit(keys, b, kvh, 6u, dk.c6, dv.c6); }
+  if (HD4 > 7) { emit(keys, b, kvh, 7u, dk.c7, dv.c7); }
+}
+
+/** Writes texel c of the four keys' key and value gradients (matrix columns; dk before scaling). */
+fn emit(keys: vec4<u32>, b: u32, kvh: u32, c: u32, dk: mat4x4<f32>, dv: mat4x4<f32>) {
+  let gk = dk * p.scale;
+  emit_key(keys.x, b, kvh, c, gk[0], dv[0]);
+  emit_key(keys.y, b, kvh, c, gk[1], dv[1]);
+  emit_key(keys.z, b, kvh, c, gk[2], dv[2]);
+  emit_key(keys.w, b, kvh, c, gk[3], dv[3]);
 }
 
 /** Writes texel c of key j's key and value gradients (skipped past the last row). */
-fn emit(j: u32, b: u32, kvh: u32, c: u32, gk: vec4<f32>, gv: vec4<f32>) {
+fn emit_key(j: u32, b: u32, kvh: u32, c: u32, gk: vec4<f32>, gv: vec4<f32>) {
   if (j < p.t) {
     let base = (b * p.t + j) * p.stride + kvh * HD + c * 4u;
     let k_at = base + p.k_col;

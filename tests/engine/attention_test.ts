@@ -97,9 +97,10 @@ Deno.test({
       { batch: 3, seqLen: 70, heads: 4, kvHeads: 2, headDim: 8 }, // rows past one 64-row workgroup
       { batch: 1, seqLen: 9, heads: 3, kvHeads: 3, headDim: 4 }, // rows not 256-byte aligned: pack kernel
       { batch: 2, seqLen: 130, heads: 6, kvHeads: 2, headDim: 12 },
+      { batch: 2, seqLen: 37, heads: 2, kvHeads: 1, headDim: 32 }, // the widest four-row heads
     ];
     for (const [index, c] of cases.entries()) {
-      // One row per invocation (16-row blocks) and four (32-row blocks, heads ≤ 16 wide), on any adapter.
+      // One row per invocation (16-row blocks) and four (32-row blocks, heads ≤ 32 wide), on any adapter.
       for (const [rows, perLane] of [[16, 1], [32, 4]]) {
         const { host, dOutHost, gotOut, gotDqkv } = await run(c, index + 1, rows, undefined, perLane);
         const { q, k, v, fuse } = split(c, host);
@@ -174,12 +175,37 @@ Deno.test({
         `dqkv, ${rows} rows`,
       );
     }
-    // Four rows per invocation: the block size does not change the results either.
+    // Four rows per invocation: each row's arithmetic is the one-row kernel's, whatever the block.
     const four = await run(c, 5, 32, undefined, 4);
+    assert.deepEqual(
+      new Uint32Array(four.gotOut.buffer),
+      new Uint32Array(base.gotOut.buffer),
+      "out, 4 per lane",
+    );
+    assert.deepEqual(
+      new Uint32Array(four.gotDqkv.buffer),
+      new Uint32Array(base.gotDqkv.buffer),
+      "dqkv, 4 per lane",
+    );
     for (const rows of [64, 4]) {
       const other = await run(c, 5, rows, undefined, 4);
       assert.deepEqual(new Uint32Array(other.gotOut.buffer), new Uint32Array(four.gotOut.buffer));
       assert.deepEqual(new Uint32Array(other.gotDqkv.buffer), new Uint32Array(four.gotDqkv.buffer));
+    }
+    // The widest four-row heads (the 35B proxy's 32) and the 7B proxy's 16: same bits as one row.
+    for (const headDim of [16, 32]) {
+      const w = { batch: 2, seqLen: 45, heads: 4, kvHeads: 2, headDim };
+      const one = await run(w, 6, 16, undefined, 1), wide = await run(w, 6, 32, undefined, 4);
+      assert.deepEqual(
+        new Uint32Array(wide.gotOut.buffer),
+        new Uint32Array(one.gotOut.buffer),
+        `out, hd ${headDim}`,
+      );
+      assert.deepEqual(
+        new Uint32Array(wide.gotDqkv.buffer),
+        new Uint32Array(one.gotDqkv.buffer),
+        `dqkv, hd ${headDim}`,
+      );
     }
   },
 });
@@ -217,9 +243,9 @@ Deno.test({
     const out = Tensor.zeros(gpu!, [4, 6]), lse = Tensor.zeros(gpu!, [4]);
     const bad = { batch: 1, heads: 1, kvHeads: 1, headDim: 6, qColumn: 0, kColumn: 4, vColumn: 8, tq: 4 };
     assert.throws(() => attention(texture, out, lse, bad), /multiple of 4/);
-    const wide = { ...bad, headDim: 20, kColumn: 20, vColumn: 40, rowsPerInvocation: 4 };
-    const wideTexture = createAttentionTexture(gpu!, 15, 4, 1, "wide"), wideOut = Tensor.zeros(gpu!, [4, 20]);
-    assert.throws(() => attention(wideTexture, wideOut, lse, wide), /headDim ≤ 16/);
+    const wide = { ...bad, headDim: 36, kColumn: 36, vColumn: 72, rowsPerInvocation: 4 };
+    const wideTexture = createAttentionTexture(gpu!, 27, 4, 1, "wide"), wideOut = Tensor.zeros(gpu!, [4, 36]);
+    assert.throws(() => attention(wideTexture, wideOut, lse, wide), /headDim ≤ 32/);
     assert.throws(() => attention(wideTexture, wideOut, lse, { ...wide, rowsPerInvocation: 3 }), /1 or 4/);
   },
 });
