@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { readArtifact } from "../run/artifact_store.ts";
 import { UserError } from "../run/user_error.ts";
 import { runCli } from "./run_cli.ts";
@@ -102,10 +102,7 @@ async function copyFolder(from: string, to: string): Promise<void> {
   for await (const e of Deno.readDir(from)) {
     const source = join(from, e.name), target = join(to, e.name);
     if (e.isDirectory) await copyFolder(source, target);
-    else if (e.isFile) {
-      await Deno.mkdir(dirname(target), { recursive: true });
-      await Deno.copyFile(source, target);
-    }
+    else if (e.isFile) await Deno.copyFile(source, target);
   }
 }
 
