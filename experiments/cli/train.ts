@@ -69,6 +69,7 @@ async function main(): Promise<number> {
     steps: e.steps,
     ...(e.heldOut ? { heldOut: { accuracy: e.heldOut.accuracy, steps: e.heldOut.steps } } : {}),
     factualByMentions: e.factualByMentions,
+    factualRecall: e.factualRecall,
   });
   const base = {
     setup: setup.name,
@@ -177,6 +178,7 @@ async function main(): Promise<number> {
         ? { heldOut: { accuracy: evaluation.heldOut.accuracy, stepDiagnostics: evaluation.heldOut.steps } }
         : {}),
       factualByMentions: evaluation.factualByMentions,
+      factualRecall: evaluation.factualRecall,
       evaluations,
       record: trained.record,
     });
@@ -212,7 +214,10 @@ function describe(e: ProxyEvaluation): string {
   const acc = (a: ProxyEvaluation["accuracy"]) =>
     Object.entries(a).map(([s, x]) => `${s} ${x.correct}/${x.total}`).join(", ");
   const held = e.heldOut ? `; held-out ${acc(e.heldOut.accuracy)}` : "";
-  return `accuracy ${acc(e.accuracy)}${held}; distinct, operands copied, equations right ` +
+  const recall = Object.entries(e.factualRecall).map(([k, r]) => `${k}: ${r.value.toFixed(2)}`).join(", ");
+  return `accuracy ${acc(e.accuracy)}${held}${
+    recall ? `; fact log p(value) by mentions ${recall}` : ""
+  }; distinct, operands copied, equations right ` +
     Object.entries(e.steps).map(([s, d]) =>
       `${s} ${d.distinctCompletions}/${d.completions}, ${d.operandsCopied}/${d.completions}, ` +
       `${d.equationsRight}/${d.equations}`

@@ -5,6 +5,7 @@ import { writeReport } from "../../reports/render/mod.ts";
 import {
   heldOutOf,
   type ProxyView,
+  recallOf,
   trainingCurves,
   trainingDataOf,
 } from "../../reports/sections/proxies_section.ts";
@@ -199,6 +200,7 @@ async function proxyView(
     accuracy: (complete.meta.summary as { accuracy: ProxyView["accuracy"] }).accuracy,
     samples,
     heldOut: heldOutOf(summary.training),
+    recall: recallOf(summary.training),
     factualByMentions: accuracyByMentions(
       completions.map((c: { id: string }) => byId.get(c.id)).filter((q: Query | undefined) =>
         q !== undefined

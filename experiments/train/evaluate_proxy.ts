@@ -8,6 +8,7 @@ import type { GpuLlama } from "../../engine/llama/mod.ts";
 import type { TextTokenizer } from "../../fixtures/tokenizer/mod.ts";
 import type { Fact, Query } from "../../fixtures/world/mod.ts";
 import { type CompletedQuery, completeQueries } from "./complete_queries.ts";
+import { type FactRecallByMentions, factRecallByMentions } from "./fact_recall.ts";
 
 type Completed = Awaited<ReturnType<typeof completeQueries>>;
 
@@ -29,14 +30,16 @@ export interface ProxyEvaluation {
   heldOut: Completed | null;
   /** Factual queries answered right, by the fact's mention count in pretraining (keys are the counts). */
   factualByMentions: AccuracyByMentions;
+  /** Teacher-forced log-probabilities of the factual answers and values, by the fact's mention count. */
+  factualRecall: FactRecallByMentions;
 }
 
 /** Longest completion of an evaluation, in tokens. */
 export const EVALUATION_TOKENS = 200;
 
 /**
- * Completes and grades a setup's queries and held-out prompts (greedy), and tallies factual accuracy by
- * mention count.
+ * Completes and grades a setup's queries and held-out prompts (greedy), and tallies factual accuracy
+ * and teacher-forced recall by mention count.
  *
  * @param model The model.
  * @param tokenizer The proxies' tokenizer.
@@ -56,7 +59,12 @@ export async function evaluateProxy(
   const held = heldOut.length > 0
     ? await completeQueries(model, tokenizer, heldOut, EVALUATION_TOKENS)
     : null;
-  return { ...main, heldOut: held, factualByMentions: accuracyByMentions(queries, main.completions, facts) };
+  return {
+    ...main,
+    heldOut: held,
+    factualByMentions: accuracyByMentions(queries, main.completions, facts),
+    factualRecall: await factRecallByMentions(model, tokenizer, queries, facts),
+  };
 }
 
 /**

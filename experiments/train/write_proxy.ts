@@ -42,6 +42,8 @@ export interface ProxyRecord {
     heldOut?: { accuracy: Record<string, unknown>; steps: Record<string, unknown> };
     /** Factual queries right per mention count of the fact. */
     factualByMentions?: Record<string, { correct: number; total: number }>;
+    /** Teacher-forced log p of the factual answers and values per mention count (`FactRecall`). */
+    factualRecall?: Record<string, { queries: number; value: number; answer: number }>;
   }[];
   /**
    * The held-out prompts at the final step (fresh operands in the queries' templates, in no query and no
@@ -53,6 +55,8 @@ export interface ProxyRecord {
   };
   /** Factual queries right per mention count of the fact, at the final step. */
   factualByMentions?: Record<string, { correct: number; total: number }>;
+  /** Teacher-forced recall of the facts per mention count, at the final step. */
+  factualRecall?: Record<string, { queries: number; value: number; answer: number }>;
   /** The trainer's full record, for finished training. */
   record?: unknown;
 }

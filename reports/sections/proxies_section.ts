@@ -36,6 +36,20 @@ export interface ProxyView {
   heldOut: HeldOutView | null;
   /** This run's factual queries answered right, by the fact's number of mentions in pretraining. */
   factualByMentions: Record<string, { correct: number; total: number }>;
+  /**
+   * Teacher-forced recall of the factual queries' values by mention count (mean log p of the value given
+   * the prompt and the reference answer up to it) at the latest graded step of training; null when the
+   * training record has none.
+   */
+  recall?: RecallView | null;
+}
+
+/** A training record's latest teacher-forced recall of the facts. */
+export interface RecallView {
+  /** The training step it was measured at. */
+  step: number;
+  /** Queries and mean log p (nats) of the value and of the whole reference answer, per mention count. */
+  byMentions: Record<string, { queries: number; value: number; answer: number }>;
 }
 
 /** A training record's latest held-out evaluation. */
@@ -249,6 +263,64 @@ function heldOutTable(proxies: ProxyView[]): Block[] {
   }];
 }
 
+/** The teacher-forced recall table, for the setups whose training record has it. */
+function recallBlocks(proxies: ProxyView[], counts: string[]): Block[] {
+  const withRecall = proxies.filter((p) => p.recall);
+  if (withRecall.length === 0) return [];
+  const nats = (v: number) => v.toFixed(2);
+  return [{
+    kind: "table",
+    caption: "What the proxies recall of the same facts, teacher-forced, at the latest graded step of " +
+      "training: mean log p of the fact's value given the question and the reference answer up to the value, " +
+      "and of the whole reference answer (nats; 0 is certain). Greedy accuracy also needs the model to open " +
+      "its answer as the reference does; the value's log-probability shows whether the fact itself is known.",
+    columns: [
+      { label: "mentions", align: "left" },
+      ...withRecall.flatMap((p) => [
+        { label: `${p.name} value (step ${p.recall!.step})` },
+        { label: `${p.name} answer` },
+      ]),
+    ],
+    rows: counts.map((c) => [
+      c,
+      ...withRecall.flatMap((p) => {
+        const r = p.recall!.byMentions[c];
+        return r ? [nats(r.value), nats(r.answer)] : ["–", "–"];
+      }),
+    ]),
+  }];
+}
+
+/**
+ * A training record's latest teacher-forced recall of the facts (the final record's, else the last
+ * evaluation's that has one).
+ *
+ * @param record A checkpoint folder's training.json, or null.
+ * @returns The step and the recall per mention count, or null when the record has none.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recallOf } from "./proxies_section.ts";
+ * const r = { 8: { queries: 2, value: -0.5, answer: -3 } };
+ * assert.deepEqual(recallOf({ evaluations: [{ step: 400, factualRecall: r }, { step: 600 }] }), { step: 400, byMentions: r });
+ * assert.deepEqual(recallOf({ step: 900, factualRecall: r, evaluations: [] }), { step: 900, byMentions: r });
+ * assert.equal(recallOf(null), null);
+ * ```
+ */
+export function recallOf(record: Record<string, unknown> | null): RecallView | null {
+  const isRecall = (x: unknown): x is RecallView["byMentions"] => typeof x === "object" && x !== null;
+  if (isRecall(record?.factualRecall) && typeof record.step === "number") {
+    return { step: record.step, byMentions: record.factualRecall };
+  }
+  const evaluations = Array.isArray(record?.evaluations)
+    ? record.evaluations as Record<string, unknown>[]
+    : [];
+  const last = evaluations.filter((e) => typeof e?.step === "number" && isRecall(e.factualRecall)).at(-1);
+  return last
+    ? { step: last.step as number, byMentions: last.factualRecall as RecallView["byMentions"] }
+    : null;
+}
+
 /** Factual accuracy by a fact's mention count: a table and a chart, or nothing without factual queries. */
 function mentionBlocks(proxies: ProxyView[]): Block[] {
   const counts = [...new Set(proxies.flatMap((p) => Object.keys(p.factualByMentions)))]
@@ -266,6 +338,7 @@ function mentionBlocks(proxies: ProxyView[]): Block[] {
       columns: [{ label: "mentions", align: "left" }, ...proxies.map((p) => ({ label: p.name }))],
       rows: counts.map((c) => [c, ...proxies.map((p) => cell(p.factualByMentions[c]))]),
     },
+    ...recallBlocks(proxies, counts),
     {
       kind: "chart",
       id: "proxies-factual-mentions",

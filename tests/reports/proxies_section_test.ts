@@ -108,4 +108,23 @@ Deno.test("proxiesSection() shows held-out accuracy and factual accuracy by ment
   // Without either, neither block appears.
   const plain = JSON.stringify(proxiesSection([a]));
   assert.ok(!plain.includes("Held-out prompts") && !plain.includes("proxies-factual-mentions"));
+  assert.ok(!JSON.stringify(section).includes("teacher-forced"), "no recall table without a recorded recall");
+});
+
+Deno.test("proxiesSection() shows the recorded teacher-forced recall beside accuracy, per setup that has it", () => {
+  const a = view("7B", "this run"), b = view("35B", "this run");
+  const section = proxiesSection([
+    {
+      ...a,
+      factualByMentions: { 0: { correct: 0, total: 5 }, 8: { correct: 1, total: 4 } },
+      recall: { step: 4000, byMentions: { 8: { queries: 4, value: -3.214, answer: -20.5 } } },
+    },
+    { ...b, factualByMentions: { 0: { correct: 0, total: 5 } }, recall: null },
+  ]);
+  const recall = section.blocks.find((blk) =>
+    blk.kind === "table" && !!blk.caption?.startsWith("What the proxies recall")
+  );
+  assert.ok(recall && recall.kind === "table");
+  assert.deepEqual(recall.columns.map((c) => c.label), ["mentions", "7B value (step 4000)", "7B answer"]);
+  assert.deepEqual(recall.rows, [["0", "–", "–"], ["8", "-3.21", "-20.50"]]);
 });
