@@ -97,13 +97,17 @@ export function trainingDataOf(
  * The report section on the compared models: what each is, how far its training got, and how well it
  * answers each query set (greedy completions graded against the world's gold answers).
  *
+ * When no setup has a training record (models brought by the user, e.g. Hugging Face checkpoints), the
+ * section is titled "The models" and leaves out the columns only a proxy trained here has.
+ *
  * @param proxies One view per setup, in manifest order.
  * @returns The section.
  */
 export function proxiesSection(proxies: ProxyView[]): Section {
   const sets = [...new Set(proxies.flatMap((p) => Object.keys(p.accuracy)))];
+  const ownModels = proxies.every((p) => p.trainingData === "unknown" && p.step === null);
   const blocks: Block[] = [
-    {
+    ownModels ? ownModelsTable(proxies) : {
       kind: "table",
       caption: "The models compared. Steps and loss come from the checkpoint's training record; arithmetic " +
         "drills are the share of drill sheets added to the training documents (training.arithmeticDrills).",
@@ -192,7 +196,23 @@ export function proxiesSection(proxies: ProxyView[]): Section {
       ]),
     });
   }
-  return { id: "proxies", title: "The proxies", blocks };
+  return { id: "proxies", title: ownModels ? "The models" : "The proxies", blocks };
+}
+
+/** The models table when every setup's weights were brought by the user (no training record). */
+function ownModelsTable(proxies: ProxyView[]): Block {
+  return {
+    kind: "table",
+    caption: "The models compared, as loaded from their checkpoint folders (no training record: their " +
+      "pretraining data is not this run's corpus, so a score ranks documents by how much training on them " +
+      "would change a completion, not by how much they did).",
+    columns: [
+      { label: "setup", align: "left" },
+      { label: "parameters", format: { style: "integer" } },
+      { label: "weights sha256", align: "left" },
+    ],
+    rows: proxies.map((p) => [p.name, p.parameterCount, p.checkpointSha256.slice(0, 16)]),
+  };
 }
 
 /** The table of where reasoning completions break, or nothing when no setup answered a reasoning set. */

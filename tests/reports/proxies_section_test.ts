@@ -128,3 +128,27 @@ Deno.test("proxiesSection() shows the recorded teacher-forced recall beside accu
   assert.deepEqual(recall.columns.map((c) => c.label), ["mentions", "7B value (step 4000)", "7B answer"]);
   assert.deepEqual(recall.rows, [["0", "–", "–"], ["8", "-3.21", "-20.50"]]);
 });
+
+Deno.test("proxiesSection() titles user-brought models 'The models' without the training-only columns", () => {
+  const own = (name: string): ProxyView => ({
+    ...view(name, "unknown"),
+    status: "checkpoint",
+    drills: null,
+    step: null,
+    steps: null,
+    loss: null,
+    wallSeconds: null,
+    lossCurve: [],
+    evaluations: [],
+  });
+  const section = proxiesSection([own("small"), own("large")]);
+  assert.equal(section.title, "The models");
+  const table = section.blocks[0];
+  assert.ok(table.kind === "table");
+  assert.deepEqual(table.columns.map((c) => c.label), ["setup", "parameters", "weights sha256"]);
+  assert.deepEqual(table.rows[0], ["small", 1000, "0".repeat(16)]);
+  // One proxy with a training record keeps the proxies' table for all.
+  const mixed = proxiesSection([own("small"), view("large", "this run")]);
+  assert.equal(mixed.title, "The proxies");
+  assert.ok(mixed.blocks[0].kind === "table" && mixed.blocks[0].columns.length === 9);
+});
