@@ -226,6 +226,26 @@ export async function runPlan(
         pending.add(instance);
         continue;
       }
+      // One process at a time computes a key (e.g. `deno task train` for two setups started together,
+      // both needing the world): a second waits for the first, then takes its artifact from the cache.
+      // The lock is released when the iteration ends (or the process dies), and it makes the temporaries
+      // of this key that it finds stale.
+      using _lock = await lockKey(instanceDir, runKey);
+      const meanwhile = forced ? null : await readArtifact(artifactDir(options.cacheRoot, instance, runKey));
+      if (meanwhile) {
+        if (!shard) artifacts.set(instance, meanwhile);
+        entries.push(
+          entry(
+            stage,
+            setup,
+            instance,
+            "cached",
+            `computed meanwhile by another process, key ${runKey.slice(0, 12)}`,
+            runKey,
+          ),
+        );
+        continue;
+      }
       log(`${instance}: running (${reason})`);
       await removeStaleTemps(instanceDir, runKey);
       const runDir = artifactDir(options.cacheRoot, instance, runKey);
@@ -331,6 +351,46 @@ function entry(
   key: string | null,
 ): PlanEntry {
   return { instance, stage: stage.name, setup: setup?.name ?? null, status, reason, key, seconds: 0 };
+}
+
+/**
+ * Takes the exclusive lock of a cache key in an instance folder: an advisory lock on `<key>.lock`, which
+ * the system releases if the holder dies. Waits while another process holds it. Releasing removes the
+ * file (and the instance folder, when that leaves it empty); a waiter that then holds the lock of a
+ * removed file tries again, so two processes never hold one key's lock.
+ *
+ * @param instanceDir `<root>/<instance>` (created if missing).
+ * @param key The key about to be computed.
+ * @returns The held lock; disposing of it releases the lock.
+ */
+async function lockKey(instanceDir: string, key: string): Promise<Disposable> {
+  const path = join(instanceDir, `${key}.lock`);
+  for (;;) {
+    await Deno.mkdir(instanceDir, { recursive: true });
+    const file = await Deno.open(path, { create: true, write: true });
+    try {
+      await file.lock(true);
+      const held = await file.stat();
+      const named = await Deno.stat(path).catch(() => null);
+      if (named !== null && named.ino === held.ino && named.dev === held.dev) {
+        return {
+          [Symbol.dispose]() {
+            Deno.removeSync(path);
+            file.close();
+            try {
+              Deno.removeSync(instanceDir);
+            } catch {
+              // Not empty (it holds artifacts), or gone: nothing to tidy.
+            }
+          },
+        };
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    file.close();
+  }
 }
 
 /** Removes a folder if it exists and is empty. */

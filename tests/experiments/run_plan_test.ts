@@ -151,3 +151,44 @@ Deno.test("runPlan() computes every stage's settings before running any stage", 
   assert.deepEqual([...Deno.readDirSync(cacheRoot)], [], "no artifact");
   await Deno.remove(cacheRoot, { recursive: true });
 });
+
+Deno.test("runPlan() started twice at once on one cache computes each stage once; the other waits and reuses it", async () => {
+  const cacheRoot = await Deno.makeTempDir();
+  const runs: string[] = [];
+  const slow = graph({}, runs).map((s): StageDef => ({
+    ...s,
+    async run(ctx) {
+      await new Promise((r) => setTimeout(r, 50));
+      await s.run(ctx);
+    },
+  }));
+  const [first, second] = await Promise.all([
+    runPlan(manifest(), slow, { cacheRoot, ...quiet }),
+    runPlan(manifest(), slow, { cacheRoot, ...quiet }),
+  ]);
+  assert.deepEqual([...runs].sort(), ["a", "b@s1", "b@s2", "c@s1", "c@s2", "d"], "each stage ran once");
+  const statuses = [...first.entries, ...second.entries].map((e) => e.status);
+  assert.equal(statuses.filter((s) => s === "ran").length, 6);
+  assert.ok(
+    [...first.entries, ...second.entries].some((e) =>
+      e.reason.startsWith("computed meanwhile by another process")
+    ),
+  );
+  // Both runs see the same artifacts, and no lock or temporary is left in the cache.
+  for (const e of first.entries) {
+    assert.equal(
+      first.artifacts.get(e.instance)!.meta.outputDigest,
+      second.artifacts.get(e.instance)!.meta.outputDigest,
+    );
+  }
+  const left: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && !/^[0-9a-f]{64}$/.test(e.name)) await walk(join(dir, e.name));
+      else left.push(e.name);
+    }
+  };
+  await walk(cacheRoot);
+  assert.ok(left.every((n) => /^[0-9a-f]{64}$/.test(n) || n === "last.json"), `left: ${left.join(", ")}`);
+  await Deno.remove(cacheRoot, { recursive: true });
+});
