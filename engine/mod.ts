@@ -129,10 +129,13 @@ export { swiglu, swigluBackward, swigluBackwardKernel, swigluKernel } from "./ke
 export {
   CROSS_ENTROPY_CHUNK,
   crossEntropy,
+  type CrossEntropyForm,
   crossEntropyGradKernels,
   type CrossEntropyOutputs,
   crossEntropyPartsKernels,
   crossEntropyRowsKernel,
+  crossEntropyTextureVec4Kernel,
+  crossEntropyVec4Fits,
 } from "./kernels/cross_entropy.ts";
 export {
   SAMPLE_CHUNK,
