@@ -50,10 +50,12 @@ export {
   gemmTile,
   gemmVec4Aligned,
   matmulPackKernel,
+  matmulPackTextureKernel,
   matmulSoftware,
   matmulTextureKernel,
   matmulTextureVec4Kernel,
   matmulTransposeKernel,
+  type SoftwareGemmOptions,
 } from "./kernels/matmul_texture.ts";
 export {
   DEFAULT_TILED_CONFIG,
@@ -80,7 +82,13 @@ export {
 export { matmulCpu } from "./cpu/matmul.ts";
 export { axpbyCpu, binaryCpu } from "./cpu/elementwise.ts";
 export { reduceCpu } from "./cpu/reduce.ts";
-export { adamwKernel, type AdamWScalars, adamwScalars, adamwUpdate } from "./kernels/adamw.ts";
+export {
+  adamwKernel,
+  type AdamWScalars,
+  adamwScalars,
+  adamwTextureKernel,
+  adamwUpdate,
+} from "./kernels/adamw.ts";
 export { gradClipFactor, gradClipKernel } from "./kernels/grad_clip.ts";
 export { adamwCpu } from "./cpu/adamw.ts";
 export { gradClipCpu } from "./cpu/grad_clip.ts";
@@ -121,10 +129,13 @@ export { swiglu, swigluBackward, swigluBackwardKernel, swigluKernel } from "./ke
 export {
   CROSS_ENTROPY_CHUNK,
   crossEntropy,
+  type CrossEntropyForm,
   crossEntropyGradKernels,
   type CrossEntropyOutputs,
   crossEntropyPartsKernels,
   crossEntropyRowsKernel,
+  crossEntropyTextureVec4Kernel,
+  crossEntropyVec4Fits,
 } from "./kernels/cross_entropy.ts";
 export {
   SAMPLE_CHUNK,

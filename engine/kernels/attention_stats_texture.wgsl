@@ -20,15 +20,13 @@ struct Params {
 
 // vec4 number n of the flat texture copies (flat_texture.ts).
 fn load_dout(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(dout).y;
-  return textureLoad(dout, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(dout).x;
+  return textureLoad(dout, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_out(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(out).y;
-  return textureLoad(out, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(out).x;
+  return textureLoad(out, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 @compute @workgroup_size(64)

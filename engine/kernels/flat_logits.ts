@@ -8,7 +8,7 @@
  */
 import type { BindingKind, Kernel } from "../kernel.ts";
 import type { Tensor } from "../tensor.ts";
-import { FLAT_TEXELS, flatTexture } from "./flat_texture.ts";
+import { flatTexture } from "./flat_texture.ts";
 
 const BUFFER_ACCESSOR = `@group(0) @binding(1) var<storage, read> logits_b: array<f32>;
 fn logit(i: u32) -> f32 {
@@ -19,9 +19,8 @@ fn logit(i: u32) -> f32 {
 const TEXTURE_ACCESSOR = `@group(0) @binding(1) var logits_t: texture_storage_2d_array<rgba32float, read>;
 fn logit(i: u32) -> f32 {
   let n = i / 4u;
-  let r = n / ${FLAT_TEXELS}u;
-  let h = textureDimensions(logits_t).y;
-  return textureLoad(logits_t, vec2(n % ${FLAT_TEXELS}u, r % h), r / h)[i % 4u];
+  let fw = textureDimensions(logits_t).x;
+  return textureLoad(logits_t, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0)[i % 4u];
 }
 `;
 

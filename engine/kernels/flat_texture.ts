@@ -5,15 +5,17 @@
  * copy is a plain memcpy. A kernel that reads an operand many times, or reads several operands once
  * each, gains from reading a flat texture copy instead.
  *
- * Layout: vec4 number n of the buffer (floats 4n … 4n+3) is texel (n mod 256, r mod H) of layer ⌊r / H⌋
- * with r = ⌊n / 256⌋ and H the texture's height (`textureDimensions(t).y`, which may exceed the rows
- * written: scratch textures only grow). WGSL, for a binding `t`:
+ * Layout: vec4 number n of the buffer (floats 4n … 4n+3) is texel (n mod W, ⌊n / W⌋) of layer 0, with
+ * W the texture's width (`textureDimensions(t).x`): a power of two, at least {@linkcode FLAT_TEXELS},
+ * wider only for buffers of more than that many rows of the 2-D size limit, and possibly wider than this
+ * copy needs (scratch textures only grow). A power of two makes the address a mask and a shift: a
+ * division by a run-time value, as a layout of fixed-width rows spilling into layers needs, is scalarised
+ * per lane on CPU rasterisers and cost a quarter of an element-wise kernel's time. WGSL, for a binding `t`:
  *
  * ```wgsl
  * fn load_t(n: u32) -> vec4<f32> {
- *   let r = n / 256u;
- *   let h = textureDimensions(t).y;
- *   return textureLoad(t, vec2(n % 256u, r % h), r / h);
+ *   let fw = textureDimensions(t).x;
+ *   return textureLoad(t, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
  * }
  * ```
  *
@@ -21,44 +23,62 @@
  */
 import type { Gpu } from "../gpu.ts";
 
-/** Texels per row of a flat texture (4 KiB rows, a multiple of the 256-byte copy alignment). */
+/** Least texels per row of a flat texture (4 KiB rows, a multiple of the 256-byte copy alignment). */
 export const FLAT_TEXELS = 256;
 
 /**
- * Records copying `floats` floats of `buffer` (from its start) into scratch texture `slot` in the flat
- * layout and returns the texture's view. The copy is ordered after the work recorded so far, so the
+ * Records copying `floats` floats of `buffer` (from float `offset`, by default its start) into scratch
+ * texture `slot` in the flat layout and returns the texture's view: vec4 number n of the texture holds
+ * floats offset + 4n … offset + 4n + 3. The copy is ordered after the work recorded so far, so the
  * texture holds the buffer's contents as of this point of the command stream.
  *
  * @param gpu Device context.
- * @param slot Scratch texture slot (one per operand that must be live at the same time).
+ * @param slot Scratch texture slot (one per operand that must be live at the same time; used by flat
+ * copies only, so its width stays a power of two).
  * @param buffer Source buffer.
  * @param floats Floats to copy, a multiple of 4.
+ * @param offset First float to copy, a multiple of 4 (default 0).
  * @returns The `2d-array` view of the texture.
- * @throws {RangeError} When `floats` is not a non-negative multiple of 4.
+ * @throws {RangeError} When `floats` or `offset` is not a non-negative multiple of 4, or the floats do
+ * not fit in one layer of the largest texture.
  */
-export function flatTexture(gpu: Gpu, slot: string, buffer: GPUBuffer, floats: number): GPUTextureView {
-  if (!Number.isInteger(floats) || floats < 0 || floats % 4 !== 0) {
-    throw new RangeError(`flatTexture: ${floats} floats is not a multiple of 4`);
+export function flatTexture(
+  gpu: Gpu,
+  slot: string,
+  buffer: GPUBuffer,
+  floats: number,
+  offset = 0,
+): GPUTextureView {
+  for (const [name, value] of [["floats", floats], ["offset", offset]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value % 4 !== 0) {
+      throw new RangeError(`flatTexture: ${name} ${value} is not a non-negative multiple of 4`);
+    }
   }
   const texels = floats / 4;
-  const rows = Math.ceil(texels / FLAT_TEXELS);
-  const height = Math.max(1, Math.min(rows, gpu.limits.maxTextureDimension2D));
-  const scratch = gpu.scratchTexture(slot, FLAT_TEXELS, height, Math.max(1, Math.ceil(rows / height)));
-  const h = scratch.size[1];
-  const fullRows = Math.floor(texels / FLAT_TEXELS), rest = texels % FLAT_TEXELS;
-  const rowBytes = FLAT_TEXELS * 16;
-  for (let r0 = 0; r0 < fullRows; r0 += h - (r0 % h)) {
-    const count = Math.min(h - (r0 % h), fullRows - r0);
+  const limit = gpu.limits.maxTextureDimension2D;
+  let width = FLAT_TEXELS;
+  while (Math.ceil(texels / width) > limit && width * 2 <= limit) width *= 2;
+  if (Math.ceil(texels / width) > limit) {
+    throw new RangeError(`flatTexture: ${floats} floats do not fit in one ${limit} × ${limit} texture`);
+  }
+  const scratch = gpu.scratchTexture(slot, width, Math.max(1, Math.ceil(texels / width)), 1);
+  const w = scratch.size[0];
+  if ((w & (w - 1)) !== 0) {
+    throw new RangeError(`flatTexture: slot "${slot}" holds a texture ${w} texels wide, not a power of two`);
+  }
+  const fullRows = Math.floor(texels / w), rest = texels % w;
+  const rowBytes = w * 16;
+  if (fullRows > 0) {
     gpu.copyBufferToTexture(
-      { buffer, offset: r0 * rowBytes, bytesPerRow: rowBytes },
-      { texture: scratch.texture, origin: [0, r0 % h, Math.floor(r0 / h)] },
-      [FLAT_TEXELS, count, 1],
+      { buffer, offset: offset * 4, bytesPerRow: rowBytes },
+      { texture: scratch.texture, origin: [0, 0, 0] },
+      [w, fullRows, 1],
     );
   }
   if (rest > 0) {
     gpu.copyBufferToTexture(
-      { buffer, offset: fullRows * rowBytes, bytesPerRow: rowBytes },
-      { texture: scratch.texture, origin: [0, fullRows % h, Math.floor(fullRows / h)] },
+      { buffer, offset: offset * 4 + fullRows * rowBytes, bytesPerRow: rowBytes },
+      { texture: scratch.texture, origin: [0, fullRows, 0] },
       [rest, 1, 1],
     );
   }

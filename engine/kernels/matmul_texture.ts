@@ -10,7 +10,9 @@ import type { GemmSpec } from "../gemm_spec.ts";
 import type { Gpu } from "../gpu.ts";
 import type { Kernel } from "../kernel.ts";
 import { Params } from "../params.ts";
+import { flatTexture } from "./flat_texture.ts";
 import packSource from "./matmul_pack.wgsl" with { type: "text" };
+import packTextureSource from "./matmul_pack_texture.wgsl" with { type: "text" };
 import gemmSource from "./matmul_texture.wgsl" with { type: "text" };
 import gemmVec4Source from "./matmul_texture_vec4.wgsl" with { type: "text" };
 import transposeSource from "./matmul_transpose.wgsl" with { type: "text" };
@@ -20,6 +22,17 @@ export const matmulPackKernel: Kernel = {
   name: "matmul_pack",
   source: packSource,
   bindings: ["uniform", "read", "texture_write"],
+};
+
+/**
+ * {@linkcode matmulPackKernel} reading a flat texture copy of the operand (`flat_texture.ts`) instead
+ * of the buffer, for operands whose first element, row stride and batch stride are multiples of 4
+ * floats; bit-identical (texels are copied as loaded).
+ */
+export const matmulPackTextureKernel: Kernel = {
+  name: "matmul_pack_texture",
+  source: packTextureSource,
+  bindings: ["uniform", "texture_read", "texture_write"],
 };
 
 /** Transposes 4×4 texel blocks from stored-row layout to the kernel's K-major layout. */
@@ -108,6 +121,25 @@ interface Packed {
   extent: readonly [number, number, number];
 }
 
+/** Test and benchmark overrides of {@linkcode matmulSoftware}'s choices. */
+export interface SoftwareGemmOptions {
+  /** Write C as vec4 where {@linkcode gemmVec4Aligned} allows (default true; false forces the scalar kernel). */
+  vec4?: boolean;
+  /** Workgroup tile (default {@linkcode gemmTile} per chunk). */
+  tile?: GemmTile;
+  /**
+   * How operands that a plain copy cannot bring into a texture are packed: from a flat texture copy
+   * (`"texture"`, needs 16-byte aligned operands) or from the buffer (`"buffer"`); default: the texture
+   * where aligned. `"texture"` and `"buffer"` also replace the plain copies.
+   */
+  pack?: "texture" | "buffer";
+  /**
+   * Read A in place from a flat texture copy where a plain copy cannot bring it into a texture and the
+   * chunk needs no K padding (default true; false packs it instead).
+   */
+  flatA?: boolean;
+}
+
 /**
  * Records `C = α·op(A)·op(B) + β·C` with the software family.
  *
@@ -116,9 +148,10 @@ interface Packed {
  * @param b Buffer of B.
  * @param c Buffer of C (distinct from A and B).
  * @param s Resolved problem.
- * @param vec4 Write C as vec4 where {@linkcode gemmVec4Aligned} allows (default true; false forces
- * the scalar kernel, for tests and benchmarks only).
- * @param tile Workgroup tile (default {@linkcode gemmTile} per chunk; for tests and benchmarks).
+ * @param options Overrides of the kernel choices, for tests and benchmarks only (every choice gives the
+ * same bits).
+ * @throws {RangeError} When a tile is not a multiple of the block or does not fill the SIMD vector, or
+ * `pack: "texture"` meets an operand that is not 16-byte aligned.
  */
 export function matmulSoftware(
   gpu: Gpu,
@@ -126,9 +159,14 @@ export function matmulSoftware(
   b: GPUBuffer,
   c: GPUBuffer,
   s: GemmSpec,
-  vec4 = true,
-  tile?: GemmTile,
+  options: SoftwareGemmOptions = {},
 ): void {
+  const { vec4 = true, tile, flatA = true } = options;
+  const packKernel = options.pack === undefined
+    ? undefined
+    : options.pack === "texture"
+    ? matmulPackTextureKernel
+    : matmulPackKernel;
   if (
     tile &&
     !(tile.rows > 0 && tile.cols > 0 && tile.rows % BLOCK === 0 && tile.cols % BLOCK === 0 &&
@@ -171,23 +209,42 @@ export function matmulSoftware(
           const chosen = tile ?? gemmTile(mc, nc);
           const mPad = roundUp(mc, chosen.rows), nPad = roundUp(nc, chosen.cols);
           // B is K-major: rows k, texels along n.
-          // A as stored: K rows for a stored Aᵀ, m rows otherwise (the kernel's A_ROWS).
-          const viewA = s.transA
-            ? pack(gpu, "matmul-a", storedA, z0, zc, [k0, m0, kc, mc], [kPad, mPad / 4], "rows").view
-            : pack(gpu, "matmul-a-rows", storedA, z0, zc, [m0, k0, mc, kc], [mPad, kPad / 4], "cols").view;
+          // A as stored: K rows for a stored Aᵀ, m rows otherwise (the kernel's A_ROWS); read in place
+          // from a flat copy where it would need a pack pass and the chunk needs no K padding.
+          const placeA = s.transA
+            ? place(storedA, z0, zc, [k0, m0, kc, mc], [kPad, mPad / 4], "rows")
+            : place(storedA, z0, zc, [m0, k0, mc, kc], [mPad, kPad / 4], "cols");
+          const inPlaceA = flatA && packKernel === undefined && !placeA.copyable && placeA.aligned &&
+            kc === kPad;
+          const viewA = inPlaceA
+            ? flatTexture(gpu, "matmul-a-flat", a, placeA.span, placeA.base)
+            : pack(gpu, s.transA ? "matmul-a" : "matmul-a-rows", placeA, packKernel).view;
           const viewB = s.transB
             ? transposed(
               gpu,
               "matmul-b",
-              pack(gpu, "matmul-b-rows", storedB, z0, zc, [n0, k0, nc, kc], [nPad, kPad / 4], "cols"),
+              pack(
+                gpu,
+                "matmul-b-rows",
+                place(storedB, z0, zc, [n0, k0, nc, kc], [nPad, kPad / 4], "cols"),
+                packKernel,
+              ),
             )
-            : pack(gpu, "matmul-b", storedB, z0, zc, [k0, n0, kc, nc], [kPad, nPad / 4], "rows").view;
+            : pack(
+              gpu,
+              "matmul-b",
+              place(storedB, z0, zc, [k0, n0, kc, nc], [kPad, nPad / 4], "rows"),
+              packKernel,
+            )
+              .view;
           const params = new Params()
             .u32(mc, nc, kPad / K_STEP, s.ldc, s.offsetC + z0 * s.strideC + m0 * s.ldc + n0, s.strideC)
             .u32(s.strideA === 0 ? 0 : 1, s.strideB === 0 ? 0 : 1)
-            .f32(s.alpha, k0 === 0 ? s.beta : 1);
+            .f32(s.alpha, k0 === 0 ? s.beta : 1)
+            .u32(inPlaceA ? s.lda / 4 : 0, inPlaceA ? s.strideA / 4 : 0);
           gpu.dispatch(kernel, {
             constants: {
+              A_FLAT: inPlaceA,
               A_ROWS: !s.transA,
               COL_BLOCKS: chosen.cols / BLOCK,
               WG_Y: (chosen.rows / BLOCK) * (chosen.cols / BLOCK) / 8,
@@ -217,32 +274,73 @@ function transposed(gpu: Gpu, slot: string, src: Packed): GPUTextureView {
   return dst.view;
 }
 
+/** Where a chunk of an operand sits in its buffer, and how it can reach a texture. */
+interface Placement {
+  /** The operand. */
+  op: Stored;
+  /** Layers to fill: the chunk's batch items, or 1 when the operand is broadcast. */
+  layers: number;
+  /** The stored rectangle: first row, first column, rows, columns. */
+  rect: readonly [number, number, number, number];
+  /** The texture extent to fill: padded rows × texels per row. */
+  extent: readonly [number, number];
+  /** Element index of the rectangle's first element in the first layer. */
+  base: number;
+  /** Floats from `base` to the rectangle's last element (all layers), rounded up to a multiple of 4. */
+  span: number;
+  /** The start and strides are multiples of 4 floats (16 bytes). */
+  aligned: boolean;
+  /** A plain buffer-to-texture copy fills the texture: no K padding, 256-byte aligned rows. */
+  copyable: boolean;
+}
+
 /**
- * Fills scratch texture `slot` with the stored rectangle `[r0, r0+rows) × [c0, c0+cols)` of the
- * operand for batch items [z0, z0+layers) (one layer when broadcast), zero-padded to
- * `height` rows × `width` texels. Padding along K (`kAxis`) must read as zeros; padding along m or n
- * only feeds outputs that are never stored, so a plain buffer-to-texture copy may leave it stale. The
- * copy is used when there is no K padding and rows are 256-byte aligned; otherwise the pack kernel.
+ * The placement of the stored rectangle `[r0, r0+rows) × [c0, c0+cols)` of an operand for batch items
+ * [z0, z0+layers) to be brought into a texture of `height` rows × `width` texels whose K axis is `kAxis`.
  */
-function pack(
-  gpu: Gpu,
-  slot: string,
+function place(
   op: Stored,
   z0: number,
   layers: number,
-  [r0, c0, rows, cols]: readonly [number, number, number, number],
-  [height, width]: readonly [number, number],
+  rect: readonly [number, number, number, number],
+  extent: readonly [number, number],
   kAxis: "rows" | "cols",
-): Packed {
+): Placement {
+  const [r0, c0, rows, cols] = rect, [height, width] = extent;
   const layerCount = op.stride === 0 ? 1 : layers;
-  const { texture, view } = gpu.scratchTexture(slot, width, height, layerCount);
-  const packed: Packed = { view, extent: [height, width, layerCount] };
   const base = op.offset + z0 * op.stride + r0 * op.ld + c0;
   const noKPadding = kAxis === "cols" ? cols === width * 4 : rows === height;
-  const copyable = noKPadding && cols % 4 === 0 && rows > 0 && op.ld % 64 === 0 && base % 4 === 0 &&
-    op.stride % 4 === 0;
-  if (copyable) {
-    for (let layer = 0; layer < layerCount; layer++) {
+  const aligned = base % 4 === 0 && op.ld % 4 === 0 && op.stride % 4 === 0;
+  const last = rows === 0 || cols === 0 ? 0 : (layerCount - 1) * op.stride + (rows - 1) * op.ld + cols;
+  return {
+    op,
+    layers: layerCount,
+    rect,
+    extent,
+    base,
+    span: Math.max(4, roundUp(last, 4)),
+    aligned,
+    copyable: noKPadding && cols % 4 === 0 && rows > 0 && op.ld % 64 === 0 && aligned,
+  };
+}
+
+/**
+ * Fills scratch texture `slot` with a placed rectangle of an operand, zero-padded to the placement's
+ * extent. Padding along K must read as zeros; padding along m or n only feeds outputs that are never
+ * stored, so a plain buffer-to-texture copy may leave it stale. The copy is used when the placement
+ * allows; otherwise a pack kernel: from a flat texture copy of the rectangle's span when it is 16-byte
+ * aligned (`matmul_pack_texture.wgsl`: texel loads instead of scalarised buffer loads, ≈ 2.4× faster on
+ * llvmpipe for the 5120 × 1200 logits gradient), else from the buffer. All three give the same texels.
+ *
+ * @param kernel Pack kernel to use instead of the choice above, also where a copy would do (tests).
+ */
+function pack(gpu: Gpu, slot: string, at: Placement, kernel?: Kernel): Packed {
+  const { op, layers, base } = at;
+  const [, , rows, cols] = at.rect, [height, width] = at.extent;
+  const { texture, view } = gpu.scratchTexture(slot, width, height, layers);
+  const packed: Packed = { view, extent: [height, width, layers] };
+  if (kernel === undefined && at.copyable) {
+    for (let layer = 0; layer < layers; layer++) {
       gpu.copyBufferToTexture(
         { buffer: op.buffer, offset: (base + layer * op.stride) * 4, bytesPerRow: op.ld * 4 },
         { texture, origin: [0, 0, layer] },
@@ -251,10 +349,25 @@ function pack(
     }
     return packed;
   }
+  const workgroups = [Math.ceil(width / 8), Math.ceil(height / 8), layers] as const;
+  if ((kernel ?? (at.aligned ? matmulPackTextureKernel : matmulPackKernel)) === matmulPackTextureKernel) {
+    if (!at.aligned) {
+      throw new RangeError(
+        `matmulSoftware: pack "texture" needs operands whose offset and strides are multiples of 4 floats, ` +
+          `got offset ${base}, ld ${op.ld}, stride ${op.stride}`,
+      );
+    }
+    gpu.dispatch(matmulPackTextureKernel, {
+      params: new Params().u32(rows, cols, op.ld / 4, op.stride / 4),
+      resources: [flatTexture(gpu, "matmul-flat", op.buffer, at.span, base), view],
+      workgroups,
+    });
+    return packed;
+  }
   gpu.dispatch(matmulPackKernel, {
     params: new Params().u32(rows, cols, op.ld, base, op.stride),
     resources: [op.buffer, view],
-    workgroups: [Math.ceil(width / 8), Math.ceil(height / 8), layerCount],
+    workgroups,
   });
   return packed;
 }

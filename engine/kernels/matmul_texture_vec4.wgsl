@@ -22,7 +22,10 @@
 //   (a stored Aᵀ as it is), transposed 4 × 4 in the kernel (free: SIMD lanes are invocations, so a
 //   transpose only renames registers).
 // Both are zero-padded along K to a multiple of 8 (padding along m and n only feeds outputs that are
-// not stored). Each output sums over k in increasing order, four k at a time as m_j · x below, so the
+// not stored). With the constant A_FLAT, A is instead read in place from a flat texture copy of the stored
+// operand (see a_texel), for K chunks that need no padding: rows that no plain copy can bring into a
+// texture (e.g. the 1200-wide logits gradient) then need no pack pass; past its last row or column the
+// layout reads other elements of the copy, which again only feed outputs that are not stored. Each output sums over k in increasing order, four k at a time as m_j · x below, so the
 // two layouts give bit-identical results.
 // A workgroup has 8 × WG_Y invocations (host-prepended constants WG_Y and COL_BLOCKS) and covers
 // COL_BLOCKS blocks across and 8·WG_Y / COL_BLOCKS down: 64 × 128 outputs for WG_Y = 4, COL_BLOCKS = 8.
@@ -40,6 +43,8 @@ struct Params {
   layer_b: u32,
   alpha: f32,
   beta: f32,
+  a_ld4: u32, // A_FLAT: the stored A's row stride / 4
+  a_stride4: u32, // A_FLAT: its batch stride / 4
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -76,16 +81,28 @@ fn load_panel(k4: u32, col4: u32, layer: u32) -> Panel {
                b_column(col4 + 3u, k, layer));
 }
 
+// Texel (x, y) of layer `layer` of A's layout; with A_FLAT, of a flat texture copy (flat_texture.ts)
+// of the stored operand from the chunk's first element: texel (x, y) of the layout is vec4
+// layer·a_stride4 + y·a_ld4 + x of the copy.
+fn a_texel(x: u32, y: u32, layer: u32) -> vec4<f32> {
+  if (A_FLAT) {
+    let n = layer * p.a_stride4 + y * p.a_ld4 + x;
+    let fw = textureDimensions(a).x;
+    return textureLoad(a, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
+  }
+  return textureLoad(a, vec2(x, y), layer);
+}
+
 // op(A)[row .. row+3, 4k4 .. 4k4+3] as a matrix whose column s is row row+s (over k).
 fn a_rows(k4: u32, row: u32, layer: u32) -> mat4x4<f32> {
   if (A_ROWS) {
-    return mat4x4<f32>(textureLoad(a, vec2(k4, row), layer), textureLoad(a, vec2(k4, row + 1u), layer),
-                       textureLoad(a, vec2(k4, row + 2u), layer), textureLoad(a, vec2(k4, row + 3u), layer));
+    return mat4x4<f32>(a_texel(k4, row, layer), a_texel(k4, row + 1u, layer), a_texel(k4, row + 2u, layer),
+                       a_texel(k4, row + 3u, layer));
   }
   let x = row / 4u;
   let y = k4 * 4u;
-  return transpose(mat4x4<f32>(textureLoad(a, vec2(x, y), layer), textureLoad(a, vec2(x, y + 1u), layer),
-                               textureLoad(a, vec2(x, y + 2u), layer), textureLoad(a, vec2(x, y + 3u), layer)));
+  return transpose(mat4x4<f32>(a_texel(x, y, layer), a_texel(x, y + 1u, layer), a_texel(x, y + 2u, layer),
+                               a_texel(x, y + 3u, layer)));
 }
 
 fn step(r: Row, x: vec4<f32>, q: Panel) -> Row {

@@ -22,27 +22,23 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dx: array<vec4<f32>>;
 
 fn load_x(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(x).y;
-  return textureLoad(x, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(x).x;
+  return textureLoad(x, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_w(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(w).y;
-  return textureLoad(w, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(w).x;
+  return textureLoad(w, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_dy(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(dy).y;
-  return textureLoad(dy, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(dy).x;
+  return textureLoad(dy, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_dx_old(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(dx_old).y;
-  return textureLoad(dx_old, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(dx_old).x;
+  return textureLoad(dx_old, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 @compute @workgroup_size(64)

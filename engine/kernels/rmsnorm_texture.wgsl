@@ -19,15 +19,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> inv: array<f32>;
 
 fn load_x(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(x).y;
-  return textureLoad(x, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(x).x;
+  return textureLoad(x, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_w(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(w).y;
-  return textureLoad(w, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(w).x;
+  return textureLoad(w, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 @compute @workgroup_size(64)

@@ -21,23 +21,20 @@ struct Params {
 // Element i of a flat texture copy (flat_texture.ts).
 fn load_x(i: u32) -> f32 {
   let n = i / 4u;
-  let r = n / 256u;
-  let h = textureDimensions(x).y;
-  return textureLoad(x, vec2(n % 256u, r % h), r / h)[i % 4u];
+  let fw = textureDimensions(x).x;
+  return textureLoad(x, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0)[i % 4u];
 }
 
 fn load_inv(i: u32) -> f32 {
   let n = i / 4u;
-  let r = n / 256u;
-  let h = textureDimensions(inv).y;
-  return textureLoad(inv, vec2(n % 256u, r % h), r / h)[i % 4u];
+  let fw = textureDimensions(inv).x;
+  return textureLoad(inv, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0)[i % 4u];
 }
 
 fn load_dy(i: u32) -> f32 {
   let n = i / 4u;
-  let r = n / 256u;
-  let h = textureDimensions(dy).y;
-  return textureLoad(dy, vec2(n % 256u, r % h), r / h)[i % 4u];
+  let fw = textureDimensions(dy).x;
+  return textureLoad(dy, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0)[i % 4u];
 }
 @group(0) @binding(4) var<storage, read_write> partial: array<f32>;
 

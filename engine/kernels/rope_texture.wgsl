@@ -23,15 +23,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> x: array<vec4<f32>>;
 
 fn load_table(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(table).y;
-  return textureLoad(table, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(table).x;
+  return textureLoad(table, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_x(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(x_in).y;
-  return textureLoad(x_in, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(x_in).x;
+  return textureLoad(x_in, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 @compute @workgroup_size(64)

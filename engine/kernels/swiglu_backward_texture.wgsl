@@ -17,15 +17,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dgu: array<vec4<f32>>;
 
 fn load_gu(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(gu).y;
-  return textureLoad(gu, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(gu).x;
+  return textureLoad(gu, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 fn load_dact(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(dact).y;
-  return textureLoad(dact, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(dact).x;
+  return textureLoad(dact, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 
 @compute @workgroup_size(64)

@@ -17,9 +17,8 @@ struct Params { count4: u32 }
 @group(0) @binding(1) var t: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 fn load_t(n: u32) -> vec4<f32> {
-  let r = n / 256u;
-  let h = textureDimensions(t).y;
-  return textureLoad(t, vec2(n % 256u, r % h), r / h);
+  let fw = textureDimensions(t).x;
+  return textureLoad(t, vec2(n & (fw - 1u), n >> countTrailingZeros(fw)), 0);
 }
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -32,12 +31,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   bindings: ["uniform", "texture_read", "read_write"],
 };
 
-function roundTrip(src: Tensor, slot: string): Tensor {
-  const out = Tensor.zeros(gpu!, [src.size]);
+/** The floats of `src` from `offset` on, read back through a flat texture copy of them. */
+function roundTrip(src: Tensor, slot: string, offset = 0): Tensor {
+  const floats = src.size - offset;
+  const out = Tensor.zeros(gpu!, [floats]);
   gpu!.dispatch(readBack, {
-    params: new Params().u32(src.size / 4),
-    resources: [flatTexture(gpu!, slot, src.buffer, src.size), out.buffer],
-    workgroups: linearGrid(gpu!, src.size / 4),
+    params: new Params().u32(floats / 4),
+    resources: [flatTexture(gpu!, slot, src.buffer, floats, offset), out.buffer],
+    workgroups: linearGrid(gpu!, floats / 4),
   });
   return out;
 }
@@ -54,20 +55,26 @@ Deno.test({
       const got = await roundTrip(src, "flat-test").read();
       assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(host.buffer), `${floats} floats`);
     }
+    // From an offset (16-byte aligned, not row aligned): vec4 n holds floats offset + 4n ….
+    const host = randomArray(4 * (2 * FLAT_TEXELS + 9), 5);
+    const got = await roundTrip(Tensor.from(gpu!, host), "flat-test", 4 * 37).read();
+    assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(host.buffer, 4 * 4 * 37), "offset 148");
   },
 });
 
 Deno.test({
-  name: "flatTexture() spills rows past the 2-D size limit into further layers",
+  name: "flatTexture() widens rows past the 2-D size limit (power-of-two widths, one layer)",
   ignore: !hasAdapter,
   fn: async () => {
     const maxRows = gpu!.limits.maxTextureDimension2D;
-    // One layer and a bit: the copy splits at the layer boundary and ends with a partial row.
+    // Just over the limit's rows of 256 texels: the rows widen to 512 and end with a partial row.
     const floats = 4 * (maxRows * FLAT_TEXELS + 2 * FLAT_TEXELS + 5);
     const host = new Float32Array(floats);
     for (let i = 0; i < floats; i++) host[i] = i;
     const src = Tensor.from(gpu!, host);
-    const got = await roundTrip(src, "flat-test-layers").read();
+    const got = await roundTrip(src, "flat-test-wide").read();
+    const rows = Math.ceil(floats / 4 / (2 * FLAT_TEXELS));
+    assert.deepEqual(gpu!.scratchTexture("flat-test-wide", 1, 1, 1).size, [2 * FLAT_TEXELS, rows, 1]);
     for (let i = 0; i < floats; i++) {
       if (got[i] !== host[i]) assert.fail(`element ${i}: got ${got[i]}, expected ${host[i]}`);
     }
@@ -75,10 +82,17 @@ Deno.test({
 });
 
 Deno.test({
-  name: "flatTexture() refuses sizes that are not a multiple of 4 floats",
+  name: "flatTexture() refuses sizes and offsets that are not a multiple of 4 floats, and odd-width slots",
   ignore: !hasAdapter,
   fn: () => {
     const src = Tensor.zeros(gpu!, [8]);
-    assert.throws(() => flatTexture(gpu!, "flat-test", src.buffer, 6), RangeError);
+    assert.throws(() => flatTexture(gpu!, "flat-test", src.buffer, 6), /floats 6 is not/);
+    assert.throws(() => flatTexture(gpu!, "flat-test", src.buffer, 4, 2), /offset 2 is not/);
+    // A slot whose texture was made for something else (not a power of two wide) cannot hold the layout.
+    gpu!.scratchTexture("flat-test-odd", 300, 1, 1);
+    assert.throws(
+      () => flatTexture(gpu!, "flat-test-odd", src.buffer, 8),
+      /300 texels wide, not a power of two/,
+    );
   },
 });

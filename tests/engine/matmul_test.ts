@@ -186,8 +186,8 @@ Deno.test({
       const [c1, c2] = [0, 1].map(() => Tensor.from(gpu!, hostC, c[0]));
       const spec = resolveGemm(ta, tb, c1, options);
       assert.equal(gemmVec4Aligned(spec), true, `case ${i} aligned`);
-      matmulSoftware(gpu!, ta.buffer, tb.buffer, c1.buffer, spec, true);
-      matmulSoftware(gpu!, ta.buffer, tb.buffer, c2.buffer, spec, false);
+      matmulSoftware(gpu!, ta.buffer, tb.buffer, c1.buffer, spec);
+      matmulSoftware(gpu!, ta.buffer, tb.buffer, c2.buffer, spec, { vec4: false });
       const [x, y] = await readTensors(c1, c2) as Float32Array[];
       assert.deepEqual(new Uint32Array(x.buffer), new Uint32Array(y.buffer), `case ${i}`);
       for (const t of [ta, tb, c1, c2]) t.destroy();
@@ -240,7 +240,7 @@ Deno.test({
       128,
     ]);
     for (const bad of [{ rows: 64, cols: 40 }, { rows: 16, cols: 16 }]) {
-      assert.throws(() => matmulSoftware(gpu!, null!, null!, null!, null!, true, bad), /multiples of 16/);
+      assert.throws(() => matmulSoftware(gpu!, null!, null!, null!, null!, { tile: bad }), /multiples of 16/);
     }
     // Each tile against the CPU reference and against the others bit for bit: vec4 and scalar C,
     // both A layouts, off the tile grid, and a batched product.
@@ -262,9 +262,7 @@ Deno.test({
       const ta = Tensor.from(gpu!, hostA, a[0]), tb = Tensor.from(gpu!, hostB, b[0]);
       const outs = tiles.map(() => Tensor.from(gpu!, hostC, c[0]));
       const spec = resolveGemm(ta, tb, outs[0], options);
-      tiles.forEach((tile, t) =>
-        matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[t].buffer, spec, true, tile)
-      );
+      tiles.forEach((tile, t) => matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[t].buffer, spec, { tile }));
       const got = await readTensors(...outs) as Float32Array[];
       const expected = hostC.slice();
       matmulCpu(hostA, hostB, expected, spec);
@@ -278,6 +276,82 @@ Deno.test({
       }
       for (const t of [ta, tb, ...outs]) t.destroy();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "matmul() software reads A in place from a flat copy, or packs it from a flat copy or the buffer: same bits",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // Operands a plain copy cannot bring into a texture: rows not 256-byte aligned (the 1200-wide
+    // logits gradient, n = 100), K padding (k = 36, 12), a batch stride, a column block at an offset;
+    // every layout. By default A is read in place from a flat copy where the chunk needs no K padding
+    // (A_FLAT) and packed otherwise (from a flat copy where 16-byte aligned); forcing either pack kernel
+    // (which also replaces the plain copies) must give the same bits. Unaligned operands cannot take
+    // the flat copy.
+    const cases: Case[] = [
+      plain(40, 64, 1200, false, false),
+      plain(40, 1200, 64, false, false),
+      plain(1200, 64, 72, true, false, 0.5, 1),
+      plain(70, 100, 36, false, true),
+      plain(36, 48, 1200, true, true),
+      { a: [[3, 20, 12], 1], b: [[3, 12, 100], 2], c: [[3, 20, 100], 3], options: { beta: 0.25 } },
+      { a: [[3, 16, 40], 1], b: [[40, 24], 2], c: [[3, 16, 24], 3], options: {} },
+      {
+        a: [[20, 16], 1],
+        b: [[16, 40], 2],
+        c: [[20, 8], 3],
+        options: { m: 20, n: 8, k: 12, ldb: 40, offsetB: 24, lda: 16, offsetA: 4 },
+      },
+    ];
+    // Counts the dispatches that read A in place.
+    let inPlace = 0;
+    const dispatch = gpu!.dispatch;
+    gpu!.dispatch = (kernel, request) => {
+      if (request.constants?.A_FLAT === true) inPlace++;
+      return dispatch.call(gpu!, kernel, request);
+    };
+    try {
+      for (const [i, { a, b, c, options }] of cases.entries()) {
+        const [hostA, hostB, hostC] = [a, b, c].map(([shape, seed]) =>
+          randomArray(shape.reduce((p, d) => p * d, 1), seed)
+        );
+        const ta = Tensor.from(gpu!, hostA, a[0]), tb = Tensor.from(gpu!, hostB, b[0]);
+        const outs = [0, 1, 2].map(() => Tensor.from(gpu!, hostC, c[0]));
+        const spec = resolveGemm(ta, tb, outs[0], options);
+        matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[0].buffer, spec);
+        matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[1].buffer, spec, { pack: "texture" });
+        matmulSoftware(gpu!, ta.buffer, tb.buffer, outs[2].buffer, spec, { pack: "buffer" });
+        const got = await readTensors(...outs) as Float32Array[];
+        const expected = hostC.slice();
+        matmulCpu(hostA, hostB, expected, spec);
+        assertClose(
+          got[0],
+          expected,
+          { atol: TOL.atol * Math.sqrt(spec.k + 1), rtol: TOL.rtol },
+          `case ${i}`,
+        );
+        for (const t of [1, 2]) {
+          assert.deepEqual(
+            new Uint32Array(got[t].buffer),
+            new Uint32Array(got[0].buffer),
+            `case ${i} pack ${t}`,
+          );
+        }
+        for (const t of [ta, tb, ...outs]) t.destroy();
+      }
+    } finally {
+      gpu!.dispatch = dispatch;
+    }
+    // A read in place: 1200 wide as stored and K-major, 36 wide K-major, and the batched 40-wide one.
+    assert.equal(inPlace, 4);
+    const a = Tensor.zeros(gpu!, [5, 37]), b = Tensor.zeros(gpu!, [37, 8]), c = Tensor.zeros(gpu!, [5, 8]);
+    assert.throws(
+      () => matmulSoftware(gpu!, a.buffer, b.buffer, c.buffer, resolveGemm(a, b, c), { pack: "texture" }),
+      /multiples of 4 floats, got offset 0, ld 37/,
+    );
+    for (const t of [a, b, c]) t.destroy();
   },
 });
 

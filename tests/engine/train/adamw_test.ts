@@ -45,6 +45,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "adamwUpdate() from flat texture copies (software adapters) matches the scalar kernel bit for bit",
+  ignore: !hasAdapter,
+  fn: async () => {
+    // Sizes and offsets that are multiples of 4 take adamw_texture.wgsl on software adapters; the scalar
+    // kernel must give the same bits (an odd offset and an odd size take the scalar kernel both times).
+    for (const [n, offset] of [[3000, 700], [4, 0], [3000, 701], [13, 8]]) {
+      const total = 4000;
+      const param = randomArray(n, 1), grad = randomArray(n, 2);
+      const m = randomArray(total, 3).map((x) => 0.1 * x), v = randomArray(total, 4).map((x) => 0.01 * x * x);
+      const s = adamwScalars(5, 3e-3, { ...HYPER, weightDecay: 0.1 });
+      const stats = Tensor.from(gpu!, new Float32Array([123, 0.5]));
+      const runs = [false, true].map((scalar) => {
+        const tensors = [param, grad, m, v].map((x) => Tensor.from(gpu!, x));
+        adamwUpdate(tensors[0], tensors[1], tensors[2], tensors[3], offset, stats, s, scalar);
+        return readTensors(tensors[0], tensors[2], tensors[3]);
+      });
+      const [fast, scalar] = [await runs[0], await runs[1]];
+      for (let k = 0; k < 3; k++) {
+        assert.deepEqual(
+          new Uint32Array(fast[k].buffer),
+          new Uint32Array(scalar[k].buffer),
+          `${n}@${offset} ${k}`,
+        );
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "adamwUpdate() rejects aliased buffers and moments that do not fit",
   ignore: !hasAdapter,
   fn: () => {
