@@ -17,8 +17,12 @@ import {
   type CovarianceSums,
   finishCovariances,
 } from "../gpu/covariance_accumulator.ts";
-import { finishLambda, LambdaAccumulator, type LambdaSums } from "../gpu/lambda_accumulator.ts";
-import { lambdaSequencesPerPass } from "../gpu/lambda_accumulator.ts";
+import {
+  finishLambda,
+  LambdaAccumulator,
+  lambdaSequencesPerPass,
+  type LambdaSums,
+} from "../gpu/lambda_accumulator.ts";
 import type { TrackedLayer } from "../tracked_layers.ts";
 import { type FitPassResult, type PartAccumulator, runFitPass } from "./fit_pass.ts";
 import { fitOrder, type FitPlan, planFit } from "./fit_plan.ts";
@@ -326,9 +330,10 @@ export class InfluencePipeline {
   }
 
   /**
-   * {@linkcode InfluencePipeline.eigenbases} into a store: one `eigendecomposition` group at a time, A
-   * and S are finished for the group's modules only, eigendecomposed, and each module's covariance and
-   * eigenbasis written to the store before the next group (host memory: one group's factors).
+   * {@linkcode InfluencePipeline.eigenbases} into a store: one `eigendecomposition` group at a time (one
+   * module at a time with the CPU solver, which holds nothing on the device), A and S are finished for the
+   * group's modules only, eigendecomposed, and each module's covariance and eigenbasis written to the store
+   * before the next group (host memory: one group's factors).
    *
    * @param parts Every part's pass-1 sums, in part order.
    * @param store Where each module's factors go.
@@ -336,7 +341,10 @@ export class InfluencePipeline {
    */
   async writeEigenbases(parts: readonly CovarianceSums[], store: FactorStore): Promise<EigenSummary[]> {
     const summaries: EigenSummary[] = [];
-    for (const group of this.groups("eigendecomposition")) {
+    const groups = this.settings.eigensolver === "cpu-f64"
+      ? groupLayers(this.layers, 1)
+      : this.groups("eigendecomposition");
+    for (const group of groups) {
       const covariances = finishCovariances(group, parts);
       const eigen = await eigendecompose(this.gpu, covariances, this.settings.eigensolver);
       for (const [name, covariance] of covariances) {

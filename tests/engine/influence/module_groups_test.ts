@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { eigendecomposeCovariances } from "../../../engine/influence/cpu/mod.ts";
+import { sumLeadingAxes } from "../../../engine/kernels/reduce.ts";
+import { Tensor } from "../../../engine/tensor.ts";
 import {
   type FactorStore,
   InfluencePipeline,
+  joinGroupChunks,
   MemoryFactorStore,
   type ModuleFactors,
   type ModuleGroups,
@@ -11,7 +14,7 @@ import {
   storedFactors,
 } from "../../../engine/influence/pipeline/mod.ts";
 import { castParams } from "../../../engine/model/params.ts";
-import { hasAdapter, testGpu } from "../support.ts";
+import { hasAdapter, rng, testGpu } from "../support.ts";
 import { relativeMaxError } from "./gpu/fixture.ts";
 import { microModel, randomSequences } from "./micro_model.ts";
 
@@ -249,4 +252,35 @@ Deno.test("module groups: bad settings are refused with one line naming the fiel
     /scoreProductDocuments must be an integer of at least scoreBatchDocuments \(16\), found 8/,
   );
   assert.deepEqual(pipelineSettings({ moduleGroups: { scoring: 3 } }).moduleGroups, { scoring: 3 });
+});
+
+Deno.test({
+  name: "joinGroupChunks() sums the layers' terms as the device's sumLeadingAxes does, bit for bit",
+  ignore: !gpu,
+  async fn() {
+    // 1030 layers (past REDUCE_CHUNK: the device sums in two levels) of 5 entries, split into 3 groups.
+    const layers = 1030, size = 5;
+    const next = rng(11);
+    const terms = Array.from(
+      { length: layers },
+      (_, l) => Float64Array.from({ length: size }, () => Math.fround((next() - 0.5) * 2 ** ((l % 40) - 20))),
+    );
+    const x = Tensor.from(gpu!, Float32Array.from(terms.flatMap((t) => [...t])), [layers, size]);
+    const out = Tensor.zeros(gpu!, [size]);
+    sumLeadingAxes(x, out);
+    const device = Float64Array.from(await out.read() as Float32Array);
+    x.destroy(), out.destroy();
+    const squares = (n: number) => Array.from({ length: n }, () => new Float64Array(1));
+    const group = (first: number, last: number) => ({
+      scores: new Float64Array(size),
+      perLayer: terms.slice(first, last),
+      norms: new Float64Array(1),
+      squaredNorms: squares(last - first),
+    });
+    const joined = joinGroupChunks([group(0, 400), group(400, 1029), group(1029, layers)], size, 1);
+    assert.deepEqual(joined.scores, device);
+    // Not the float64 sum: the test can tell the two apart.
+    const f64 = terms.reduce((acc, t) => acc.map((v, i) => v + t[i]), new Float64Array(size));
+    assert.notDeepEqual(joined.scores, f64);
+  },
 });
