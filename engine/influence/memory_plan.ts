@@ -6,8 +6,11 @@
  * streamed in groups (factors loaded one group at a time), and how many diagonal blocks the
  * eigendecomposition of the widest factor needs.
  *
- * The engine today keeps every tracked module resident in every stage; a plan whose stage is
- * `streamed` names work the engine does not do yet ({@linkcode ENGINE_STREAMS_MODULES}).
+ * The engine streams every stage ({@linkcode ENGINE_STREAMS_MODULES}): {@linkcode planSettings} turns a
+ * plan into the pipeline settings that run it (`moduleGroups`: the modules each stage holds at once,
+ * one pass over its documents or queries per group; the scoring's batch and product widths). What a
+ * plan needs that the engine does not do (several passes of query rows, smaller query batches) is
+ * listed in its `needs` (docs/streaming.md).
  *
  * @module
  */
@@ -22,26 +25,22 @@ import { FIT_BATCH_DOCUMENTS } from "./pipeline/fit_plan.ts";
 import { QUERY_BATCH } from "./pipeline/query_gradients.ts";
 import { SCORE_BATCH_DOCUMENTS, SCORE_PRODUCT_DOCUMENTS } from "./pipeline/score_documents.ts";
 import type { InfluenceStrategy } from "./settings.ts";
+import { type ModuleGroups, PLANNED_STAGES, type PlannedStage } from "./pipeline/module_groups.ts";
+import type { InfluencePipelineSettings } from "./pipeline/pipeline_settings.ts";
 
-/** The influence stages a plan covers, in run order. */
-export const PLANNED_STAGES = [
-  "fit covariances",
-  "eigendecomposition",
-  "Λ fit",
-  "query gradients",
-  "scoring",
-] as const;
+export { PLANNED_STAGES, type PlannedStage };
 
-/** One of {@linkcode PLANNED_STAGES}. */
-export type PlannedStage = typeof PLANNED_STAGES[number];
-
-/** Whether the engine can run a stage with the tracked modules streamed in groups (today: none). */
+/**
+ * Whether the engine can run a stage with the tracked modules streamed in groups (the pipeline's
+ * `moduleGroups`): every stage. Fit covariances and Λ fit make one pass over the fit documents per
+ * group, query gradients one over the queries, scoring one over each chunk's documents.
+ */
 export const ENGINE_STREAMS_MODULES: Readonly<Record<PlannedStage, boolean>> = {
-  "fit covariances": false,
-  "eigendecomposition": false,
-  "Λ fit": false,
-  "query gradients": false,
-  "scoring": false,
+  "fit covariances": true,
+  "eigendecomposition": true,
+  "Λ fit": true,
+  "query gradients": true,
+  "scoring": true,
 };
 
 /**
@@ -105,15 +104,24 @@ export interface StagePlan {
   /** Whether the modules must be streamed in groups (modulesAtOnce < modules). */
   streamed: boolean;
   /**
+   * Groups of at most modulesAtOnce modules: the stage's passes over its documents (fit covariances, Λ
+   * fit, each chunk of the scoring) or queries (query gradients); 1 when resident, 0 when not run.
+   */
+  groups: number;
+  /**
    * Query rows held at once (query gradients, scoring): all of them, or fewer, in several passes, when
    * one module's [rows, out·in] would not fit one binding or the budget (0 for the fit stages).
    */
   queryRowsPerPass: number;
-  /** Documents per query product (scoring; the engine uses {@linkcode SCORE_PRODUCT_DOCUMENTS}). */
+  /**
+   * Documents per query product (scoring: {@linkcode SCORE_PRODUCT_DOCUMENTS}, or fewer when one module's
+   * document gradients would exceed a binding; the pipeline's `scoreProductDocuments`).
+   */
   productDocuments: number;
   /**
    * Sequences per forward/backward batch (query gradients, scoring; fewer than the engine's when their
-   * logits would exceed a binding; 0 for the fit stages, whose batch is part of the fit settings).
+   * logits would exceed a binding, the scoring's through the pipeline's `scoreBatchDocuments`; 0 for the
+   * fit stages, whose batch is part of the fit settings).
    */
   batchSequences: number;
   /** What the plan needs that the engine does not do yet (empty: the engine runs it as planned). */
@@ -227,9 +235,12 @@ interface StageSpec {
  * depend on its batch), fewer query rows per pass (while one module's [rows, out·in] exceeds a
  * binding), fewer documents per query product (scoring: while one module's [documents, out·in] exceeds
  * a binding), then the largest group of modules that fits the budget (`streamed`), then fewer
- * sequences per batch, documents per product and query rows per pass again until one module fits. The eigendecomposition takes the fewest diagonal blocks (1, 2 or 4, unless `blocks`
- * is given) that keep every block within `maxEigenWidth` and, with `gpu-jacobi`, one block's f32
- * matrix within a binding. What the plan needs that the engine does not do yet is listed in `needs`.
+ * sequences per batch, documents per product and query rows per pass again until one module fits. The
+ * eigendecomposition takes the fewest diagonal blocks (1, 2 or 4, unless `blocks` is given) that keep
+ * every block within `maxEigenWidth` and, with `gpu-jacobi`, one block's f32 matrix within a binding.
+ * {@linkcode planSettings} gives the pipeline settings that run the plan (module groups, scoring batch
+ * and product widths); what the plan needs that the engine does not do (several passes of query rows,
+ * query batches below the engine's) is listed in `needs`.
  *
  * @param input Model, tracked modules, settings, sizes and limits.
  * @returns The plan.
@@ -325,7 +336,14 @@ export function planInfluenceMemory(input: MemoryPlanInput): MemoryPlan {
       },
     ];
   };
-  const recordsOf = (rows: number) => (m: Module) => f32s("records a, g", 1, rows * (m.in + m.out));
+  /**
+   * A module's records a, g of batches of `batch` sequences of at most `tokens` rows: each of the model's
+   * kept workspaces holds its own (counted at the longest).
+   */
+  const recordsOf = (batch: number, tokens: number) => (m: Module) => {
+    const kept = Math.min(MAX_WORKSPACES, padded(tokens) / SEQ_LEN_MULTIPLE);
+    return f32s(`records a, g (×${kept})`, kept, batch * padded(tokens) * (m.in + m.out));
+  };
   const fitRows = FIT_BATCH_DOCUMENTS * padded(input.fitTokens);
   const q = input.queries;
   const widestIn = Math.max(...modules.map((m) => m.in)), widestOut = Math.max(...modules.map((m) => m.out));
@@ -342,7 +360,12 @@ export function planInfluenceMemory(input: MemoryPlanInput): MemoryPlan {
       runs: strategy !== "identity",
       shape: () => ({
         shared: [...model, ...fitBatch, f32s("gathered fit rows", 1, fitRows * (widestIn + widestOut))],
-        perModule: (m) => [recordsOf(fitRows)(m), pair("sums of a aᵀ and g gᵀ", m.in ** 2, m.out ** 2)],
+        perModule: (
+          m,
+        ) => [
+          recordsOf(FIT_BATCH_DOCUMENTS, input.fitTokens)(m),
+          pair("sums of a aᵀ and g gᵀ", m.in ** 2, m.out ** 2),
+        ],
       }),
     },
     // gpu-jacobi stacks every block of one width into [count, n, n] tensors (matrix and eigenvectors,
@@ -369,7 +392,7 @@ export function planInfluenceMemory(input: MemoryPlanInput): MemoryPlan {
           f32s("sequence gradients and their rotation", 2, perPass * largestSize),
         ],
         perModule: (m) => [
-          recordsOf(fitRows)(m),
+          recordsOf(FIT_BATCH_DOCUMENTS, input.fitTokens)(m),
           ...(strategy === "ekfac" ? [pair("eigenbases Q_A, Q_S", m.in ** 2, m.out ** 2)] : []),
           f32s(strategy === "ekfac" ? "Λ and D sums" : "D sum", strategy === "ekfac" ? 2 : 1, m.in * m.out),
         ],
@@ -387,7 +410,7 @@ export function planInfluenceMemory(input: MemoryPlanInput): MemoryPlan {
           ...workspace(`query batch (${batch} queries)`, batch, input.queryTokens),
         ],
         perModule: (m) => [
-          recordsOf(batch * padded(input.queryTokens))(m),
+          recordsOf(batch, input.queryTokens)(m),
           f32s("gradients of a query batch", 1, batch * m.in * m.out),
           f32s(`query gradients V and P [${rows}, ${m.out}·${m.in}]`, 2, rows * m.in * m.out),
           ...(eigenbases
@@ -415,7 +438,7 @@ export function planInfluenceMemory(input: MemoryPlanInput): MemoryPlan {
           f32s("scores and norms", 1, (rows + 2) * docs),
         ],
         perModule: (m) => [
-          recordsOf(batch * padded(input.scoreTokens))(m),
+          recordsOf(batch, input.scoreTokens)(m),
           f32s(`preconditioned queries [${rows}, ${m.out}·${m.in}]`, 1, rows * m.in * m.out),
           f32s(`document gradients [${docs}, ${m.out}·${m.in}]`, 1, docs * m.in * m.out),
           f32s("per-layer scores", 1, rows * docs),
@@ -525,6 +548,7 @@ function planStage(
       residentBytes: 0,
       modulesAtOnce: 0,
       streamed: false,
+      groups: 0,
       queryRowsPerPass: 0,
       productDocuments: 0,
       batchSequences: 0,
@@ -584,11 +608,9 @@ function planStage(
       `${Math.ceil(queries / rows)} passes of at most ${rows} query rows (the engine holds all ${queries})`,
     );
   }
-  if (spec.batch !== undefined && batch < spec.batch) {
+  // The scoring's batch and product widths are pipeline settings (planSettings); the query batch is not.
+  if (stage === "query gradients" && batch < spec.batch!) {
     needs.push(`forward/backward batches of ${batch} sequences (the engine uses ${spec.batch})`);
-  }
-  if (stage === "scoring" && docs < SCORE_PRODUCT_DOCUMENTS) {
-    needs.push(`query products ${docs} documents wide (the engine uses ${SCORE_PRODUCT_DOCUMENTS})`);
   }
   const streamed = fit.count < modules.length;
   if (streamed && !ENGINE_STREAMS_MODULES[stage]) {
@@ -609,6 +631,7 @@ function planStage(
     residentBytes: sum(shape.shared) + fit.each.reduce((s, list) => s + sum(list), 0),
     modulesAtOnce: fit.count,
     streamed,
+    groups: Math.ceil(modules.length / fit.count),
     queryRowsPerPass: rows,
     productDocuments: docs,
     batchSequences: batch,
@@ -646,7 +669,7 @@ export function describePlan(plan: MemoryPlan): string[] {
     lines.push(
       `${s.stage}: peak ${formatBytes(s.peakBytes)}` +
         (s.streamed
-          ? `, modules streamed ${s.modulesAtOnce} of ${plan.modules} at a time (all resident: ${
+          ? `, modules streamed ${s.modulesAtOnce} of ${plan.modules} at a time in ${s.groups} passes (all resident: ${
             formatBytes(s.residentBytes)
           })`
           : ", every module resident") +
@@ -654,4 +677,41 @@ export function describePlan(plan: MemoryPlan): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * The pipeline settings that run a plan: `moduleGroups` with each streamed stage's modules at once (null
+ * when every stage holds every module), and the scoring's forward/backward batch and product widths.
+ * Any `modulesAtOnce` modules fit the budget (the plan counts the heaviest ones), so the pipeline's
+ * consecutive groups of that many fit too.
+ *
+ * @param plan A plan from {@linkcode planInfluenceMemory}.
+ * @returns Settings to pass to the pipeline (over the setup's own).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseLlamaConfig } from "../model/config.ts";
+ * import { planInfluenceMemory, planSettings } from "./memory_plan.ts";
+ * const config = parseLlamaConfig({
+ *   hidden_size: 64, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100,
+ * });
+ * const plan = planInfluenceMemory({
+ *   config, trackedModules: ["gate_proj", "up_proj", "down_proj"], strategy: "ekfac",
+ *   eigensolver: "cpu-f64", fitTokens: 256, queryTokens: 64, scoreTokens: 256, queries: 40,
+ *   budgetBytes: 2 ** 30,
+ * });
+ * assert.deepEqual(planSettings(plan), { moduleGroups: null, scoreBatchDocuments: 16, scoreProductDocuments: 128 });
+ * ```
+ */
+export function planSettings(
+  plan: MemoryPlan,
+): Pick<InfluencePipelineSettings, "moduleGroups" | "scoreBatchDocuments" | "scoreProductDocuments"> {
+  const groups: { [S in PlannedStage]?: number } = {};
+  for (const s of plan.stages) if (s.runs && s.streamed) groups[s.stage] = s.modulesAtOnce;
+  const scoring = plan.stages.find((s) => s.stage === "scoring")!;
+  return {
+    moduleGroups: Object.keys(groups).length > 0 ? groups as ModuleGroups : null,
+    scoreBatchDocuments: scoring.batchSequences,
+    scoreProductDocuments: scoring.productDocuments,
+  };
 }

@@ -25,7 +25,10 @@ import { type GpuLinearRecord, Workspace } from "./workspace.ts";
 
 /** Options of {@linkcode GpuLlama.lossAndGradWithRecords}. */
 export interface RecordOptions {
-  /** Linear layers to record, by weight name (`lm_head.weight` also when tied). */
+  /**
+   * Linear layers to record, by weight name (`lm_head.weight` also when tied). When not empty, the
+   * records an earlier call kept for other layers (in the same batch shape's workspace) are released.
+   */
   layers: readonly string[];
   /**
    * Overwrite `grads` as `lossAndGrad` does (default true); false skips the weight gradients; a set of
@@ -213,6 +216,8 @@ export class GpuLlama implements TrainableModel {
       dLogits: g.dLogits,
     });
     const wanted = new Set(options.layers), captured = new Map<string, GpuLinearRecord>();
+    // Another layer set (a module group after another): the other layers' records are released.
+    if (wanted.size > 0) ws.releaseRecordsExcept(wanted);
     const capture: CaptureLinear = (name, a, grad, column, outDim) => {
       if (!wanted.has(name)) return;
       const record = ws.record(name, a.shape[1], outDim);

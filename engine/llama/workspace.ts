@@ -79,6 +79,24 @@ export class Workspace {
     return record;
   }
 
+  /**
+   * Releases the record tensors of every layer not named (after submitting pending work), so that a
+   * caller recording one module group after another holds one group's records, not all of them.
+   *
+   * @param keep Weight names whose records stay.
+   */
+  releaseRecordsExcept(keep: ReadonlySet<string>): void {
+    const drop = [...this.#records.keys()].filter((name) => !keep.has(name));
+    if (drop.length === 0) return;
+    this.#gpu.flush();
+    for (const name of drop) {
+      const { a, g } = this.#records.get(name)!;
+      a.destroy();
+      g.destroy();
+      this.#records.delete(name);
+    }
+  }
+
   /** Releases every buffer and texture (after submitting pending work). */
   destroy(): void {
     this.#gpu.flush();

@@ -1,6 +1,6 @@
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts";
 import type { LayerEigenbasis, LayerLambda, PreconditionFactors } from "../../engine/influence/mod.ts";
-import type { FittedFactors } from "../../engine/influence/pipeline/mod.ts";
+import type { FittedFactors, ModuleFactors } from "../../engine/influence/pipeline/mod.ts";
 import { factorLayersSchema, layerShapesSchema, parseArtifactJson } from "./artifact_files.ts";
 
 export type { FittedFactors };
@@ -20,9 +20,11 @@ export interface FactorsProvenance {
  * [out, out], `<name>.Q_A` [in, in] and `<name>.Q_S` [out, out] (eigenvectors as columns),
  * `<name>.A_eigenvalues` [in] and `<name>.S_eigenvalues` [out] (ascending), `<name>.Lambda` and
  * `<name>.D` [out, in]; metadata `layers` (JSON: name, shape, tokens, sequences, blocks, solver accuracy)
- * and the provenance (`model_sha256`, `tokenizer_sha256`, `settings`).
+ * and the provenance (`model_sha256`, `tokenizer_sha256`, `settings`). A layer without Λ yet (a module
+ * file of a streamed fit between its eigendecomposition and pass 2) has no `Lambda` and `D` tensors and
+ * `lambdaSequences` 0.
  *
- * @param factors The fitted factors (every layer in all three maps).
+ * @param factors The fitted factors (every layer in the covariances and eigenbases).
  * @param provenance What they were fitted for.
  * @returns The file's bytes.
  */
@@ -31,7 +33,7 @@ export function encodeFactors(factors: FittedFactors, provenance: FactorsProvena
   const f64 = (shape: number[], data: Float64Array): SafetensorsTensor => ({ dtype: "F64", shape, data });
   const layers = [];
   for (const [name, c] of factors.covariances) {
-    const e = factors.eigen.get(name)!, l = factors.lambda.get(name)!;
+    const e = factors.eigen.get(name)!, l = factors.lambda.get(name);
     const { inDim: m, outDim: p } = c;
     tensors[`${name}.A`] = f64([m, m], c.a);
     tensors[`${name}.S`] = f64([p, p], c.s);
@@ -39,15 +41,17 @@ export function encodeFactors(factors: FittedFactors, provenance: FactorsProvena
     tensors[`${name}.Q_S`] = f64([p, p], e.qs);
     tensors[`${name}.A_eigenvalues`] = f64([m], e.aValues);
     tensors[`${name}.S_eigenvalues`] = f64([p], e.sValues);
-    tensors[`${name}.Lambda`] = f64([p, m], l.lambda!);
-    tensors[`${name}.D`] = f64([p, m], l.diagonal);
+    if (l !== undefined) {
+      tensors[`${name}.Lambda`] = f64([p, m], l.lambda!);
+      tensors[`${name}.D`] = f64([p, m], l.diagonal);
+    }
     layers.push({
       name,
       outDim: p,
       inDim: m,
       tokens: c.tokens,
       sequences: c.sequences,
-      lambdaSequences: l.sequences,
+      lambdaSequences: l?.sequences ?? 0,
       blocks: c.blocks,
       accuracy: e.accuracy,
     });
@@ -105,40 +109,68 @@ export function checkFactorsFor(
  * @throws {Error} When a tensor is missing or not F64.
  */
 export function decodeFactors(bytes: Uint8Array): Required<PreconditionFactors> {
+  const eigen = new Map<string, LayerEigenbasis>();
+  const lambda = new Map<string, LayerLambda>();
+  for (const [name, m] of decodeFactorModules(bytes, "factors.safetensors")) {
+    eigen.set(name, m.eigen);
+    if (m.lambda === undefined) {
+      throw new Error(`factors.safetensors: tensor "${name}.Lambda" missing or not F64`);
+    }
+    lambda.set(name, m.lambda);
+  }
+  return { eigen, lambda };
+}
+
+/**
+ * Decodes every layer of a factors file written by {@linkcode encodeFactors}: A and S, the eigenbases,
+ * and Λ/D where the file has them.
+ *
+ * @param bytes The file's bytes.
+ * @param path The file, for messages.
+ * @returns Each layer's factors, in the file's layer order.
+ * @throws {Error} When a tensor is missing or not F64.
+ */
+export function decodeFactorModules(bytes: Uint8Array, path: string): Map<string, ModuleFactors> {
   const file = readSafetensors(bytes);
   const get = (key: string): Float64Array => {
     const t = file.tensors.get(key);
-    if (t?.dtype !== "F64") throw new Error(`factors.safetensors: tensor "${key}" missing or not F64`);
+    if (t?.dtype !== "F64") throw new Error(`${path}: tensor "${key}" missing or not F64`);
     return t.data;
   };
-  const layers = parseArtifactJson(
-    "factors.safetensors#layers",
-    file.metadata.layers ?? "[]",
-    factorLayersSchema,
-  );
-  const eigen = new Map<string, LayerEigenbasis>();
-  const lambda = new Map<string, LayerLambda>();
-  for (const { name, outDim, inDim, tokens, sequences, lambdaSequences, accuracy } of layers) {
-    eigen.set(name, {
-      name,
-      outDim,
-      inDim,
-      qa: get(`${name}.Q_A`),
-      aValues: get(`${name}.A_eigenvalues`),
-      qs: get(`${name}.Q_S`),
-      sValues: get(`${name}.S_eigenvalues`),
-      tokens,
-      sequences,
-      accuracy,
-    });
-    lambda.set(name, {
-      name,
-      outDim,
-      inDim,
-      lambda: get(`${name}.Lambda`),
-      diagonal: get(`${name}.D`),
-      sequences: lambdaSequences,
+  const layers = parseArtifactJson(`${path}#layers`, file.metadata.layers ?? "[]", factorLayersSchema);
+  const modules = new Map<string, ModuleFactors>();
+  for (const { name, outDim, inDim, tokens, sequences, lambdaSequences, blocks, accuracy } of layers) {
+    const shape = { name, outDim, inDim };
+    modules.set(name, {
+      covariance: {
+        ...shape,
+        a: get(`${name}.A`),
+        s: get(`${name}.S`),
+        tokens,
+        sequences,
+        blocks: blocks ?? 1,
+      },
+      eigen: {
+        ...shape,
+        qa: get(`${name}.Q_A`),
+        aValues: get(`${name}.A_eigenvalues`),
+        qs: get(`${name}.Q_S`),
+        sValues: get(`${name}.S_eigenvalues`),
+        tokens,
+        sequences,
+        accuracy,
+      },
+      ...(file.tensors.has(`${name}.Lambda`)
+        ? {
+          lambda: {
+            ...shape,
+            lambda: get(`${name}.Lambda`),
+            diagonal: get(`${name}.D`),
+            sequences: lambdaSequences,
+          },
+        }
+        : {}),
     });
   }
-  return { eigen, lambda };
+  return modules;
 }

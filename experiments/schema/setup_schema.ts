@@ -32,8 +32,9 @@ export interface SetupSettings {
   /** The influence settings. */
   influence: InfluenceSettings;
   /**
-   * Device memory the influence stages may use, GiB; when given, the run is refused before it starts
-   * if the memory plan (`engine/influence/memory_plan.ts`) does not fit it. Absent: not checked.
+   * Device memory the influence stages may use, GiB; when given, the stages run the memory plan's module
+   * groups (`engine/influence/memory_plan.ts`, docs/streaming.md), and the run is refused before it
+   * starts if the plan does not fit it. Absent: not checked, every tracked module resident.
    */
   deviceMemoryGiB?: number;
 }
@@ -59,9 +60,11 @@ const setupObject = z.object({
   ),
   influence: influenceSchema.prefault({}),
   deviceMemoryGiB: z.number().positive().optional().describe(
-    "Device memory the influence stages may use, in GiB (e.g. 80 for an H100): the run is refused before " +
-      "it starts when the memory plan of the fit, query gradients and scoring does not fit it, or needs " +
-      "module streaming the engine does not do yet. Absent: not checked.",
+    "Device memory the influence stages may use, in GiB (e.g. 80 for an H100): the stages hold the tracked " +
+      "modules in the groups of the memory plan (factors and query rows written per module), and the run is " +
+      "refused before it starts when the plan of the fit, query gradients and scoring does not fit it, or " +
+      "needs what the engine does not do (several passes of query rows). Absent: not checked, every module " +
+      "resident.",
   ),
 }).strict();
 

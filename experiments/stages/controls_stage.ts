@@ -7,6 +7,8 @@ import type { StageDef } from "../run/stage.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
+import { stagePlannedSettings } from "../influence/memory_check.ts";
+import { QUERY_MODULES_DIR, readQueryRows, writeQueryModules } from "../influence/module_files.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
 import { readWorldArtifact } from "./world_stage.ts";
 import { runTokenizer } from "./run_tokenizer.ts";
@@ -40,7 +42,9 @@ const RANGE_DOCUMENTS = 512;
  *   carries nothing learnt either). What the architecture and the texts alone produce.
  *
  * Writes `controls.safetensors` (`lexical`, `untrained` F32 [Q, D]) and `controls.json`
- * ({@linkcode ControlsFile}).
+ * ({@linkcode ControlsFile}). When the setup's memory plan (`deviceMemoryGiB`) streams modules, the
+ * untrained model's query gradients are formed one module group at a time into per-module files of the
+ * work folder and the documents scored by group, as the query_gradients and scores stages do.
  */
 export const controlsStage: StageDef = {
   name: "controls",
@@ -52,6 +56,8 @@ export const controlsStage: StageDef = {
     untrained: { strategy: "identity", seed: setup!.training.seed },
     trackedModules: setup!.influence.trackedModules,
     productDocuments: SCORE_PRODUCT_DOCUMENTS,
+    // Only when set (manifests without it keep their keys): its plan may narrow the scoring products.
+    ...(setup!.deviceMemoryGiB === undefined ? {} : { deviceMemoryGiB: setup!.deviceMemoryGiB }),
   }),
   async run(ctx) {
     const setup = ctx.setup!;
@@ -87,26 +93,29 @@ export const controlsStage: StageDef = {
     }));
     const documents = corpusRows(corpus.documents);
     const untrained = new Float64Array(nq * nd);
-    const nats = await withPipeline(model, setup.influence, async (pipeline) => {
-      const bar = ctx.progress("query gradients", nq);
-      const grads = await pipeline.queryGradients(queries, (n) => bar.tick(n));
-      bar.done();
-      const scoring = pipeline.scoring(grads.v, nq);
-      try {
-        const progress = ctx.progress("untrained control", nd);
-        for (let start = 0; start < nd; start += RANGE_DOCUMENTS) {
-          const count = Math.min(RANGE_DOCUMENTS, nd - start);
-          const part = await scoring.scoreRange(documents, start, count, (n) => progress.tick(n));
-          for (let q = 0; q < nq; q++) {
-            untrained.set(part.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+    const planned = await stagePlannedSettings(ctx, model.config);
+    const nats = planned?.moduleGroups == null
+      ? await withPipeline(model, setup.influence, async (pipeline) => {
+        const bar = ctx.progress("query gradients", nq);
+        const grads = await pipeline.queryGradients(queries, (n) => bar.tick(n));
+        bar.done();
+        const scoring = pipeline.scoring(grads.v, nq);
+        try {
+          const progress = ctx.progress("untrained control", nd);
+          for (let start = 0; start < nd; start += RANGE_DOCUMENTS) {
+            const count = Math.min(RANGE_DOCUMENTS, nd - start);
+            const part = await scoring.scoreRange(documents, start, count, (n) => progress.tick(n));
+            for (let q = 0; q < nq; q++) {
+              untrained.set(part.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+            }
           }
+          progress.done();
+        } finally {
+          scoring.destroy();
         }
-        progress.done();
-      } finally {
-        scoring.destroy();
-      }
-      return grads.nats;
-    });
+        return grads.nats;
+      }, planned)
+      : await untrainedInGroups(ctx, model, setup.influence, planned, queries, documents, untrained);
     const f32 = (data: Float64Array) => ({
       dtype: "F32" as const,
       shape: [nq, nd],
@@ -126,3 +135,44 @@ export const controlsStage: StageDef = {
     return { queries: nq, documents: nd, controls: ["lexical", "untrained"] };
   },
 };
+
+/**
+ * The untrained control with the tracked modules streamed: V per module group into per-module files of
+ * the work folder, then every chunk scored once per group with its rows read back.
+ */
+async function untrainedInGroups(
+  ctx: Parameters<StageDef["run"]>[0],
+  model: Parameters<typeof withPipeline>[0],
+  influence: Parameters<typeof withPipeline>[1],
+  planned: Parameters<typeof withPipeline>[3],
+  queries: { prompt: Int32Array; completion: Int32Array }[],
+  documents: Int32Array[],
+  untrained: Float64Array,
+): Promise<number[]> {
+  const nq = queries.length, nd = documents.length;
+  const dir = join(ctx.workDir, "untrained");
+  return await withPipeline(model, influence, async (pipeline) => {
+    const groups = pipeline.groups("query gradients");
+    const bar = ctx.progress("query gradients", nq * groups.length);
+    let nats: number[] = [];
+    for (const layers of groups) {
+      const grads = await pipeline.queryGradients(queries, (n) => bar.tick(n), layers);
+      await writeQueryModules(join(dir, QUERY_MODULES_DIR), layers, grads.v, nq, null);
+      nats = grads.nats;
+    }
+    bar.done();
+    const rows = await readQueryRows(dir, "", pipeline.layers);
+    const progress = ctx.progress("untrained control", nd * pipeline.groups("scoring").length);
+    for await (
+      const { start, count, chunk } of pipeline.scoreDocuments(rows, nq, documents, {
+        onDocuments: (n) => progress.tick(n),
+      })
+    ) {
+      for (let q = 0; q < nq; q++) {
+        untrained.set(chunk.scores.subarray(q * count, (q + 1) * count), q * nd + start);
+      }
+    }
+    progress.done();
+    return nats;
+  }, planned);
+}

@@ -31,7 +31,7 @@ import { atomicWrite } from "../../reports/render/atomic_write.ts";
 import { jsonNumber } from "../run/summary_of.ts";
 import type { StageContext, StageDef } from "../run/stage.ts";
 import type { CounterfactualSettings } from "../schema/counterfactual_schema.ts";
-import { decodeFactors } from "../influence/factors_file.ts";
+import { readAllFactors, readQueryRows } from "../influence/module_files.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
 import { measuredQueries, readCompletions, selectQueries } from "../influence/select_queries.ts";
@@ -269,7 +269,6 @@ async function runChecks(
   const scoresMeta = await readArtifactJson(join(sdir, "scores.json"), scoresFileSchema);
   const scoreTensors = readSafetensors(await Deno.readFile(join(sdir, "scores.safetensors"))).tensors;
   const controlTensors = readSafetensors(await Deno.readFile(join(cdir, "controls.safetensors"))).tensors;
-  const qTensors = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors"))).tensors;
   const f32 = (map: typeof scoreTensors, name: string, where: string) => {
     const t = map.get(name);
     if (t?.dtype !== "F32") throw new Error(`counterfactual: ${where} lacks F32 "${name}"`);
@@ -338,7 +337,10 @@ async function runChecks(
   }
 
   const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
-  const factors = decodeFactors(await Deno.readFile(join(ctx.inputs.factors.dir, "factors.safetensors")));
+  // One file, or per module (a streamed fit): every layer's factors and raw rows are held here.
+  const factors = await readAllFactors(ctx.inputs.factors.dir, model.layers);
+  const rawSource = await readQueryRows(qdir, "raw.", model.layers);
+  const raw = typeof rawSource === "function" ? await rawSource(model.layers.map((l) => l.name)) : rawSource;
   const damping = resolveDamping(influence.strategy, influence.damping, factors);
   const fit = sample(
     new Rng(settings.seed, "fit"),
@@ -348,7 +350,7 @@ async function runChecks(
   const { ldsScores, runs } = await withPipeline(model, influence, async (pipeline) => {
     // The sampled queries' raw gradients, preconditioned with every strategy, against the pool.
     const v = new Map(model.layers.map((l) => {
-      const all = f32(qTensors, `raw.${l.name}`, "queries.safetensors"), size = l.outDim * l.inDim;
+      const all = raw.get(l.name)!, size = l.outDim * l.inDim;
       const data = new Float32Array(n * size);
       chosen.forEach((q, i) => data.set(all.subarray(q * size, (q + 1) * size), i * size));
       return [l.name, data];

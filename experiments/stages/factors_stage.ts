@@ -1,16 +1,18 @@
 import { join } from "node:path";
 import { writeSafetensors } from "../../engine/io/mod.ts";
-import type { LayerCovariance, LayerEigenbasis, LayerLambda } from "../../engine/influence/mod.ts";
+import type { LayerCovariance, LayerEigenbasis } from "../../engine/influence/mod.ts";
 import { type CovarianceSums, finishLambda, type LambdaSums } from "../../engine/influence/gpu/mod.ts";
 import {
   corpusRows,
   documentsInParts,
+  type EigenSummary,
   fitFactorsExact,
   fitOrder,
   type FitSeconds,
   type InfluencePipeline,
   SEQ_LEN_MULTIPLE,
   shardRange,
+  storeLambda,
 } from "../../engine/influence/pipeline/mod.ts";
 import { z } from "zod";
 import type { Artifact, StageContext, StageDef } from "../run/stage.ts";
@@ -30,6 +32,8 @@ import {
 } from "../influence/fit_parts.ts";
 import { type InfluenceModel, readInfluenceModel } from "../influence/influence_model.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
+import { type PlannedPipelineSettings, stagePlannedSettings } from "../influence/memory_check.ts";
+import { FACTOR_MODULES_DIR, FileFactorStore } from "../influence/module_files.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
 import { modelSummarySchema } from "./model_stage.ts";
@@ -87,8 +91,12 @@ export const covariancesSummarySchema: z.ZodType<CovariancesSummary, unknown> = 
   seconds: z.number(),
 });
 
-/** The factor-relevant part of a setup's influence settings. */
-function factorSettings(influence: InfluenceSettings & { seed: number }) {
+/**
+ * The factor-relevant part of a setup's settings: its influence settings and, only when set (so that
+ * manifests without it keep their cache keys), its `deviceMemoryGiB`, whose memory plan may stream the
+ * modules (the factors are then written per module, and GPU Jacobi groups converge on their own).
+ */
+function factorSettings(influence: InfluenceSettings & { seed: number }, deviceMemoryGiB?: number) {
   return {
     needed: influence.strategy !== "identity",
     trackedModules: influence.trackedModules,
@@ -103,10 +111,14 @@ function factorSettings(influence: InfluenceSettings & { seed: number }) {
     partDocuments: influence.fitPartDocuments,
     // Sampled labels are drawn per padded row, so the padding step shapes the fit.
     seqLenMultiple: SEQ_LEN_MULTIPLE,
+    ...(deviceMemoryGiB === undefined ? {} : { deviceMemoryGiB }),
   };
 }
 
-/** The pass-1 settings (the eigensolver does not enter pass 1). */
+/**
+ * The pass-1 settings (the eigensolver does not enter pass 1, nor does `deviceMemoryGiB`: module groups
+ * give the same sums bit for bit).
+ */
 function covarianceSettings(influence: InfluenceSettings & { seed: number }) {
   const { eigensolver: _, ...rest } = factorSettings(influence);
   return rest;
@@ -127,7 +139,22 @@ async function openFit(ctx: StageContext) {
     rows,
     fitDocuments(corpus.documentIds.length, influence.fitDocuments, influence.seed),
   );
-  return { influence, model, corpus, rows, docs, plan: planFit(corpus, docs, influence.fitPartDocuments) };
+  // The setup's memory plan (deviceMemoryGiB): module groups of each pass, factors written per module.
+  const planned = await stagePlannedSettings(ctx, model.config);
+  return {
+    influence,
+    model,
+    corpus,
+    rows,
+    docs,
+    plan: planFit(corpus, docs, influence.fitPartDocuments),
+    planned,
+  };
+}
+
+/** Whether a plan streams modules: the factors (and query rows) are then written per module. */
+function streams(planned: PlannedPipelineSettings | null): boolean {
+  return planned?.moduleGroups != null;
 }
 
 /**
@@ -181,7 +208,7 @@ export const covariancesStage: StageDef = {
   deps: ["tokenize", "model"],
   settings: (_m, setup) => covarianceSettings(setup!.influence),
   async run(ctx) {
-    const { influence, model, rows, plan } = await openFit(ctx);
+    const { influence, model, rows, plan, planned } = await openFit(ctx);
     if (influence.strategy === "identity" || influence.labels === "exact") {
       await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: 0, sums: [], labels: [] }));
       return { fitted: false, range: [0, 0], parts: 0, seconds: 0 } satisfies CovariancesSummary;
@@ -189,13 +216,15 @@ export const covariancesStage: StageDef = {
     const range = partRange(ctx, plan);
     const t0 = performance.now();
     const parts = await withPipeline(model, influence, async (pipeline) => {
-      const progress = ctx.progress("pass 1 (A, S)", documentsInParts(plan, range));
+      // One pass over the fit documents per module group.
+      const passes = pipeline.groups("fit covariances").length;
+      const progress = ctx.progress("pass 1 (A, S)", documentsInParts(plan, range) * passes);
       try {
         return await pipeline.fitCovarianceParts(rows, plan, range, (n) => progress.tick(n));
       } finally {
         progress.done();
       }
-    });
+    }, planned);
     await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: range[0], ...parts }));
     const seconds = (performance.now() - t0) / 1000;
     return { fitted: true, range, parts: plan.parts.length, seconds } satisfies CovariancesSummary;
@@ -229,23 +258,52 @@ async function readParts(
   return decodeParts(await Deno.readFile(path), layers, path);
 }
 
-/** Covariances (finished from every part) and their eigendecomposition, as every factors run needs them. */
+/**
+ * Covariances (finished from every part) and their eigendecomposition, as every factors run needs them:
+ * in memory, or, when the plan streams modules, written per module to `store` one eigendecomposition
+ * group at a time (`eigen` then reads them back by group).
+ */
 async function fitBases(
   ctx: StageContext,
   pipeline: InfluencePipeline,
+  store: FileFactorStore | null,
 ): Promise<
   {
     pass1: StoredParts<CovarianceSums>;
-    covariances: Map<string, LayerCovariance>;
-    eigen: Map<string, LayerEigenbasis>;
+    covariances: Map<string, LayerCovariance> | null;
+    eigen:
+      | Map<string, LayerEigenbasis>
+      | ((names: readonly string[]) => Promise<Map<string, LayerEigenbasis>>);
+    layers: EigenSummary[];
     seconds: number;
   }
 > {
   const names = pipeline.layers.map((l) => l.name);
   const pass1 = await readParts(ctx.inputs.covariances, names) as StoredParts<CovarianceSums>;
   const t0 = performance.now();
-  const { covariances, eigen } = await pipeline.eigenbases(pass1.sums);
-  return { pass1, covariances, eigen, seconds: (performance.now() - t0) / 1000 };
+  if (store === null) {
+    const { covariances, eigen } = await pipeline.eigenbases(pass1.sums);
+    return {
+      pass1,
+      covariances,
+      eigen,
+      layers: [...eigen.values()],
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+  const layers = await pipeline.writeEigenbases(pass1.sums, store);
+  const eigen = async (names: readonly string[]) =>
+    new Map([...await store.read(names)].map(([name, m]) => [name, m.eigen]));
+  return { pass1, covariances: null, eigen, layers, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The provenance recorded in a setup's factors files. */
+async function provenanceOf(ctx: StageContext, settings: ReturnType<typeof factorSettings>) {
+  return {
+    modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
+    tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
+    settings: JSON.stringify(settings),
+  };
 }
 
 /**
@@ -259,17 +317,21 @@ async function fitBases(
  * pass 2 (`parts.safetensors`) and the merge finishes Λ from all of them, bit-identical to an unsharded
  * run. `labels: "exact"` fits with the exact expectation over the vocabulary on the float64 CPU
  * reference instead (micro models, one piece: not shardable; see `fitExact`). The identity strategy
- * needs no curvature: the stage then writes an empty factors file.
+ * needs no curvature: the stage then writes an empty factors file. When the setup's memory plan
+ * (`deviceMemoryGiB`) streams modules, the factors are written per module instead (`factors/<layer>.safetensors`,
+ * each a factors file of one layer): A, S and their eigenbases as each eigendecomposition group finishes,
+ * read back one group at a time by pass 2 (one pass over the fit documents per group), then completed with
+ * Λ and D (docs/streaming.md).
  */
 export const factorsStage: StageDef = {
   name: "factors",
   version: 5,
   perSetup: true,
   deps: ["tokenize", "model", "covariances"],
-  settings: (_m, setup) => factorSettings(setup!.influence),
+  settings: (_m, setup) => factorSettings(setup!.influence, setup!.deviceMemoryGiB),
   async run(ctx) {
-    const { influence, model, corpus, rows, docs, plan } = await openFit(ctx);
-    const settings = factorSettings(influence);
+    const { influence, model, corpus, rows, docs, plan, planned } = await openFit(ctx);
+    const settings = factorSettings(influence, ctx.setup!.deviceMemoryGiB);
     const empty = emptySummary(model);
     if (!settings.needed) {
       await Deno.writeFile(join(ctx.outDir, "factors.safetensors"), writeSafetensors({}));
@@ -285,10 +347,18 @@ export const factorsStage: StageDef = {
       return await fitExact(ctx, model, corpus, rows, docs, settings, empty);
     }
     const range = partRange(ctx, plan);
+    // Streamed: the module files go to the artifact (a shard's, which the merge recomputes, to its work folder).
+    const store = streams(planned)
+      ? new FileFactorStore(
+        join(ctx.shard ? ctx.workDir : ctx.outDir, FACTOR_MODULES_DIR),
+        await provenanceOf(ctx, settings),
+      )
+      : null;
     return await withPipeline(model, influence, async (pipeline) => {
-      const bases = await fitBases(ctx, pipeline);
+      const bases = await fitBases(ctx, pipeline, store);
       const t0 = performance.now();
-      const progress = ctx.progress("pass 2 (Λ)", documentsInParts(plan, range));
+      const passes = pipeline.groups("Λ fit").length;
+      const progress = ctx.progress("pass 2 (Λ)", documentsInParts(plan, range) * passes);
       let result;
       try {
         result = await pipeline.fitLambdaParts(rows, plan, bases.eigen, range, (n) => progress.tick(n));
@@ -300,49 +370,34 @@ export const factorsStage: StageDef = {
         await Deno.writeFile(join(ctx.outDir, PARTS_FILE), encodeParts({ first: range[0], ...result }));
         return { ...empty, fitted: true, seconds: { pass1: 0, eigen: bases.seconds, pass2: pass2Seconds } };
       }
-      return await writeFactors(
-        ctx,
-        model,
-        corpus,
-        plan,
-        bases,
-        result.labels,
-        finishLambda(model.layers, result.sums),
-        {
-          pass1: pass1Seconds(ctx),
-          eigen: bases.seconds,
-          pass2: pass2Seconds,
-        },
-      );
-    });
+      return await writeFactors(ctx, pipeline, corpus, plan, bases, result, store, settings, {
+        pass1: pass1Seconds(ctx),
+        eigen: bases.seconds,
+        pass2: pass2Seconds,
+      });
+    }, planned);
   },
   shards: {
     async merge(ctx, shards) {
-      const { influence, model, corpus, plan } = await openFit(ctx);
-      const settings = factorSettings(influence);
+      const { influence, model, corpus, plan, planned } = await openFit(ctx);
+      const settings = factorSettings(influence, ctx.setup!.deviceMemoryGiB);
       // Identity (nothing fitted) and exact labels (refused for shards) have no parts to join.
       if (!settings.needed || influence.labels === "exact") return await factorsStage.run(ctx);
       const layers = model.layers.map((l) => l.name);
       const stored = await Promise.all(shards.map((a) => readParts(a, layers)));
       const pass2 = joinParts(stored, plan.parts.length, "factors merge") as StoredParts<LambdaSums>;
       const pass2Seconds = shards.reduce((t, a) => t + summaryOf(a, factorsSummarySchema).seconds.pass2, 0);
+      const store = streams(planned)
+        ? new FileFactorStore(join(ctx.outDir, FACTOR_MODULES_DIR), await provenanceOf(ctx, settings))
+        : null;
       return await withPipeline(model, influence, async (pipeline) => {
-        const bases = await fitBases(ctx, pipeline);
-        return await writeFactors(
-          ctx,
-          model,
-          corpus,
-          plan,
-          bases,
-          pass2.labels,
-          finishLambda(model.layers, pass2.sums),
-          {
-            pass1: pass1Seconds(ctx),
-            eigen: bases.seconds,
-            pass2: pass2Seconds,
-          },
-        );
-      });
+        const bases = await fitBases(ctx, pipeline, store);
+        return await writeFactors(ctx, pipeline, corpus, plan, bases, pass2, store, settings, {
+          pass1: pass1Seconds(ctx),
+          eigen: bases.seconds,
+          pass2: pass2Seconds,
+        });
+      }, planned);
     },
   },
 };
@@ -361,13 +416,12 @@ function emptySummary(model: InfluenceModel): FactorsSummary {
 /** The summary of a finished fit: counts and the worst eigendecomposition accuracy over all A and S. */
 function fittedSummary(
   empty: FactorsSummary,
-  covariances: ReadonlyMap<string, LayerCovariance>,
-  eigen: ReadonlyMap<string, LayerEigenbasis>,
+  layers: readonly EigenSummary[],
   solver: string,
   seconds: FactorsSummary["seconds"],
 ): FactorsSummary {
-  const accuracies = [...eigen.values()].flatMap((e) => [e.accuracy.a, e.accuracy.s]);
-  const first = covariances.values().next().value!;
+  const accuracies = layers.flatMap((e) => [e.accuracy.a, e.accuracy.s]);
+  const first = layers[0];
   return {
     ...empty,
     fitted: true,
@@ -387,36 +441,40 @@ function pass1Seconds(ctx: StageContext): number {
   return summaryOf(ctx.inputs.covariances, covariancesSummarySchema).seconds;
 }
 
-/** Writes the finished factors and both passes' labels; returns the stage summary. */
+/**
+ * Writes the finished factors (one file, or Λ and D added to each module's file of the store) and both
+ * passes' labels; returns the stage summary.
+ */
 async function writeFactors(
   ctx: StageContext,
-  model: InfluenceModel,
+  pipeline: InfluencePipeline,
   corpus: TokenizedCorpus,
   plan: FitPlan,
-  bases: {
-    pass1: StoredParts<CovarianceSums>;
-    covariances: Map<string, LayerCovariance>;
-    eigen: Map<string, LayerEigenbasis>;
-  },
-  labels2: Int32Array[],
-  lambda: Map<string, LayerLambda>,
+  bases: Awaited<ReturnType<typeof fitBases>>,
+  pass2: { labels: Int32Array[]; sums: LambdaSums[] },
+  store: FileFactorStore | null,
+  settings: ReturnType<typeof factorSettings>,
   seconds: FactorsSummary["seconds"],
 ): Promise<FactorsSummary> {
   const influence = ctx.setup!.influence;
   const { covariances, eigen } = bases;
-  await Deno.writeFile(
-    join(ctx.outDir, "factors.safetensors"),
-    encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
-      tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
-      settings: JSON.stringify(factorSettings(influence)),
-    }),
-  );
+  if (store === null) {
+    const lambda = finishLambda(pipeline.layers, pass2.sums);
+    await Deno.writeFile(
+      join(ctx.outDir, "factors.safetensors"),
+      encodeFactors(
+        { covariances: covariances!, eigen: eigen as Map<string, LayerEigenbasis>, lambda },
+        await provenanceOf(ctx, settings),
+      ),
+    );
+  } else {
+    await storeLambda(store, pipeline.groups("Λ fit"), pass2.sums);
+  }
   await Deno.writeFile(
     join(ctx.outDir, "fit_labels.safetensors"),
-    fitLabelsFile(corpus, plan.documents, bases.pass1.labels, labels2),
+    fitLabelsFile(corpus, plan.documents, bases.pass1.labels, pass2.labels),
   );
-  return fittedSummary(emptySummary(model), covariances, eigen, influence.eigensolver, seconds);
+  return fittedSummary(emptySummary(pipeline.model), bases.layers, influence.eigensolver, seconds);
 }
 
 function fitLabelsFile(
@@ -481,14 +539,10 @@ async function fitExact(
   );
   await Deno.writeFile(
     join(ctx.outDir, "factors.safetensors"),
-    encodeFactors({ covariances, eigen, lambda }, {
-      modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
-      tokenizerSha256: await sha256Hex(await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json"))),
-      settings: JSON.stringify(settings),
-    }),
+    encodeFactors({ covariances, eigen, lambda }, await provenanceOf(ctx, settings)),
   );
   // No labels were drawn: every position is −1 in both passes.
   const none = sequences.map((s) => new Int32Array(s.length).fill(-1));
   await Deno.writeFile(join(ctx.outDir, "fit_labels.safetensors"), fitLabelsFile(corpus, docs, none, none));
-  return fittedSummary(empty, covariances, eigen, "cpu-f64", seconds);
+  return fittedSummary(empty, [...eigen.values()], "cpu-f64", seconds);
 }

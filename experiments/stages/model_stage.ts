@@ -14,7 +14,7 @@ import { sha256Hex } from "../run/hash.ts";
 import type { Progress } from "../run/progress.ts";
 import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
-import { memoryProblem, plannedQueryRows } from "../influence/memory_check.ts";
+import { memoryProblem, tokenizedSizes } from "../influence/memory_check.ts";
 import { checkpointDir, PROXY_FILES } from "../train/proxy_files.ts";
 import { trainProxy } from "../train/train_proxy.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
@@ -131,14 +131,8 @@ export const modelStage: StageDef = {
     // The memory plan of a checkpoint's (or your own queries') influence stages, checked here once its
     // shape and the tokenized lengths are known (a trained proxy's was checked with the manifest).
     if (setup.deviceMemoryGiB !== undefined && (dir !== null || ctx.manifest.queries.path !== undefined)) {
-      const queryRows = ctx.manifest.queries.path === undefined
-        ? plannedQueryRows(ctx.manifest.queries, setup.querySets)
-        : 3 * (await readTokenizedCorpus(ctx.inputs.tokenize.dir)).queryIds.length;
-      const problem = memoryProblem(`setups.${setup.name}`, setup, loaded.config, {
-        documentTokens: tokenized.longestDocument,
-        queryTokens: tokenized.longestQuery + setup.maxCompletionTokens,
-        queryRows,
-      });
+      const sizes = await tokenizedSizes(ctx.manifest, setup, ctx.inputs.tokenize);
+      const problem = memoryProblem(`setups.${setup.name}`, setup, loaded.config, sizes);
       if (problem !== null) throw new UserError(`Cannot run setup ${setup.name}: ${problem}`);
     }
     await Deno.writeFile(join(ctx.outDir, PROXY_FILES.weights), bytes);

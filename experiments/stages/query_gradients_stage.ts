@@ -4,7 +4,8 @@ import { type SafetensorsTensor, writeSafetensors } from "../../engine/io/mod.ts
 import { QUERY_BATCH } from "../../engine/influence/pipeline/mod.ts";
 import type { StageDef } from "../run/stage.ts";
 import { UserError } from "../run/user_error.ts";
-import { checkFactorsFor, decodeFactors } from "../influence/factors_file.ts";
+import { stagePlannedSettings } from "../influence/memory_check.ts";
+import { QUERY_MODULES_DIR, readFactorSource, writeQueryModules } from "../influence/module_files.ts";
 import { modelSummarySchema } from "./model_stage.ts";
 import { summaryOf } from "../run/summary_of.ts";
 import { sha256Hex } from "../run/hash.ts";
@@ -47,7 +48,7 @@ export interface QueriesFile {
   rawRows?: number;
 }
 
-function querySettings(influence: InfluenceSettings) {
+function querySettings(influence: InfluenceSettings, deviceMemoryGiB: number | undefined) {
   return {
     strategy: influence.strategy,
     trackedModules: influence.trackedModules,
@@ -55,6 +56,8 @@ function querySettings(influence: InfluenceSettings) {
     queryRank: influence.queryRank,
     batchQueries: QUERY_BATCH,
     measurement: "log p(completion | prompt), model's own completion",
+    // Only when set (manifests without it keep their keys): a plan that streams modules writes per module.
+    ...(deviceMemoryGiB === undefined ? {} : { deviceMemoryGiB }),
   };
 }
 
@@ -68,14 +71,17 @@ function querySettings(influence: InfluenceSettings) {
  * the setup's strategy (λ from `resolveDamping`), optionally truncated to rank k. Writes
  * `queries.safetensors` (`<layer>` F32 [Q, out, in] per tracked layer: P; and, unless the strategy is
  * identity, `raw.<layer>` F32 [own rows, out, in]: V of the own-completion rows, which the scores stage dots
- * with the documents too, for the identity control) and `queries.json` ({@linkcode QueriesFile}).
+ * with the documents too, for the identity control) and `queries.json` ({@linkcode QueriesFile}). When the
+ * setup's memory plan (`deviceMemoryGiB`) streams modules, V and P are formed one module group at a time
+ * (one pass over the queries per group, each group's factors read from their per-module files) and written
+ * per module instead: `queries/<layer>.safetensors` with `<layer>` and `raw.<layer>` (docs/streaming.md).
  */
 export const queryGradientsStage: StageDef = {
   name: "query_gradients",
   version: 5,
   perSetup: true,
   deps: ["tokenize", "world", "model", "complete", "factors"],
-  settings: (_m, setup) => querySettings(setup!.influence),
+  settings: (_m, setup) => querySettings(setup!.influence, setup!.deviceMemoryGiB),
   async run(ctx) {
     const setup = ctx.setup!, influence = setup.influence;
     const model = await readInfluenceModel(ctx.inputs.model.dir, influence);
@@ -90,49 +96,75 @@ export const queryGradientsStage: StageDef = {
     if (queries.length === 0) {
       throw new UserError(`Setup ${setup.name} has no queries to compute influence for (query sets empty)`);
     }
-    const factorsPath = join(ctx.inputs.factors.dir, "factors.safetensors");
-    const factorBytes = await Deno.readFile(factorsPath);
-    if (influence.strategy !== "identity") {
-      checkFactorsFor(factorsPath, factorBytes, {
+    // The factors, checked against the model and tokenizer: one file, or per module, read by group.
+    const factors = await readFactorSource(
+      ctx.inputs.factors.dir,
+      influence.strategy === "identity" ? null : {
         modelSha256: summaryOf(ctx.inputs.model, modelSummarySchema).checkpointSha256,
         tokenizerSha256: await sha256Hex(
           await Deno.readFile(join(ctx.inputs.tokenize.dir, "tokenizer.json")),
         ),
         layers: model.layers.map(({ name, outDim, inDim }) => ({ name, outDim, inDim })),
-      });
-    }
-    const factors = decodeFactors(factorBytes);
+      },
+    );
+    const planned = await stagePlannedSettings(ctx, model.config);
+    const perModule = planned?.moduleGroups != null;
     const tok = (await runTokenizer(ctx.manifest)).tokenizer;
     const rows = queries.map((q) => ({
       prompt: tok.encode(q.prompt, { bos: true }),
       completion: tok.encode(q.completion, { eos: true }),
     }));
+    const rawGradients = influence.strategy !== "identity";
+    // The controls serve the findings, which use the own-completion rows only: those come first.
+    const ownRows = queries.findIndex((q) => q.measurement !== "own");
+    const rawRows = ownRows < 0 ? queries.length : ownRows;
+    if (queries.slice(rawRows).some((q) => q.measurement === "own")) {
+      throw new Error("query_gradients: own-completion rows must precede the gold rows");
+    }
     return await withPipeline(model, influence, async (pipeline) => {
-      const bar = ctx.progress("query gradients", rows.length);
-      const { v, nats } = await pipeline.queryGradients(rows, (n) => bar.tick(n));
-      bar.done();
-      const { p, damping } = await pipeline.precondition(v, queries.length, factors);
-      const tensors: Record<string, SafetensorsTensor> = {};
-      model.layers.forEach((l) => {
-        tensors[l.name] = { dtype: "F32", shape: [queries.length, l.outDim, l.inDim], data: p.get(l.name)! };
-      });
-      const rawGradients = influence.strategy !== "identity";
-      // The controls serve the findings, which use the own-completion rows only: those come first.
-      const ownRows = queries.findIndex((q) => q.measurement !== "own");
-      const rawRows = ownRows < 0 ? queries.length : ownRows;
-      if (queries.slice(rawRows).some((q) => q.measurement === "own")) {
-        throw new Error("query_gradients: own-completion rows must precede the gold rows");
+      // One pass over the queries per module group; each group's V and P written before the next.
+      const bar = ctx.progress("query gradients", rows.length * pipeline.groups("query gradients").length);
+      const p = new Map<string, Float32Array>(), v = new Map<string, Float32Array>();
+      const damping = new Map<string, number>();
+      let nats: number[] = [];
+      for await (const group of pipeline.preconditionGroups(rows, factors, (n) => bar.tick(n))) {
+        nats = group.nats;
+        for (const [name, lambda] of group.damping) damping.set(name, lambda);
+        if (perModule) {
+          const raw = rawGradients ? { v: group.v, rows: rawRows } : null;
+          await writeQueryModules(
+            join(ctx.outDir, QUERY_MODULES_DIR),
+            group.layers,
+            group.p,
+            queries.length,
+            raw,
+          );
+          continue;
+        }
+        for (const [name, rows] of group.p) p.set(name, rows);
+        for (const [name, rows] of group.v) v.set(name, rows);
       }
-      if (rawGradients) {
+      bar.done();
+      if (!perModule) {
+        const tensors: Record<string, SafetensorsTensor> = {};
         model.layers.forEach((l) => {
-          tensors[`raw.${l.name}`] = {
+          tensors[l.name] = {
             dtype: "F32",
-            shape: [rawRows, l.outDim, l.inDim],
-            data: v.get(l.name)!.subarray(0, rawRows * l.outDim * l.inDim),
+            shape: [queries.length, l.outDim, l.inDim],
+            data: p.get(l.name)!,
           };
         });
+        if (rawGradients) {
+          model.layers.forEach((l) => {
+            tensors[`raw.${l.name}`] = {
+              dtype: "F32",
+              shape: [rawRows, l.outDim, l.inDim],
+              data: v.get(l.name)!.subarray(0, rawRows * l.outDim * l.inDim),
+            };
+          });
+        }
+        await Deno.writeFile(join(ctx.outDir, "queries.safetensors"), writeSafetensors(tensors));
       }
-      await Deno.writeFile(join(ctx.outDir, "queries.safetensors"), writeSafetensors(tensors));
       const file: QueriesFile = {
         ids: queries.map((q) => q.id),
         sets: queries.map((q) => q.set),
@@ -155,7 +187,7 @@ export const queryGradientsStage: StageDef = {
         meanNats: nats.reduce((a, b) => a + b, 0) / nats.length,
         damping: file.damping,
       } satisfies QueryGradientsSummary;
-    });
+    }, planned);
   },
 };
 

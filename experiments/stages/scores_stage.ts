@@ -17,6 +17,8 @@ import type { StageContext, StageDef } from "../run/stage.ts";
 import { jsonNumber } from "../run/summary_of.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { withPipeline } from "../influence/with_pipeline.ts";
+import { type PlannedPipelineSettings, stagePlannedSettings } from "../influence/memory_check.ts";
+import { readQueryRows } from "../influence/module_files.ts";
 import type { InfluenceSettings } from "../schema/influence_schema.ts";
 import type { QueriesFile } from "./query_gradients_stage.ts";
 import { readTokenizedCorpus, type TokenizedCorpus } from "./tokenize_stage.ts";
@@ -49,6 +51,10 @@ type ChunkResult = ScoreChunk;
  * (query and document ids in row and column order, nats, every influence setting); and the per-token
  * scores of each query's `perTokenTopDocuments` top documents (`token_scores.safetensors` `values`, indexed
  * by `token_scores.json` pairs: query, document, rank, offset, length = the document's tokens).
+ *
+ * When the setup's memory plan (`deviceMemoryGiB`) streams modules, each chunk is scored once per module
+ * group, its rows read from the query_gradients stage's per-module files, with the plan's batch and product
+ * widths; the groups' terms are joined as one scorer of every layer sums them (docs/streaming.md).
  */
 export const scoresStage: StageDef = {
   name: "scores",
@@ -59,6 +65,8 @@ export const scoresStage: StageDef = {
     influence: setup!.influence,
     batchDocuments: SCORE_BATCH_DOCUMENTS,
     productDocuments: SCORE_PRODUCT_DOCUMENTS,
+    // Only when set (manifests without it keep their keys): its plan may narrow the batches and products.
+    ...(setup!.deviceMemoryGiB === undefined ? {} : { deviceMemoryGiB: setup!.deviceMemoryGiB }),
   }),
   async run(ctx) {
     const env = await openScoring(ctx);
@@ -109,8 +117,12 @@ interface ScoringInputs {
   /** The scored documents' ids, one row each. */
   documents: Int32Array[];
   queries: QueriesFile;
-  qdir: string;
-  qfile: ReturnType<typeof readSafetensors>;
+  /** The preconditioned rows (P): resident, or loaded by module group. */
+  p: Awaited<ReturnType<typeof readQueryRows>>;
+  /** The raw rows of the identity control (V), when kept. */
+  raw: Awaited<ReturnType<typeof readQueryRows>> | null;
+  /** The setup's planned module groups and scoring widths, or null. */
+  planned: PlannedPipelineSettings | null;
   /** Queries. */
   nq: number;
   /** Rows the scorer computes: the queries, then as many identity-control rows when there are raw gradients. */
@@ -127,7 +139,6 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
   const corpus = await readTokenizedCorpus(ctx.inputs.tokenize.dir);
   const qdir = ctx.inputs.query_gradients.dir;
   const queries = await readArtifactJson(join(qdir, "queries.json"), queriesFileSchema);
-  const qfile = readSafetensors(await Deno.readFile(join(qdir, "queries.safetensors")));
   const nd = corpus.documentIds.length, chunk = influence.scoreChunkDocuments;
   return {
     influence,
@@ -135,8 +146,9 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
     corpus,
     documents: corpusRows(corpus.documents),
     queries,
-    qdir,
-    qfile,
+    p: await readQueryRows(qdir, "", model.layers),
+    raw: queries.rawGradients ? await readQueryRows(qdir, "raw.", model.layers) : null,
+    planned: await stagePlannedSettings(ctx, model.config),
     nq: queries.ids.length,
     rows: queries.ids.length + (queries.rawGradients ? queries.rawRows ?? queries.ids.length : 0),
     nd,
@@ -146,26 +158,13 @@ async function openScoring(ctx: StageContext): Promise<ScoringInputs> {
   };
 }
 
-/** Per-layer rows of a queries.safetensors tensor family (`""`: P, `"raw."`: V). */
-function queryTensors(env: ScoringInputs, prefix: string): Map<string, Float32Array> {
-  return new Map(env.model.layers.map((l) => {
-    const t = env.qfile.tensors.get(`${prefix}${l.name}`);
-    if (t?.dtype !== "F32") {
-      throw new Error(`${env.qdir}: queries.safetensors lacks F32 "${prefix}${l.name}"`);
-    }
-    return [l.name, t.data as Float32Array];
-  }));
-}
-
 /**
  * The matrices scored in one pass: P (per-layer scores kept), then, when the raw gradients were kept, V
  * of the own-completion rows (the identity control).
  */
 function queryMatrices(env: ScoringInputs): QueryMatrix[] {
-  const p: QueryMatrix = { p: queryTensors(env, ""), rows: env.nq };
-  return env.rows === env.nq
-    ? [p]
-    : [p, { p: queryTensors(env, "raw."), rows: env.rows - env.nq, perLayer: false }];
+  const p: QueryMatrix = { p: env.p, rows: env.nq };
+  return env.rows === env.nq ? [p] : [p, { p: env.raw!, rows: env.rows - env.nq, perLayer: false }];
 }
 
 /** The matrices' chunks as one chunk of all rows: scores [rows, count], the queries' per-layer scores. */
@@ -199,7 +198,9 @@ async function computeChunks(
   const results: ChunkResult[] = [];
   let resumed = 0;
   await withPipeline(env.model, env.influence, async (pipeline) => {
-    const progress = ctx.progress("documents", Math.min(last * chunk, nd) - first * chunk);
+    // One pass over each chunk's documents per module group.
+    const passes = pipeline.groups("scoring").length;
+    const progress = ctx.progress("documents", (Math.min(last * chunk, nd) - first * chunk) * passes);
     // The queries' rows and the identity control's in one pass over the documents.
     const scored = pipeline.scoreMatrices(queryMatrices(env), env.documents, {
       chunks: [first, last],
@@ -216,7 +217,7 @@ async function computeChunks(
       results.push(result);
     }
     progress.done();
-  });
+  }, env.planned);
   if (resumed > 0) ctx.log(`resumed ${resumed} of ${last - first} chunks from the work folder`);
   return { results, resumed };
 }
@@ -238,14 +239,8 @@ async function finish(
     model,
     influence,
     (pipeline) =>
-      pipeline.topTokenScores(
-        queryTensors(env, ""),
-        nq,
-        env.documents,
-        scores,
-        nq,
-        influence.perTokenTopDocuments,
-      ),
+      pipeline.topTokenScores(env.p, nq, env.documents, scores, nq, influence.perTokenTopDocuments),
+    env.planned,
   );
   const join2 = (pick: (r: ChunkResult) => Float64Array) => joinChunks(results, nq, nd, pick);
   const norms = new Float64Array(nd);

@@ -14,7 +14,7 @@ import { castParams } from "../../engine/model/mod.ts";
 import { sampleCorrelation } from "simple-statistics";
 import type { StageDef } from "../run/stage.ts";
 import { documentIds } from "../influence/device_batch.ts";
-import { decodeFactors } from "../influence/factors_file.ts";
+import { readAllFactors } from "../influence/module_files.ts";
 import { readInfluenceModel } from "../influence/influence_model.ts";
 import { readCompletions } from "../influence/select_queries.ts";
 import { readTokenizedCorpus } from "./tokenize_stage.ts";
@@ -97,7 +97,7 @@ export const validateStage: StageDef = {
     const rows = spread(VALIDATE_QUERIES, nq), columns = spread(VALIDATE_DOCUMENTS, nd);
     const factors = influence.strategy === "identity"
       ? { eigen: new Map(), lambda: new Map() }
-      : decodeFactors(await Deno.readFile(join(ctx.inputs.factors.dir, "factors.safetensors")));
+      : await readAllFactors(ctx.inputs.factors.dir, model.layers);
     const damping = resolveDamping(influence.strategy, influence.damping, factors);
     const tok = (await runTokenizer(ctx.manifest)).tokenizer;
     const docGrads = columns.map((d) =>

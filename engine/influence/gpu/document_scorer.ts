@@ -43,6 +43,8 @@ export interface ChunkScores {
    * norm, divisor of the gradient-norm-normalised view (`gradientNormalisedScores`).
    */
   norms: Float64Array;
+  /** Each layer's ‖DW_d‖² as summed on the device (f32 values), [D], in layer order (`norms` sums them). */
+  squaredNorms: Map<string, Float64Array>;
 }
 
 /**
@@ -212,17 +214,15 @@ export class DocumentScorer {
       }
       return out;
     };
-    const norms = new Float64Array(documents);
-    for (let d = 0; d < documents; d++) {
-      let sum = 0;
-      for (let l = 0; l < this.layers.length; l++) sum += squaredNorms[l * max + d];
-      norms[d] = Math.sqrt(sum);
-    }
+    const layerSquares = this.layers.map((_, l) =>
+      Float64Array.from({ length: documents }, (_, d) => squaredNorms[l * max + d])
+    );
     return {
       documents,
       scores: this.layers.length === 0 ? new Float64Array(queries * documents) : view(scores, 0),
       perLayer: new Map(this.layers.map(({ name }, l) => [name, view(perLayer, l * queries * max)])),
-      norms,
+      norms: gradientNorms(layerSquares, documents),
+      squaredNorms: new Map(this.layers.map(({ name }, l) => [name, layerSquares[l]])),
     };
   }
 
@@ -262,4 +262,22 @@ export class DocumentScorer {
       t.destroy();
     }
   }
+}
+
+/**
+ * Document-gradient norms from each layer's squared norms: √(Σ_layers ‖DW_d‖²), summed in float64 in
+ * layer order (so that norms joined from module groups equal those of one scorer of every layer).
+ *
+ * @param squaredNorms Per layer, in layer order, [documents].
+ * @param documents D.
+ * @returns ‖∇_W L(x)‖ per document, [D].
+ */
+export function gradientNorms(squaredNorms: readonly Float64Array[], documents: number): Float64Array {
+  const norms = new Float64Array(documents);
+  for (let d = 0; d < documents; d++) {
+    let sum = 0;
+    for (const layer of squaredNorms) sum += layer[d];
+    norms[d] = Math.sqrt(sum);
+  }
+  return norms;
 }

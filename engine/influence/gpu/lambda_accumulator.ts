@@ -23,7 +23,8 @@ export interface LambdaAccumulatorOptions {
   bases?: ReadonlyMap<string, LayerEigenbasis>;
   /**
    * Sequences whose gradients are held at once per layer (work memory: 2 × this × out·in floats);
-   * default: as many as fit in 4 Mi floats, at least 1.
+   * default: {@linkcode lambdaSequencesPerPass} of the layers. Each pass's squares are summed before
+   * they are added to Λ, so the sums depend on it: module groups pass the value of all tracked layers.
    */
   sequencesPerPass?: number;
 }
@@ -70,8 +71,7 @@ export class LambdaAccumulator {
    * @throws {RangeError} When a basis is missing or misshapen, or `sequencesPerPass` is not a positive integer.
    */
   constructor(gpu: Gpu, layers: readonly TrackedLayer[], options: LambdaAccumulatorOptions = {}) {
-    const largest = Math.max(1, ...layers.map((l) => l.outDim * l.inDim));
-    const perPass = options.sequencesPerPass ?? Math.max(1, Math.floor(4 * 2 ** 20 / largest));
+    const perPass = options.sequencesPerPass ?? lambdaSequencesPerPass(layers);
     if (!Number.isSafeInteger(perPass) || perPass < 1) {
       throw new RangeError(`LambdaAccumulator: sequencesPerPass must be a positive integer, got ${perPass}`);
     }
@@ -241,4 +241,22 @@ export function finishLambda(
     if (withLambda) entry.lambda = total(layer.name, "lambda", size);
     return [layer.name, entry];
   }));
+}
+
+/**
+ * The default sequences per pass of {@linkcode LambdaAccumulator}: as many as fit in 4 Mi floats of the
+ * largest layer, at least 1.
+ *
+ * @param layers Tracked layers (shapes).
+ * @returns Sequences per pass.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lambdaSequencesPerPass } from "./lambda_accumulator.ts";
+ * assert.equal(lambdaSequencesPerPass([{ name: "w", outDim: 1024, inDim: 1024 }]), 4);
+ * ```
+ */
+export function lambdaSequencesPerPass(layers: readonly TrackedLayer[]): number {
+  const largest = Math.max(1, ...layers.map((l) => l.outDim * l.inDim));
+  return Math.max(1, Math.floor(4 * 2 ** 20 / largest));
 }

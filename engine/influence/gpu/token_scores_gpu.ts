@@ -31,6 +31,9 @@ export interface TokenScorePair {
  * @param preconditioned P per layer name, f32 [Q, out, in].
  * @param batch Records holding the documents (`sequences` and `fitted` are not used).
  * @param pairs The pairs.
+ * @param initial Per pair, values [T] (f32) the layers' row dots are added to, every layer accumulating
+ *   (the running sums of earlier layers scored apart: module groups); absent, the first layer's dots
+ *   start the sums.
  * @returns Scores per position of each pair's document, [T], in pair order.
  * @throws {RangeError} When a query index or document range is out of bounds, or shapes disagree.
  */
@@ -40,6 +43,7 @@ export async function tokenScoresGpu(
   preconditioned: ReadonlyMap<string, Tensor>,
   batch: RecordBatch,
   pairs: readonly TokenScorePair[],
+  initial?: readonly Float64Array[],
 ): Promise<Float64Array[]> {
   const queries = queryCount("tokenScoresGpu()", layers, preconditioned);
   batchRows("tokenScoresGpu()", layers, { ...batch, sequences: pairs.map((pair) => pair.document) });
@@ -51,11 +55,26 @@ export async function tokenScoresGpu(
   const offsets: number[] = [];
   let total = 0;
   for (const { document } of pairs) offsets.push(total), total += document.rows;
-  if (total === 0 || layers.length === 0) return pairs.map(({ document }) => new Float64Array(document.rows));
+  if (
+    initial !== undefined &&
+    (initial.length !== pairs.length || initial.some((v, i) => v.length !== pairs[i].document.rows))
+  ) {
+    throw new RangeError(
+      "tokenScoresGpu(): initial must hold one value per position of each pair's document",
+    );
+  }
+  if (total === 0 || layers.length === 0) {
+    return pairs.map(({ document }, i) => Float64Array.from(initial?.[i] ?? new Float64Array(document.rows)));
+  }
   const longest = Math.max(...pairs.map(({ document }) => document.rows));
   const widest = Math.max(...layers.map((layer) => layer.outDim));
   const y = Tensor.zeros(gpu, [longest * widest]);
   const scores = Tensor.zeros(gpu, [total]);
+  if (initial !== undefined) {
+    const start = new Float32Array(total);
+    initial.forEach((values, i) => start.set(values, offsets[i]));
+    scores.write(start);
+  }
   try {
     pairs.forEach(({ query, document: { start, rows } }, i) => {
       if (rows === 0) return;
@@ -75,7 +94,7 @@ export async function tokenScoresGpu(
           ldg: outDim,
           offsetG: start * outDim,
           offsetOut: offsets[i],
-          accumulate: l > 0,
+          accumulate: l > 0 || initial !== undefined,
         });
       });
     });

@@ -12,7 +12,9 @@ import { eigendecomposeCovariances, type LayerEigenbasis } from "../cpu/eigendec
 import { fitCovariances, type LayerCovariance } from "../cpu/fit_covariances.ts";
 import { fitLambda, type LayerLambda } from "../cpu/fit_lambda.ts";
 import { eigendecomposeCovariancesGpu } from "../gpu/eigendecompose_covariances_gpu.ts";
+import { finishLambda, type LambdaSums } from "../gpu/lambda_accumulator.ts";
 import type { TrackedLayer } from "../tracked_layers.ts";
+import type { FactorStore } from "./module_groups.ts";
 import type { InfluencePipelineSettings } from "./pipeline_settings.ts";
 
 /** Fitted EK-FAC factors of every tracked layer. */
@@ -23,6 +25,32 @@ export interface FittedFactors {
   eigen: ReadonlyMap<string, LayerEigenbasis>;
   /** Λ and D per layer. */
   lambda: ReadonlyMap<string, LayerLambda>;
+}
+
+/** A module's fit counts and eigendecomposition accuracy (its factors being in a store). */
+export type EigenSummary = Pick<
+  LayerEigenbasis,
+  "name" | "outDim" | "inDim" | "tokens" | "sequences" | "accuracy"
+>;
+
+/**
+ * Finishes Λ and D from every part's pass-2 sums one group at a time and adds them to each module's
+ * stored factors (host memory: one group's factors).
+ *
+ * @param store The store, holding every module's covariance and eigenbasis.
+ * @param groups The tracked layers in groups, in forward order.
+ * @param parts Every part's pass-2 sums, in part order.
+ */
+export async function storeLambda(
+  store: FactorStore,
+  groups: readonly (readonly TrackedLayer[])[],
+  parts: readonly LambdaSums[],
+): Promise<void> {
+  for (const group of groups) {
+    const lambda = finishLambda(group, parts);
+    const stored = await store.read(group.map((l) => l.name));
+    for (const [name, factors] of stored) await store.write(name, { ...factors, lambda: lambda.get(name)! });
+  }
 }
 
 /** Seconds of each phase of a fit. */

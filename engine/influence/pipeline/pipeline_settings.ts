@@ -7,6 +7,8 @@
 import type { BlockLinear } from "../../model/param_names.ts";
 import { type DampingSetting, DEFAULT_DAMPING, type InfluenceStrategy } from "../settings.ts";
 import { DEFAULT_TRACKED_MODULES } from "../tracked_layers.ts";
+import { type ModuleGroups, moduleGroupsProblem } from "./module_groups.ts";
+import { SCORE_BATCH_DOCUMENTS, SCORE_PRODUCT_DOCUMENTS } from "./score_documents.ts";
 
 /** Labels of the Fisher fit: sampled from the model (true Fisher), the data's own, or the exact expectation. */
 export type FisherLabels = "sampled" | "empirical" | "exact";
@@ -31,10 +33,27 @@ export interface InfluencePipelineSettings {
   queryRank: number | null;
   /** Documents scored per chunk (the unit a scoring run yields, saves and resumes). */
   scoreChunkDocuments: number;
+  /**
+   * Documents per forward/backward batch of the scoring (default 16, `SCORE_BATCH_DOCUMENTS`; fewer when
+   * a batch's logits would exceed a binding: a document's scores do not depend on its batch).
+   */
+  scoreBatchDocuments: number;
+  /**
+   * Documents per query product of the scoring (default 128, `SCORE_PRODUCT_DOCUMENTS`; at least
+   * `scoreBatchDocuments`): fixes the scorer's work buffers, L·this·out·in floats (fewer when one module's
+   * document gradients would exceed a binding).
+   */
+  scoreProductDocuments: number;
   /** Per-token scores are computed for this many top documents of each query. */
   perTokenTopDocuments: number;
   /** Seed of the sampled labels (Philox draws 0 and 1 of the two fit passes). */
   seed: number;
+  /**
+   * Tracked modules per group, per stage, for stages that hold the modules on the device one group at a
+   * time (one pass over the stage's documents or queries per group; docs/streaming.md), e.g. from
+   * `moduleGroupsOf(planInfluenceMemory(…))`; null (the default) keeps every module resident.
+   */
+  moduleGroups: ModuleGroups | null;
 }
 
 /** The defaults: EK-FAC over the MLP projections with sampled labels, as Ruis et al. */
@@ -48,8 +67,11 @@ export const DEFAULT_PIPELINE_SETTINGS: Readonly<InfluencePipelineSettings> = {
   fitPartDocuments: 128,
   queryRank: null,
   scoreChunkDocuments: 256,
+  scoreBatchDocuments: SCORE_BATCH_DOCUMENTS,
+  scoreProductDocuments: SCORE_PRODUCT_DOCUMENTS,
   perTokenTopDocuments: 5,
   seed: 0,
+  moduleGroups: null,
 };
 
 /**
@@ -81,6 +103,18 @@ export function pipelineSettings(
   if (!Number.isSafeInteger(out.scoreChunkDocuments) || out.scoreChunkDocuments < 1) {
     fail("scoreChunkDocuments", "a positive integer", out.scoreChunkDocuments);
   }
+  if (!Number.isSafeInteger(out.scoreBatchDocuments) || out.scoreBatchDocuments < 1) {
+    fail("scoreBatchDocuments", "a positive integer", out.scoreBatchDocuments);
+  }
+  if (
+    !Number.isSafeInteger(out.scoreProductDocuments) || out.scoreProductDocuments < out.scoreBatchDocuments
+  ) {
+    fail(
+      "scoreProductDocuments",
+      `an integer of at least scoreBatchDocuments (${out.scoreBatchDocuments})`,
+      out.scoreProductDocuments,
+    );
+  }
   if (!Number.isSafeInteger(out.perTokenTopDocuments) || out.perTokenTopDocuments < 0) {
     fail("perTokenTopDocuments", "a non-negative integer", out.perTokenTopDocuments);
   }
@@ -90,5 +124,7 @@ export function pipelineSettings(
   if (!Number.isSafeInteger(out.seed) || out.seed < 0) fail("seed", "a non-negative integer", out.seed);
   if (![1, 2, 4].includes(out.blocks)) fail("blocks", "1, 2 or 4", out.blocks);
   if (out.trackedModules.length === 0) fail("trackedModules", "at least one module", out.trackedModules);
+  const groups = moduleGroupsProblem(out.moduleGroups);
+  if (groups !== null) throw new RangeError(`Influence settings: ${groups}`);
   return out;
 }

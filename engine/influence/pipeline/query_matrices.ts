@@ -6,12 +6,16 @@
  */
 
 import type { TrackedLayer } from "../tracked_layers.ts";
+import type { ModuleSource } from "./module_groups.ts";
 import type { ScoreChunk } from "./score_documents.ts";
 
 /** One matrix of query rows of `InfluencePipeline.scoreMatrices`. */
 export interface QueryMatrix {
-  /** Rows per tracked layer, F32 [rows, out, in] row-major (preconditioned, or raw for the identity). */
-  p: ReadonlyMap<string, Float32Array>;
+  /**
+   * Rows per tracked layer, F32 [rows, out, in] row-major (preconditioned, or raw for the identity):
+   * resident, or loaded one module group at a time.
+   */
+  p: ModuleSource<Float32Array>;
   /** Number of rows (0 allowed). */
   rows: number;
   /** Whether to keep this matrix's per-layer scores (default true; false: `perLayer` is empty). */
@@ -23,14 +27,14 @@ export interface QueryMatrix {
  *
  * @param op The caller, for errors.
  * @param layers The tracked layers.
- * @param matrices The matrices.
+ * @param matrices The matrices, their rows resident.
  * @returns Rows per layer, F32 [Σ rows, out, in], and Σ rows.
  * @throws {RangeError} When there is no matrix, or a matrix lacks a layer or has the wrong size.
  */
 export function stackMatrices(
   op: string,
   layers: readonly TrackedLayer[],
-  matrices: readonly QueryMatrix[],
+  matrices: readonly (QueryMatrix & { p: ReadonlyMap<string, Float32Array> })[],
 ): { p: Map<string, Float32Array>; rows: number } {
   if (matrices.length === 0) throw new RangeError(`${op}: expected at least one query matrix, found none`);
   const rows = matrices.reduce((n, m) => n + m.rows, 0);
@@ -57,6 +61,28 @@ export function stackMatrices(
     p.set(name, out);
   }
   return { p, rows };
+}
+
+/**
+ * The matrices' rows of some layers (one module group), loaded where a matrix loads its rows, stacked
+ * in order ({@linkcode stackMatrices}).
+ *
+ * @param op The caller, for errors.
+ * @param layers The layers wanted.
+ * @param matrices The matrices.
+ * @returns Rows per layer, F32 [Σ rows, out, in], and Σ rows.
+ * @throws {RangeError} As {@linkcode stackMatrices}.
+ */
+export async function stackLoaded(
+  op: string,
+  layers: readonly TrackedLayer[],
+  matrices: readonly QueryMatrix[],
+): Promise<{ p: Map<string, Float32Array>; rows: number }> {
+  const names = layers.map((l) => l.name);
+  const loaded = await Promise.all(
+    matrices.map(async (m) => ({ ...m, p: typeof m.p === "function" ? await m.p(names) : m.p })),
+  );
+  return stackMatrices(op, layers, loaded);
 }
 
 /**

@@ -9,7 +9,8 @@
 import type { Gpu } from "../../gpu.ts";
 import type { GpuLlama } from "../../llama/gpu_llama.ts";
 import { Tensor } from "../../tensor.ts";
-import { DocumentScorer } from "../gpu/document_scorer.ts";
+import { REDUCE_CHUNK } from "../../kernels/reduce.ts";
+import { DocumentScorer, gradientNorms } from "../gpu/document_scorer.ts";
 import type { RecordBatch } from "../gpu/layer_records.ts";
 import { tokenScoresGpu } from "../gpu/token_scores_gpu.ts";
 import type { TrackedLayer } from "../tracked_layers.ts";
@@ -35,9 +36,63 @@ export interface ScoreChunk {
   norms: Float64Array;
 }
 
+/** A {@linkcode ScoreChunk} with each layer's squared document-gradient norms (f32 values), [count] each. */
+export interface LayerScoreChunk extends ScoreChunk {
+  /** Per tracked layer, in layer order. */
+  squaredNorms: Float64Array[];
+}
+
+/** How documents are batched for scoring: forward/backward batches, and documents per query product. */
+export interface ScoringShape {
+  /** Documents per forward/backward batch (at most `productDocuments`). */
+  batchDocuments: number;
+  /** Documents per query product (fixes the scorer's work buffers, L·this·out·in floats). */
+  productDocuments: number;
+}
+
+/** The engine's usual {@linkcode ScoringShape}. */
+export const DEFAULT_SCORING_SHAPE: Readonly<ScoringShape> = {
+  batchDocuments: SCORE_BATCH_DOCUMENTS,
+  productDocuments: SCORE_PRODUCT_DOCUMENTS,
+};
+
+/**
+ * The chunk that one scorer of every tracked layer forms, from the same documents scored one module
+ * group at a time: the groups' per-layer terms in layer order, their sum rounded to f32 after each
+ * layer in layer order (as the device's `sumLeadingAxes` sums them, in chunks of `REDUCE_CHUNK` layers),
+ * and the norms from the per-layer squared norms summed in float64 in layer order ({@linkcode gradientNorms}).
+ * Bit for bit what the resident scorer returns.
+ *
+ * @param groups Each group's chunk (from {@linkcode DocumentScoring.scoreRangeByLayer}), in group order.
+ * @param rows Query rows.
+ * @param count Documents.
+ * @returns The joined chunk.
+ */
+export function joinGroupChunks(groups: readonly LayerScoreChunk[], rows: number, count: number): ScoreChunk {
+  const perLayer = groups.flatMap((g) => g.perLayer);
+  const norms = gradientNorms(groups.flatMap((g) => g.squaredNorms), count).map(Math.fround);
+  return { scores: sumLayersF32(perLayer, rows * count), perLayer, norms };
+}
+
+/** Σ over layers in f32, in layer order, as `reduce(…, "leading")` sums on the device. */
+function sumLayersF32(terms: readonly Float64Array[], size: number): Float64Array {
+  if (terms.length > REDUCE_CHUNK) {
+    const parts: Float64Array[] = [];
+    for (let first = 0; first < terms.length; first += REDUCE_CHUNK) {
+      parts.push(sumLayersF32(terms.slice(first, first + REDUCE_CHUNK), size));
+    }
+    return sumLayersF32(parts, size);
+  }
+  const out = new Float64Array(size);
+  for (const term of terms) {
+    for (let i = 0; i < size; i++) out[i] = Math.fround(out[i] + term[i]);
+  }
+  return out;
+}
+
 /**
  * Query rows and a model on a device, ready to score documents. The rows are uploaded once; work
- * memory is fixed by {@linkcode SCORE_PRODUCT_DOCUMENTS}.
+ * memory is fixed by the product width ({@linkcode SCORE_PRODUCT_DOCUMENTS} unless the shape says).
  */
 export class DocumentScoring {
   /** Query rows Q. */
@@ -47,6 +102,7 @@ export class DocumentScoring {
   readonly #gpu: Gpu;
   readonly #llama: GpuLlama;
   readonly #layers: readonly TrackedLayer[];
+  readonly #shape: ScoringShape;
   #scorer: DocumentScorer | undefined;
 
   /**
@@ -57,6 +113,7 @@ export class DocumentScoring {
    * @param layers The tracked layers.
    * @param p Query rows per tracked layer, F32 [rows, out, in] row-major.
    * @param rows Number of query rows.
+   * @param shape Batch and product widths (default {@linkcode DEFAULT_SCORING_SHAPE}).
    */
   constructor(
     gpu: Gpu,
@@ -64,10 +121,12 @@ export class DocumentScoring {
     layers: readonly TrackedLayer[],
     p: ReadonlyMap<string, Float32Array>,
     rows: number,
+    shape: ScoringShape = DEFAULT_SCORING_SHAPE,
   ) {
     this.#gpu = gpu;
     this.#llama = llama;
     this.#layers = layers;
+    this.#shape = shape;
     this.rows = rows;
     this.p = new Map(
       layers.map((l) => [l.name, Tensor.from(gpu, p.get(l.name)!, [rows, l.outDim, l.inDim])]),
@@ -101,8 +160,8 @@ export class DocumentScoring {
 
   /**
    * Scores documents [start, start + count) against every query row: batches of similar length,
-   * queued in the scorer and multiplied {@linkcode SCORE_PRODUCT_DOCUMENTS} at most at a time. A
-   * document's scores do not depend on the range it is scored in.
+   * queued in the scorer and multiplied `productDocuments` at most at a time. A document's scores do
+   * not depend on the range it is scored in.
    *
    * @param documents Every document's ids.
    * @param start First document.
@@ -116,14 +175,35 @@ export class DocumentScoring {
     count: number,
     onDocuments: (documents: number) => void = () => {},
   ): Promise<ScoreChunk> {
+    const { scores, perLayer, norms } = await this.scoreRangeByLayer(documents, start, count, onDocuments);
+    return { scores, perLayer, norms };
+  }
+
+  /**
+   * {@linkcode DocumentScoring.scoreRange} that also returns each layer's squared document-gradient
+   * norms, from which the scores of module groups are joined ({@linkcode joinGroupChunks}).
+   *
+   * @param documents Every document's ids.
+   * @param start First document.
+   * @param count Number of documents.
+   * @param onDocuments Called with the number of documents scored after each product.
+   * @returns As {@linkcode DocumentScoring.scoreRange}, and `squaredNorms` per layer, [count] each.
+   */
+  async scoreRangeByLayer(
+    documents: readonly Int32Array[],
+    start: number,
+    count: number,
+    onDocuments: (documents: number) => void = () => {},
+  ): Promise<LayerScoreChunk> {
     this.#scorer ??= new DocumentScorer(this.#gpu, this.#layers, this.p, {
-      maxDocuments: SCORE_PRODUCT_DOCUMENTS,
+      maxDocuments: this.#shape.productDocuments,
     });
     const scorer = this.#scorer, layers = this.#layers, nq = this.rows;
-    const result: ScoreChunk = {
+    const result: LayerScoreChunk = {
       scores: new Float64Array(nq * count),
       perLayer: layers.map(() => new Float64Array(nq * count)),
       norms: new Float64Array(count),
+      squaredNorms: layers.map(() => new Float64Array(count)),
     };
     // Batches of similar length (the documents by length, then index): a batch is padded to its longest
     // document, so this cuts the padded positions the forward and backward pass compute. Longest first:
@@ -133,7 +213,7 @@ export class DocumentScoring {
     const order = Array.from({ length: count }, (_, i) => start + i).sort((x, y) =>
       length(y) - length(x) || x - y
     );
-    // Consecutive batches are queued in the scorer and scored together, SCORE_PRODUCT_DOCUMENTS at most.
+    // Consecutive batches are queued in the scorer and scored together, productDocuments at most.
     let queued: number[] = [];
     const scoreQueued = async () => {
       const part = await scorer.scoreQueued();
@@ -145,15 +225,20 @@ export class DocumentScoring {
         }
       };
       place(result.scores, part.scores);
-      layers.forEach((l, i) => place(result.perLayer[i], part.perLayer.get(l.name)!));
+      layers.forEach((l, i) => {
+        place(result.perLayer[i], part.perLayer.get(l.name)!);
+        const squares = part.squaredNorms.get(l.name)!;
+        queued.forEach((d, j) => (result.squaredNorms[i][d - start] = squares[j]));
+      });
       // Rounded to f32 as stored, so that a chunk rebuilt from a stored file resumes exactly.
       queued.forEach((d, i) => (result.norms[d - start] = Math.fround(part.norms[i])));
       onDocuments(queued.length);
       queued = [];
     };
-    for (let b = 0; b < count; b += SCORE_BATCH_DOCUMENTS) {
-      const docs = order.slice(b, b + SCORE_BATCH_DOCUMENTS);
-      if (queued.length + docs.length > SCORE_PRODUCT_DOCUMENTS) await scoreQueued();
+    const { batchDocuments, productDocuments } = this.#shape;
+    for (let b = 0; b < count; b += batchDocuments) {
+      const docs = order.slice(b, b + batchDocuments);
+      if (queued.length + docs.length > productDocuments) await scoreQueued();
       const { batch, records } = this.records(documents, docs);
       scorer.add(records);
       batch.destroy();
@@ -168,15 +253,17 @@ export class DocumentScoring {
    * document (they sum to the pair's score).
    *
    * @param documents Every document's ids.
-   * @param indices The documents of one batch (at most {@linkcode SCORE_BATCH_DOCUMENTS} for the usual
-   *   memory).
+   * @param indices The documents of one batch (at most `batchDocuments` for the usual memory).
    * @param pairs (query row, slot in `indices`) pairs.
+   * @param initial Per pair, the running per-token values of the layers before these (module groups):
+   *   every layer is added to them, in layer order, as one scorer of all layers adds them.
    * @returns Scores per position of each pair's document, in pair order.
    */
   async tokenScores(
     documents: readonly Int32Array[],
     indices: readonly number[],
     pairs: readonly { query: number; slot: number }[],
+    initial?: readonly Float64Array[],
   ): Promise<Float64Array[]> {
     const { batch, records } = this.records(documents, indices);
     try {
@@ -186,6 +273,7 @@ export class DocumentScoring {
         this.p,
         records,
         pairs.map(({ query, slot }) => ({ query, document: batch.sequences[slot] })),
+        initial,
       );
     } finally {
       batch.destroy();

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import {
   describePlan,
   formatBytes,
+  type MemoryPlan,
   MemoryPlanError,
   type MemoryPlanInput,
   planInfluenceMemory,
   type PlannedStage,
+  planSettings,
 } from "../../../engine/influence/memory_plan.ts";
 import { InfluencePipeline } from "../../../engine/influence/pipeline/mod.ts";
 import { finishLambda } from "../../../engine/influence/gpu/mod.ts";
@@ -38,29 +40,46 @@ const oneBInput: MemoryPlanInput = {
   budgetBytes: 80 * GIB,
 };
 
-Deno.test("planInfluenceMemory(): a 1B Llama with vocabulary 128,256 plans within 80 GiB", () => {
-  const plan = planInfluenceMemory(oneBInput);
+Deno.test("planInfluenceMemory(): a 1B Llama with vocabulary 128,256 plans runnable within 80 GiB", () => {
+  // 24 query rows (8 queries: own completions, gold answers, the identity control's copies).
+  const plan = planInfluenceMemory({ ...oneBInput, queries: 24 });
   assert.equal(plan.modules, 48);
   assert.ok(plan.peakBytes <= 80 * GIB, formatBytes(plan.peakBytes));
   // 8192-wide factors: two blocks of 4096 for the eigendecomposition.
   assert.deepEqual([plan.widestFactor, plan.blocks, plan.eigenBlockWidth], [8192, 2, 4096]);
   const stage = (name: PlannedStage) => plan.stages.find((s) => s.stage === name)!;
-  // Scoring cannot hold 48 modules' query rows and document gradients (and the model's four
-  // workspaces), so it streams modules, with query rows and products that fit one binding.
+  // No stage but the eigendecomposition holds 48 modules' records, sums, factors or query rows with the
+  // model's four workspaces: they stream modules in groups, each group one pass over the stage's
+  // documents (or queries), and the scoring takes batches and products that fit one binding.
   assert.equal(stage("eigendecomposition").runs, true);
-  assert.ok(stage("scoring").streamed && stage("scoring").modulesAtOnce >= 1);
-  assert.ok(stage("scoring").residentBytes > 80 * GIB);
-  assert.ok(stage("scoring").queryRowsPerPass < 100);
+  assert.equal(stage("eigendecomposition").streamed, false);
+  for (const name of ["fit covariances", "Λ fit", "query gradients", "scoring"] as const) {
+    const s = stage(name);
+    assert.ok(s.streamed && s.residentBytes > 80 * GIB, name);
+    assert.equal(s.groups, Math.ceil(48 / s.modulesAtOnce), name);
+  }
+  assert.equal(stage("scoring").queryRowsPerPass, 24);
   for (const s of plan.stages) {
     assert.ok(s.peakBytes <= 80 * GIB, `${s.stage}: ${formatBytes(s.peakBytes)}`);
     for (const b of s.buffers) assert.ok(b.largest <= 2 ** 31 - 1, `${s.stage}: ${b.what}`);
   }
-  // The engine keeps every module resident today: what this plan needs is listed, per stage.
+  // The engine streams every stage: the plan needs nothing it lacks, and planSettings runs it.
   assert.ok(plan.streamFactors);
-  assert.ok(
-    plan.needs.some((n) => /^scoring: modules streamed \d+ of 48 at a time/.test(n)),
-    plan.needs.join("; "),
-  );
+  assert.deepEqual(plan.needs, []);
+  const settings = planSettings(plan);
+  assert.deepEqual(settings.moduleGroups, {
+    "fit covariances": stage("fit covariances").modulesAtOnce,
+    "Λ fit": stage("Λ fit").modulesAtOnce,
+    "query gradients": stage("query gradients").modulesAtOnce,
+    "scoring": stage("scoring").modulesAtOnce,
+  });
+  // 16 documents of one 8192 × 2048 module's gradients are 1 GiB: 128 would exceed a binding.
+  assert.deepEqual([settings.scoreBatchDocuments, settings.scoreProductDocuments], [8, 16]);
+  // 100 query rows: one module's [100, 8192·2048] rows exceed a binding, and the engine holds all rows.
+  assert.deepEqual(planInfluenceMemory(oneBInput).needs, [
+    "query gradients: 4 passes of at most 31 query rows (the engine holds all 100)",
+    "scoring: 4 passes of at most 31 query rows (the engine holds all 100)",
+  ]);
   // f64 factors: A, S, Q_A, Q_S, eigenvalues, Λ, D of 48 modules.
   assert.equal(plan.factorsFileBytes, 48 * 8 * (2 * (2048 ** 2 + 8192 ** 2) + 2048 + 8192 + 2 * 2048 * 8192));
   assert.equal(describePlan(plan).length, 1 + plan.stages.length);
@@ -91,9 +110,7 @@ Deno.test("planInfluenceMemory(): buffers past one binding and factors too wide 
   // Score batches shrink instead (a document's scores do not depend on its batch).
   const long = planInfluenceMemory({ ...oneBInput, scoreTokens: 2048, budgetBytes: 400 * GIB });
   const scoring = long.stages.find((s) => s.stage === "scoring")!;
-  assert.ok(
-    scoring.batchSequences < 16 && scoring.needs.some((n) => n.startsWith("forward/backward batches")),
-  );
+  assert.ok(scoring.batchSequences < 16 && planSettings(long).scoreBatchDocuments === scoring.batchSequences);
   assert.throws(
     () => planInfluenceMemory({ ...oneBInput, blocks: 1 }),
     /eigendecomposition: 1 block\(s\) leave blocks 8192 wide \(widest factor 8192\), more than 4096/,
@@ -111,10 +128,14 @@ Deno.test("planInfluenceMemory(): buffers past one binding and factors too wide 
 // The plan against what the engine allocates: every storage buffer and texture created while a
 // stage runs, on the tiled GEMM family (the real-GPU path; the software family's scratch textures grow
 // per dimension and are not planned). The plan must bound each stage's peak from above; it counts the
-// model's four workspaces at the longest batch, so it overestimates small runs (measured on llvmpipe,
-// vocab 1000, hidden 64, 40 documents: 1.03× the fit stages, 1.36× query gradients, 1.44× scoring).
+// model's four workspaces (activations and records) at the longest batch, so it overestimates small
+// runs of mixed lengths (this test on llvmpipe: 2.00× fit covariances, 2.41× Λ fit, 2.33× query
+// gradients, 2.65× scoring). With the smallest budget the engine runs (17.2 MiB here), the pipeline
+// runs the plan's module groups and scoring widths (`planSettings`: fit covariances and Λ one module
+// at a time) and each stage stays within the plan's peak, the streamed ones below their resident peak.
 Deno.test({
-  name: "planInfluenceMemory() bounds the device memory the pipeline's stages allocate",
+  name:
+    "planInfluenceMemory() bounds the device memory the pipeline's stages allocate, resident and streamed",
   ignore: !hasAdapter,
   async fn() {
     const gpu = await testGpu({ gemmFamily: "tiled" });
@@ -155,54 +176,90 @@ Deno.test({
       const [w, h = 1, layers = 1] = d.size as number[];
       return track(createTexture(d), w * h * layers * 16); // rgba32float
     };
-    const pipeline = () =>
-      new InfluencePipeline(gpu, { config, params: initParams(config, 1) }, {
+    const planFor = (budgetBytes: number) =>
+      planInfluenceMemory({
+        config,
+        trackedModules: ["gate_proj", "up_proj", "down_proj"],
+        strategy: "ekfac",
         eigensolver: "gpu-jacobi",
-        fitPartDocuments: 8,
+        fitTokens: 60,
+        queryTokens: 16,
+        scoreTokens: 60,
+        queries: queries.length,
+        budgetBytes,
+        software: gpu.software,
       });
-    const measured = new Map<PlannedStage, number>();
-    const measure = async <T>(stage: PlannedStage, run: (p: InfluencePipeline) => Promise<T>) => {
-      const p = pipeline();
-      peak = live;
-      const base = live;
-      try {
-        return await run(p);
-      } finally {
-        p.destroy();
-        measured.set(stage, peak - base);
-      }
+    const measureStages = async (plan: MemoryPlan) => {
+      const pipeline = () =>
+        new InfluencePipeline(gpu, { config, params: initParams(config, 1) }, {
+          eigensolver: "gpu-jacobi",
+          fitPartDocuments: 8,
+          ...planSettings(plan),
+        });
+      const measured = new Map<PlannedStage, number>();
+      const measure = async <T>(stage: PlannedStage, run: (p: InfluencePipeline) => Promise<T>) => {
+        const p = pipeline();
+        peak = live;
+        const base = live;
+        try {
+          return await run(p);
+        } finally {
+          p.destroy();
+          measured.set(stage, peak - base);
+        }
+      };
+      const cov = await measure(
+        "fit covariances",
+        (p) => p.fitCovarianceParts(documents, p.planFit(documents)),
+      );
+      const { eigen } = await measure("eigendecomposition", (p) => p.eigenbases(cov.sums));
+      const pass2 = await measure("Λ fit", (p) => p.fitLambdaParts(documents, p.planFit(documents), eigen));
+      const lambda = finishLambda(pipeline().layers, pass2.sums);
+      const pre = await measure("query gradients", (p) => p.preconditionQueries(queries, { eigen, lambda }));
+      await measure("scoring", async (p) => {
+        for await (const _ of p.scoreDocuments(pre.p, queries.length, documents)) { /* every chunk */ }
+      });
+      return measured;
     };
-    const cov = await measure(
-      "fit covariances",
-      (p) => p.fitCovarianceParts(documents, p.planFit(documents)),
-    );
-    const { eigen } = await measure("eigendecomposition", (p) => p.eigenbases(cov.sums));
-    const pass2 = await measure("Λ fit", (p) => p.fitLambdaParts(documents, p.planFit(documents), eigen));
-    const lambda = finishLambda(pipeline().layers, pass2.sums);
-    const pre = await measure("query gradients", (p) => p.preconditionQueries(queries, { eigen, lambda }));
-    await measure("scoring", async (p) => {
-      for await (const _ of p.scoreDocuments(pre.p, queries.length, documents)) { /* every chunk */ }
-    });
-    const plan = planInfluenceMemory({
-      config,
-      trackedModules: ["gate_proj", "up_proj", "down_proj"],
-      strategy: "ekfac",
-      eigensolver: "gpu-jacobi",
-      fitTokens: 60,
-      queryTokens: 16,
-      scoreTokens: 60,
-      queries: queries.length,
-      budgetBytes: GIB,
-      software: gpu.software,
-    });
-    for (const s of plan.stages) {
-      const got = measured.get(s.stage)!;
+    const resident = planFor(GIB);
+    assert.ok(!resident.streamFactors);
+    const residentMeasured = await measureStages(resident);
+    for (const s of resident.stages) {
+      const got = residentMeasured.get(s.stage)!;
       assert.ok(got > 0, `${s.stage}: nothing measured`);
       const ratio = s.peakBytes / got;
       assert.ok(
-        ratio >= 1 && ratio <= 2.5,
+        ratio >= 1 && ratio <= 3,
         `${s.stage}: planned ${formatBytes(s.peakBytes)}, measured ${formatBytes(got)}`,
       );
+    }
+    // The smallest budget the engine runs (the plan needs nothing it lacks): some stages stream.
+    let [low, high] = [1, GIB];
+    const runs = (budget: number) => {
+      try {
+        return planFor(budget).needs.length === 0;
+      } catch (error) {
+        if (error instanceof MemoryPlanError) return false;
+        throw error;
+      }
+    };
+    while (high - low > 1) {
+      [low, high] = runs((low + high) >> 1) ? [low, (low + high) >> 1] : [(low + high) >> 1, high];
+    }
+    const streamed = planFor(high);
+    assert.ok(streamed.stages.some((s) => s.streamed), describePlan(streamed).join("\n"));
+    const streamedMeasured = await measureStages(streamed);
+    for (const s of streamed.stages) {
+      const got = streamedMeasured.get(s.stage)!;
+      assert.ok(
+        got > 0 && got <= s.peakBytes && got <= high,
+        `${s.stage} in groups of ${s.modulesAtOnce}: planned ${formatBytes(s.peakBytes)}, measured ${
+          formatBytes(got)
+        }`,
+      );
+      if (s.streamed) {
+        assert.ok(got < residentMeasured.get(s.stage)!, `${s.stage}: streaming saved nothing`);
+      }
     }
   },
 });
