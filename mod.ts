@@ -74,6 +74,7 @@ export type {
   QueriesConfig,
   Query,
   QuerySet,
+  ReadingConfig,
   Source,
   SourceAffinity,
   SourceMix,

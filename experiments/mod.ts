@@ -29,6 +29,7 @@ export type {
   SourceMix,
   Step,
   UnscoredConfig,
+  ReadingConfig,
   WorkedConfig,
   WorldConfig,
 } from "../fixtures/mod.ts";
