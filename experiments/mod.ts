@@ -24,12 +24,12 @@ export type {
   QueriesConfig,
   Query,
   QuerySet,
+  ReadingConfig,
   Source,
   SourceAffinity,
   SourceMix,
   Step,
   UnscoredConfig,
-  ReadingConfig,
   WorkedConfig,
   WorldConfig,
 } from "../fixtures/mod.ts";
